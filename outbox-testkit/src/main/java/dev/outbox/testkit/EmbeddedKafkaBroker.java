@@ -1,0 +1,177 @@
+package dev.outbox.testkit;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node KRaft Kafka broker (combined broker and controller) inside this JVM, from the Apache Kafka
+ * server artifacts: the storage is formatted, then {@link KafkaRaftServer} is started.
+ *
+ * <p>Configured for one node: every internal topic (offsets, transactions, share state) has replication
+ * factor 1 and min ISR 1, so transactional producers and consumer groups work. Topics are auto-created.
+ */
+public final class EmbeddedKafkaBroker implements Kafka {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
+    /**
+     * @param port           client port; 0 picks a free one
+     * @param controllerPort KRaft controller port; 0 picks a free one
+     * @param logDirectory   where the log lives; empty = a temporary directory deleted on {@link #close()}
+     * @param overrides      broker settings applied over the defaults
+     */
+    public record Options(int port, int controllerPort, Optional<Path> logDirectory, Map<String, String> overrides) {
+        public Options {
+            overrides = Map.copyOf(overrides);
+        }
+
+        public static Options defaults() {
+            return new Options(0, 0, Optional.empty(), Map.of());
+        }
+    }
+
+    private final KafkaRaftServer server;
+    private final Path logDirectory;
+    private final boolean ownsLogDirectory;
+    private final String bootstrapServers;
+    private boolean closed;
+
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDirectory, boolean ownsLogDirectory, int port) {
+        this.server = server;
+        this.logDirectory = logDirectory;
+        this.ownsLogDirectory = ownsLogDirectory;
+        this.bootstrapServers = "127.0.0.1:" + port;
+    }
+
+    public static EmbeddedKafkaBroker start() {
+        return start(Options.defaults());
+    }
+
+    public static EmbeddedKafkaBroker start(Options options) {
+        long started = System.nanoTime();
+        int port = options.port() == 0 ? FreePorts.pick() : options.port();
+        int controllerPort = options.controllerPort() == 0 ? FreePorts.pick() : options.controllerPort();
+        Path logDirectory;
+        try {
+            logDirectory = options.logDirectory().isPresent()
+                    ? Files.createDirectories(options.logDirectory().get())
+                    : Files.createTempDirectory("outbox-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create the Kafka log directory", e);
+        }
+        Map<String, String> settings = brokerSettings(port, controllerPort, logDirectory);
+        settings.putAll(options.overrides());
+        Properties properties = new Properties();
+        properties.putAll(settings);
+        KafkaConfig config = KafkaConfig.fromProps(properties);
+        format(logDirectory);
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        EmbeddedKafkaBroker broker =
+                new EmbeddedKafkaBroker(server, logDirectory, options.logDirectory().isEmpty(), port);
+        KafkaAdmin.awaitReady(broker.bootstrapServers);
+        log.info("Kafka started on {} (log {}) in {} ms", broker.bootstrapServers, logDirectory,
+                (System.nanoTime() - started) / 1_000_000);
+        return broker;
+    }
+
+    static Map<String, String> brokerSettings(int port, int controllerPort, Path logDirectory) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("process.roles", "broker,controller");
+        settings.put("node.id", "1");
+        settings.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        settings.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        settings.put("controller.listener.names", "CONTROLLER");
+        settings.put("inter.broker.listener.name", "PLAINTEXT");
+        settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        settings.put("log.dirs", logDirectory.toString());
+        settings.put("metadata.log.dir", logDirectory.toString());
+        settings.put("auto.create.topics.enable", "true");
+        settings.put("num.partitions", "1");
+        settings.put("default.replication.factor", "1");
+        settings.put("min.insync.replicas", "1");
+        settings.put("offsets.topic.replication.factor", "1");
+        settings.put("offsets.topic.num.partitions", "5");
+        settings.put("transaction.state.log.replication.factor", "1");
+        settings.put("transaction.state.log.min.isr", "1");
+        settings.put("transaction.state.log.num.partitions", "5");
+        settings.put("share.coordinator.state.topic.replication.factor", "1");
+        settings.put("share.coordinator.state.topic.min.isr", "1");
+        settings.put("group.initial.rebalance.delay.ms", "0");
+        settings.put("num.network.threads", "2");
+        settings.put("num.io.threads", "4");
+        settings.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
+        return settings;
+    }
+
+    private static void format(Path logDirectory) {
+        if (Files.exists(logDirectory.resolve("meta.properties"))) {
+            return;
+        }
+        try {
+            new Formatter()
+                    .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+                    .setNodeId(1)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .addDirectory(logDirectory.toString())
+                    .setMetadataLogDirectory(logDirectory.toString())
+                    .setControllerListenerName("CONTROLLER")
+                    .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                    .setReleaseVersion(MetadataVersion.latestProduction())
+                    .setIgnoreFormatted(true)
+                    .run();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not format the Kafka log directory " + logDirectory, e);
+        }
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public Path logDirectory() {
+        return logDirectory;
+    }
+
+    @Override
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        KafkaAdmin.createTopic(bootstrapServers, name, partitions, configs);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.shutdown();
+        server.awaitShutdown();
+        if (ownsLogDirectory) {
+            Directories.deleteRecursively(logDirectory);
+        }
+        log.info("Kafka on {} stopped", bootstrapServers);
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedKafkaBroker[" + bootstrapServers + "]";
+    }
+}

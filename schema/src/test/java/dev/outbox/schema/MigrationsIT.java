@@ -1,0 +1,80 @@
+package dev.outbox.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outbox.schema.OutboxSchema.MigrationSet;
+import dev.outbox.testkit.OutboxInfraTest;
+import dev.outbox.testkit.Postgres;
+import dev.outbox.testkit.TestDatabase;
+import java.util.List;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.Test;
+
+@OutboxInfraTest
+class MigrationsIT {
+
+    @Test
+    void libraryMigrationsApplyToAnEmptyDatabaseAndASecondRunChangesNothing(TestDatabase database) {
+        var first = OutboxSchema.migrateLibrary(database.dataSource());
+        var second = OutboxSchema.migrateLibrary(database.dataSource());
+
+        assertThat(first.success).isTrue();
+        assertThat(first.migrationsExecuted).isEqualTo(5);
+        assertThat(second.success).isTrue();
+        assertThat(second.migrationsExecuted).isZero();
+        assertThat(tables(database.dsl()))
+                .contains("outbox", "processed_event", "saga_log", "saga_event");
+        assertThat(database.dsl().fetchValue(
+                "SELECT pubinsert AND NOT pubupdate AND NOT pubdelete FROM pg_publication WHERE pubname = 'outbox_pub'"))
+                .isEqualTo(true);
+        assertThat(database.dsl().fetchValues(
+                "SELECT tablename FROM pg_publication_tables WHERE pubname = 'outbox_pub'").stream()
+                .map(String::valueOf).toList())
+                .containsExactly("outbox");
+    }
+
+    @Test
+    void outboxTableHasExactlyTheContractColumns(Postgres postgres) {
+        try (TestDatabase database = postgres.createDatabase("t_outbox_columns")) {
+            OutboxSchema.migrateLibrary(database.dataSource());
+
+            List<String> columns = database.dsl().fetchValues("""
+                    SELECT column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns
+                     WHERE table_schema = 'public' AND table_name = 'outbox' ORDER BY ordinal_position""")
+                    .stream().map(String::valueOf).toList();
+
+            assertThat(columns).containsExactly(
+                    "id uuid NO",
+                    "aggregatetype text NO",
+                    "aggregateid text NO",
+                    "type text NO",
+                    "payload jsonb NO",
+                    "headers jsonb NO",
+                    "created_at timestamp with time zone NO");
+        }
+    }
+
+    @Test
+    void serviceMigrationsApplyBesideTheLibraryOnes(Postgres postgres) {
+        try (TestDatabase orders = postgres.createDatabase("t_orders_schema");
+                TestDatabase inventory = postgres.createDatabase("t_inventory_schema")) {
+            OutboxSchema.migrateLibrary(orders.dataSource());
+            var orderRun = OutboxSchema.migrate(orders.dataSource(), MigrationSet.ORDER_SERVICE, "outbox_pub");
+            OutboxSchema.migrateLibrary(inventory.dataSource());
+            var inventoryRun =
+                    OutboxSchema.migrate(inventory.dataSource(), MigrationSet.INVENTORY_SERVICE, "outbox_pub");
+
+            assertThat(orderRun.migrationsExecuted).isEqualTo(1);
+            assertThat(inventoryRun.migrationsExecuted).isEqualTo(1);
+            assertThat(OutboxSchema.migrate(orders.dataSource(), MigrationSet.ORDER_SERVICE, "outbox_pub")
+                    .migrationsExecuted).isZero();
+            assertThat(tables(orders.dsl())).contains("outbox", "customer", "orders", "order_line", "charge");
+            assertThat(tables(inventory.dsl())).contains("outbox", "stock", "reservation");
+        }
+    }
+
+    private static List<String> tables(DSLContext dsl) {
+        return dsl.fetchValues("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").stream()
+                .map(String::valueOf).toList();
+    }
+}
