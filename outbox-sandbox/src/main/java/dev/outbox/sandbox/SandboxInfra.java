@@ -1,0 +1,70 @@
+package dev.outbox.sandbox;
+
+import dev.outbox.schema.OutboxSchema;
+import dev.outbox.testkit.EmbeddedKafkaBroker;
+import dev.outbox.testkit.EmbeddedPostgresServer;
+import dev.outbox.testkit.TestDatabase;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** The sandbox's servers: one embedded PostgreSQL and one in-JVM Kafka broker, started in parallel. */
+final class SandboxInfra implements AutoCloseable {
+
+    private final EmbeddedPostgresServer postgres;
+    private final EmbeddedKafkaBroker kafka;
+    private final List<TestDatabase> databases = new ArrayList<>();
+
+    private SandboxInfra(EmbeddedPostgresServer postgres, EmbeddedKafkaBroker kafka) {
+        this.postgres = postgres;
+        this.kafka = kafka;
+    }
+
+    static SandboxInfra start(int postgresPort, int kafkaPort) {
+        var pg = CompletableFuture.supplyAsync(() -> EmbeddedPostgresServer.start(
+                new EmbeddedPostgresServer.Options(postgresPort, Optional.empty(), false)));
+        var broker = CompletableFuture.supplyAsync(() -> EmbeddedKafkaBroker.start(
+                new EmbeddedKafkaBroker.Options(kafkaPort, 0, Optional.empty(), Map.of())));
+        try {
+            return new SandboxInfra(pg.join(), broker.join());
+        } catch (RuntimeException e) {
+            pg.thenAccept(EmbeddedPostgresServer::close);
+            broker.thenAccept(EmbeddedKafkaBroker::close);
+            throw e;
+        }
+    }
+
+    /** Creates a database with the library's tables and publication. */
+    TestDatabase libraryDatabase(String name) {
+        TestDatabase database = postgres.createDatabase(name);
+        databases.add(database);
+        OutboxSchema.migrateLibrary(database.dataSource());
+        return database;
+    }
+
+    EmbeddedKafkaBroker kafka() {
+        return kafka;
+    }
+
+    /** The lines a relay or service needs to reach these servers, in the relay's variable names. */
+    Map<String, String> environment(TestDatabase database) {
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put("OUTBOX_DB_URL", database.jdbcUrl());
+        environment.put("OUTBOX_DB_USER", database.user());
+        environment.put("OUTBOX_DB_PASSWORD", database.password());
+        environment.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        return environment;
+    }
+
+    @Override
+    public void close() {
+        try {
+            kafka.close();
+        } finally {
+            postgres.close();
+        }
+    }
+}
