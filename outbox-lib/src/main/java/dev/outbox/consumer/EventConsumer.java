@@ -1,0 +1,244 @@
+package dev.outbox.consumer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.OutboxConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * An idempotent consumer: one thread polling a {@code KafkaConsumer} for a set of topics in a consumer group, and for
+ * each record one local database transaction:
+ * <ol>
+ *   <li>{@code INSERT INTO processed_event (consumer_group, event_id) ... ON CONFLICT DO NOTHING}; no row inserted
+ *       means a duplicate: commit and skip;</li>
+ *   <li>the JSON value is read into the record class registered for its {@code ce_type} header and the handler runs
+ *       with the transaction (events it publishes inherit {@code saga_id}, {@code correlation_id},
+ *       {@code causation_id} and the trace context);</li>
+ *   <li>the transaction commits; only then is the Kafka offset committed (after each polled batch, on rebalance and
+ *       on shutdown). A crash in between redelivers the record and the inbox skips it.</li>
+ * </ol>
+ * Records of one partition are processed in order. A failing handler is retried with exponential backoff (the
+ * partition is paused and rewound, other partitions go on); after {@code maxAttempts}, or at once for a
+ * {@link NonRetriableException}, an unknown type, unreadable JSON or a missing/invalid {@code id} header, the record
+ * is copied to {@code <topic><deadLetterSuffix>} with {@link DeadLetterHeaders} and the runner moves on. Database
+ * connection failures (SQLState classes 08, 53, 57P) are retried without limit and never dead-lettered.
+ *
+ * <pre>{@code
+ * EventConsumer consumer = EventConsumer.builder(dataSource, "localhost:9092", "inventory")
+ *         .topics("outbox.event.order")
+ *         .on("OrderPlaced", OrderPlaced.class, (tx, event, ctx) -> reserve(tx, event))
+ *         .start();
+ * ...
+ * consumer.close(); // finishes the current record, commits, leaves the group
+ * }</pre>
+ *
+ * <p>Metrics (Micrometer, tags {@code group} and {@code topic}): counters {@code outbox.consumer.processed},
+ * {@code outbox.consumer.duplicates}, {@code outbox.consumer.retries}, {@code outbox.consumer.dead.lettered},
+ * {@code outbox.consumer.ignored}; timer {@code outbox.consumer.handler} (handler latency, successful or not).
+ */
+public interface EventConsumer extends AutoCloseable {
+
+    /**
+     * Starts configuring a runner.
+     *
+     * @param dataSource       where {@code processed_event} lives and the handlers' transactions run
+     * @param bootstrapServers Kafka bootstrap servers
+     * @param group            the Kafka consumer group, also the {@code consumer_group} of the inbox rows
+     */
+    static Builder builder(DataSource dataSource, String bootstrapServers, String group) {
+        return new Builder(dataSource, bootstrapServers, group);
+    }
+
+    /** The consumer group. */
+    String group();
+
+    /** The partitions currently assigned to this runner (a snapshot; empty before the first assignment). */
+    Set<TopicPartition> assignment();
+
+    /** Whether the polling thread is running. */
+    boolean isRunning();
+
+    /**
+     * Stops gracefully: wakes the poll, lets the record in progress finish, commits the offsets of what is done and
+     * leaves the group. Waits up to 30 seconds. Idempotent.
+     */
+    @Override
+    void close();
+
+    /** Settings of an {@link EventConsumer}; every setting but {@link #topics} and one handler has a default. */
+    final class Builder {
+
+        final DataSource dataSource;
+        final String bootstrapServers;
+        final String group;
+        final List<String> topics = new ArrayList<>();
+        final Map<String, Registration<?>> handlers = new LinkedHashMap<>();
+        final Set<String> ignoredTypes = new HashSet<>();
+        final List<Class<? extends Throwable>> nonRetriable = new ArrayList<>(List.of(NonRetriableException.class));
+        final Map<String, Object> consumerProperties = new HashMap<>();
+        final Map<String, Object> producerProperties = new HashMap<>();
+        boolean ignoreUnknownTypes;
+        int maxAttempts = 5;
+        Duration initialBackoff = Duration.ofMillis(200);
+        Duration maxBackoff = Duration.ofSeconds(10);
+        Duration pollTimeout = Duration.ofMillis(500);
+        String deadLetterSuffix = "-dlt";
+        ObjectMapper objectMapper;
+        MeterRegistry meterRegistry = Metrics.globalRegistry;
+
+        record Registration<E>(Class<E> eventClass, EventHandler<? super E> handler) {
+        }
+
+        private Builder(DataSource dataSource, String bootstrapServers, String group) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource must not be null");
+            this.bootstrapServers = requireText("bootstrapServers", bootstrapServers);
+            this.group = requireText("group", group);
+        }
+
+        /** Topics to subscribe to. Required. */
+        public Builder topics(String... topics) {
+            for (String topic : topics) {
+                this.topics.add(requireText("topics", topic));
+            }
+            return this;
+        }
+
+        /**
+         * Registers the handler of logical type {@code type} (the {@code ce_type} header); its JSON value is read
+         * into {@code eventClass} with the {@link #objectMapper(ObjectMapper) object mapper}. One handler per type.
+         */
+        public <E> Builder on(String type, Class<E> eventClass, EventHandler<? super E> handler) {
+            requireText("type", type);
+            Objects.requireNonNull(eventClass, "eventClass must not be null");
+            Objects.requireNonNull(handler, "handler must not be null");
+            if (handlers.putIfAbsent(type, new Registration<>(eventClass, handler)) != null) {
+                throw new IllegalArgumentException("type " + type + " already has a handler");
+            }
+            return this;
+        }
+
+        /**
+         * Types this consumer reads on its topics but does not care about: skipped (offset advances, no inbox row,
+         * counted as {@code outbox.consumer.ignored}). Default: none.
+         */
+        public Builder ignore(String... types) {
+            ignoredTypes.addAll(List.of(types));
+            return this;
+        }
+
+        /**
+         * {@code true}: every type without a handler is skipped like {@link #ignore}d ones. Default {@code false}:
+         * an unknown type is a poison record and goes to the dead-letter topic.
+         */
+        public Builder ignoreUnknownTypes(boolean ignore) {
+            this.ignoreUnknownTypes = ignore;
+            return this;
+        }
+
+        /** Handler attempts before a record is dead-lettered. Default 5; at least 1. */
+        public Builder maxAttempts(int maxAttempts) {
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+            }
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /** Backoff before retry n is {@code initial * 2^(n-1)}, capped at {@code max}. Default 200 ms and 10 s. */
+        public Builder backoff(Duration initial, Duration max) {
+            if (initial == null || max == null || initial.isNegative() || max.compareTo(initial) < 0) {
+                throw new IllegalArgumentException("backoff needs 0 <= initial <= max, was " + initial + ", " + max);
+            }
+            this.initialBackoff = initial;
+            this.maxBackoff = max;
+            return this;
+        }
+
+        /**
+         * Exception types (and their subclasses, anywhere in the cause chain) that go to the dead-letter topic
+         * without retry, in addition to {@link NonRetriableException}. Default: none more.
+         */
+        @SafeVarargs
+        public final Builder nonRetriable(Class<? extends Throwable>... types) {
+            nonRetriable.addAll(List.of(types));
+            return this;
+        }
+
+        /** The longest a poll blocks; also bounds how fast {@link #close()} reacts. Default 500 ms. */
+        public Builder pollTimeout(Duration pollTimeout) {
+            if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
+                throw new IllegalArgumentException("pollTimeout must be positive, was " + pollTimeout);
+            }
+            this.pollTimeout = pollTimeout;
+            return this;
+        }
+
+        /** Suffix of the dead-letter topic of each consumed topic. Default {@code -dlt}. */
+        public Builder deadLetterSuffix(String suffix) {
+            this.deadLetterSuffix = requireText("deadLetterSuffix", suffix);
+            return this;
+        }
+
+        /** Reads event payloads. Default: {@link OutboxConfig#defaultObjectMapper()}. */
+        public Builder objectMapper(ObjectMapper objectMapper) {
+            this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper must not be null");
+            return this;
+        }
+
+        /** Where metrics go. Default: Micrometer's {@code Metrics.globalRegistry}. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            return this;
+        }
+
+        /**
+         * Any {@code KafkaConsumer} property (security, {@code max.poll.records}, ...). Defaults set by the runner:
+         * {@code enable.auto.commit=false} (cannot be changed), {@code isolation.level=read_committed},
+         * {@code auto.offset.reset=earliest}, byte-array deserializers.
+         */
+        public Builder consumerProperty(String name, Object value) {
+            consumerProperties.put(requireText("consumerProperty", name), value);
+            return this;
+        }
+
+        /**
+         * Any property of the dead-letter {@code KafkaProducer}. Defaults: {@code acks=all},
+         * {@code enable.idempotence=true}, byte-array serializers.
+         */
+        public Builder producerProperty(String name, Object value) {
+            producerProperties.put(requireText("producerProperty", name), value);
+            return this;
+        }
+
+        /** Validates the settings, subscribes and starts the polling thread. */
+        public EventConsumer start() {
+            if (topics.isEmpty()) {
+                throw new IllegalStateException("topics: at least one topic is required");
+            }
+            if (handlers.isEmpty()) {
+                throw new IllegalStateException("on(type, class, handler): at least one handler is required");
+            }
+            DefaultEventConsumer consumer = new DefaultEventConsumer(this);
+            consumer.start();
+            return consumer;
+        }
+
+        private static String requireText(String name, String value) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException(name + " must not be blank");
+            }
+            return value;
+        }
+    }
+}
