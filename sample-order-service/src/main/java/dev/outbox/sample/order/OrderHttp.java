@@ -1,0 +1,96 @@
+package dev.outbox.sample.order;
+
+import dev.outbox.sample.order.HttpApi.Response;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/** The order service's HTTP endpoints. */
+final class OrderHttp {
+
+    /** Body of {@code PUT /customers/{id}}; credit available defaults to the whole limit. */
+    record CustomerRequest(String name, Long creditLimitCents, Long creditAvailableCents) {
+        CustomerRequest validate() {
+            if (name == null || name.isBlank()) {
+                throw ApiException.badRequest("name", "name is required");
+            }
+            if (creditLimitCents == null) {
+                throw ApiException.badRequest("creditLimitCents", "creditLimitCents is required");
+            }
+            if (creditLimitCents < 0) {
+                throw ApiException.badRequest("creditLimitCents", "creditLimitCents must not be negative");
+            }
+            if (creditAvailableCents != null && (creditAvailableCents < 0 || creditAvailableCents > creditLimitCents)) {
+                throw ApiException.badRequest("creditAvailableCents",
+                        "creditAvailableCents must be between 0 and creditLimitCents");
+            }
+            return this;
+        }
+    }
+
+    private OrderHttp() {
+    }
+
+    static HttpApi api(OrderServiceConfig config, DSLContext dsl, OrderSaga saga, OrderQueries queries) {
+        HttpApi api = new HttpApi(config.maxBodyBytes(), config.adminToken());
+        api.route("POST", "/orders", request -> {
+            PlaceOrderRequest body = request.body(PlaceOrderRequest.class).validate();
+            UUID orderId = saga.place(body);
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("orderId", orderId);
+            answer.put("status", OrderSaga.PENDING);
+            answer.put("statusUrl", "/orders/" + orderId);
+            answer.put("sagaUrl", "/saga/status?order_id=" + orderId);
+            return new Response(202, answer);
+        });
+        api.route("GET", "/orders/([^/]+)", request -> Response.ok(queries.order(request.pathId(0, "order"))));
+        api.route("POST", "/orders/([^/]+)/cancel", request -> {
+            UUID orderId = request.pathId(0, "order");
+            saga.cancelByCustomer(orderId);
+            return new Response(202, queries.order(orderId));
+        });
+        api.route("GET", "/saga/status", request -> {
+            String raw = request.query("order_id");
+            if (raw == null || raw.isBlank()) {
+                throw ApiException.badRequest("order_id", "query parameter order_id is required");
+            }
+            UUID orderId;
+            try {
+                orderId = UUID.fromString(raw);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("order_id", "order_id must be a UUID, was " + raw);
+            }
+            return Response.ok(queries.sagaStatus(orderId));
+        });
+        api.route("POST", "/saga/([^/]+)/retry", request -> {
+            request.requireAdmin();
+            UUID sagaId = request.pathId(0, "saga");
+            return new Response(202, Map.of("sagaId", sagaId, "action", saga.retry(sagaId)));
+        });
+        api.route("POST", "/saga/([^/]+)/compensate", request -> {
+            request.requireAdmin();
+            UUID sagaId = request.pathId(0, "saga");
+            return new Response(202, Map.of("sagaId", sagaId, "action", saga.compensate(sagaId)));
+        });
+        api.route("GET", "/customers/([^/]+)", request -> Response.ok(queries.customer(request.pathParam(0))));
+        api.route("PUT", "/customers/([^/]+)", request -> {
+            request.requireAdmin();
+            String id = request.pathParam(0);
+            if (!PlaceOrderRequest.CUSTOMER_ID.matcher(id).matches()) {
+                throw ApiException.badRequest("id", "customer id must be 1-64 letters, digits, '.', '_' or '-'");
+            }
+            CustomerRequest body = request.body(CustomerRequest.class).validate();
+            long available = body.creditAvailableCents() == null ? body.creditLimitCents() : body.creditAvailableCents();
+            dsl.execute("""
+                    INSERT INTO customer (id, name, credit_limit_cents, credit_available_cents) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                        credit_limit_cents = excluded.credit_limit_cents,
+                        credit_available_cents = excluded.credit_available_cents, updated_at = now()""",
+                    id, body.name(), body.creditLimitCents(), available);
+            return Response.ok(queries.customer(id));
+        });
+        api.route("GET", "/health", request -> Response.ok(Map.of("status", "UP")));
+        return api;
+    }
+}

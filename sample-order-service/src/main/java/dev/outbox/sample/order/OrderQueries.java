@@ -1,0 +1,100 @@
+package dev.outbox.sample.order;
+
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+/** Read models of the HTTP API: an order, a customer, the saga status view. */
+final class OrderQueries {
+
+    record OrderView(UUID orderId, String customerId, String status, long totalCents, String reason,
+            List<LineView> lines, OffsetDateTime createdAt, OffsetDateTime updatedAt, String statusUrl,
+            String sagaUrl) {
+    }
+
+    record LineView(int lineNo, String sku, int quantity, long unitPriceCents) {
+    }
+
+    record CustomerView(String id, String name, long creditLimitCents, long creditAvailableCents) {
+    }
+
+    record SagaStatus(UUID sagaId, String sagaType, UUID orderId, String state, boolean terminal, String orderStatus,
+            String reason, List<StepView> steps, List<EventView> events) {
+    }
+
+    record StepView(String step, String status, int attempts, OffsetDateTime createdAt, OffsetDateTime updatedAt,
+            OffsetDateTime deadlineAt, OffsetDateTime retriedAt, String lastError, List<UUID> eventIds) {
+    }
+
+    record EventView(UUID eventId, String direction, String type, String topic, Integer partition, Long offset,
+            OffsetDateTime occurredAt) {
+    }
+
+    private final DSLContext dsl;
+
+    OrderQueries(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    OrderView order(UUID orderId) {
+        Record row = dsl.fetchOne("""
+                SELECT id, customer_id, status, total_cents, reason, created_at, updated_at
+                FROM orders WHERE id = ?""", orderId);
+        if (row == null) {
+            throw ApiException.notFound("id", "no order " + orderId);
+        }
+        List<LineView> lines = dsl.fetch("""
+                        SELECT line_no, sku, quantity, unit_price_cents FROM order_line
+                        WHERE order_id = ? ORDER BY line_no""", orderId)
+                .map(r -> new LineView(r.get(0, Integer.class), r.get(1, String.class), r.get(2, Integer.class),
+                        r.get(3, Long.class)));
+        return new OrderView(orderId, row.get(1, String.class), row.get(2, String.class), row.get(3, Long.class),
+                row.get(4, String.class), lines, row.get(5, OffsetDateTime.class), row.get(6, OffsetDateTime.class),
+                "/orders/" + orderId, "/saga/status?order_id=" + orderId);
+    }
+
+    CustomerView customer(String id) {
+        Record row = dsl.fetchOne(
+                "SELECT id, name, credit_limit_cents, credit_available_cents FROM customer WHERE id = ?", id);
+        if (row == null) {
+            throw ApiException.notFound("id", "no customer " + id);
+        }
+        return new CustomerView(row.get(0, String.class), row.get(1, String.class), row.get(2, Long.class),
+                row.get(3, Long.class));
+    }
+
+    /**
+     * The whole flow as this service saw it: its steps, the events it published (with their Kafka coordinates once
+     * it has read them back from its own topic) and the inventory replies it consumed, in the order they happened.
+     */
+    SagaStatus sagaStatus(UUID orderId) {
+        Record order = dsl.fetchOne("SELECT status, reason FROM orders WHERE id = ?", orderId);
+        if (order == null) {
+            throw ApiException.notFound("order_id", "no saga for order " + orderId);
+        }
+        List<StepView> steps = dsl.fetch("""
+                        SELECT step, status, attempts, created_at, updated_at, deadline_at, retried_at, last_error,
+                               event_ids
+                        FROM saga_log WHERE saga_id = ? ORDER BY created_at, step""", orderId)
+                .map(r -> new StepView(r.get(0, String.class), r.get(1, String.class), r.get(2, Integer.class),
+                        r.get(3, OffsetDateTime.class), r.get(4, OffsetDateTime.class), r.get(5, OffsetDateTime.class),
+                        r.get(6, OffsetDateTime.class), r.get(7, String.class),
+                        Arrays.asList(r.get(8, UUID[].class))));
+        List<EventView> events = dsl.fetch("""
+                        SELECT event_id, direction, type, topic, kafka_partition, kafka_offset, occurred_at
+                        FROM saga_event WHERE saga_id = ? ORDER BY occurred_at, event_id""", orderId)
+                .map(r -> new EventView(r.get(0, UUID.class), r.get(1, String.class), r.get(2, String.class),
+                        r.get(3, String.class), r.get(4, Integer.class), r.get(5, Long.class),
+                        r.get(6, OffsetDateTime.class)));
+        String orderStatus = order.get(0, String.class);
+        boolean open = steps.stream().anyMatch(s -> s.status().equals("PENDING") || s.status().equals("COMPENSATING"));
+        boolean compensating = steps.stream().anyMatch(s -> s.status().equals("COMPENSATING"));
+        String state = compensating ? "COMPENSATING" : orderStatus;
+        return new SagaStatus(orderId, SagaLog.SAGA_TYPE, orderId, state,
+                !open && !OrderSaga.PENDING.equals(orderStatus), orderStatus, order.get(1, String.class), steps,
+                events);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.outbox.sample.order;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Settings of the order service. {@link #fromEnv(Map)} reads them from environment variables (the name of each is
+ * in its parameter's doc); {@link #of} gives the defaults for embedding. The compact constructor rejects an invalid
+ * value with a message naming the variable.
+ *
+ * @param dbUrl                 {@code ORDER_DB_URL}: {@code jdbc:postgresql://host:port/db}. Required.
+ * @param dbUser                {@code ORDER_DB_USER}. Required.
+ * @param dbPassword            {@code ORDER_DB_PASSWORD}. Default empty.
+ * @param dbPoolSize            {@code ORDER_DB_POOL_SIZE}: connections in the pool. Default 10.
+ * @param kafkaBootstrapServers {@code ORDER_KAFKA_BOOTSTRAP_SERVERS}. Required.
+ * @param consumerGroup         {@code ORDER_CONSUMER_GROUP}: this service's own group. Default {@code order-service}.
+ * @param orderTopic            {@code ORDER_ORDER_TOPIC}: where the relay puts this service's events; read back to
+ *                              show their partition and offset. Default {@code outbox.event.order}.
+ * @param inventoryTopic        {@code ORDER_INVENTORY_TOPIC}: the inventory's replies. Default
+ *                              {@code outbox.event.reservation}.
+ * @param httpPort              {@code ORDER_HTTP_PORT}: 0 picks a free port. Default 8081.
+ * @param adminToken            {@code ORDER_ADMIN_TOKEN}: bearer token of the admin calls. Required, 16+ chars.
+ * @param maxBodyBytes          {@code ORDER_MAX_BODY_BYTES}: larger request bodies get 413. Default 65536.
+ * @param reserveStockDeadline  {@code ORDER_RESERVE_STOCK_DEADLINE}: how long an order waits for the inventory's
+ *                              answer before it is cancelled (ISO-8601 like {@code PT30S}, or {@code 30s},
+ *                              {@code 500ms}, {@code 2m}). Default 30s.
+ * @param timeoutScanInterval   {@code ORDER_TIMEOUT_SCAN_INTERVAL}: how often deadlines are checked. Default 1s.
+ * @param migrate               {@code ORDER_MIGRATE}: apply the library and order migrations at start. Default true.
+ * @param publication           {@code ORDER_PUBLICATION}: the publication the library migration creates. Default
+ *                              {@code outbox_pub}.
+ */
+public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
+        String kafkaBootstrapServers, String consumerGroup, String orderTopic, String inventoryTopic, int httpPort,
+        String adminToken, int maxBodyBytes, Duration reserveStockDeadline, Duration timeoutScanInterval,
+        boolean migrate, String publication) {
+
+    public static final int DEFAULT_HTTP_PORT = 8081;
+
+    public OrderServiceConfig {
+        require(dbUrl != null && dbUrl.startsWith("jdbc:postgresql://"), "ORDER_DB_URL",
+                "must be jdbc:postgresql://host:port/database, was " + dbUrl);
+        require(dbUser != null && !dbUser.isBlank(), "ORDER_DB_USER", "is required");
+        dbPassword = Objects.requireNonNullElse(dbPassword, "");
+        require(dbPoolSize >= 2 && dbPoolSize <= 200, "ORDER_DB_POOL_SIZE", "must be 2..200, was " + dbPoolSize);
+        require(kafkaBootstrapServers != null && !kafkaBootstrapServers.isBlank(), "ORDER_KAFKA_BOOTSTRAP_SERVERS",
+                "is required (host:port[,host:port])");
+        require(consumerGroup != null && !consumerGroup.isBlank(), "ORDER_CONSUMER_GROUP", "must not be blank");
+        require(orderTopic != null && orderTopic.matches("[A-Za-z0-9._-]{1,249}"), "ORDER_ORDER_TOPIC",
+                "must be a Kafka topic name, was " + orderTopic);
+        require(inventoryTopic != null && inventoryTopic.matches("[A-Za-z0-9._-]{1,249}"), "ORDER_INVENTORY_TOPIC",
+                "must be a Kafka topic name, was " + inventoryTopic);
+        require(httpPort >= 0 && httpPort <= 65535, "ORDER_HTTP_PORT", "must be 0..65535, was " + httpPort);
+        require(adminToken != null && adminToken.length() >= 16, "ORDER_ADMIN_TOKEN",
+                "is required and must have at least 16 characters");
+        require(maxBodyBytes >= 1024, "ORDER_MAX_BODY_BYTES", "must be at least 1024, was " + maxBodyBytes);
+        require(reserveStockDeadline != null && reserveStockDeadline.toMillis() >= 100, "ORDER_RESERVE_STOCK_DEADLINE",
+                "must be at least 100ms, was " + reserveStockDeadline);
+        require(timeoutScanInterval != null && timeoutScanInterval.toMillis() >= 10, "ORDER_TIMEOUT_SCAN_INTERVAL",
+                "must be at least 10ms, was " + timeoutScanInterval);
+        require(publication != null && publication.matches("[a-z_][a-z0-9_]{0,62}"), "ORDER_PUBLICATION",
+                "must be a lower-case SQL identifier, was " + publication);
+    }
+
+    /** The defaults, with the four settings that have none. */
+    public static OrderServiceConfig of(String dbUrl, String dbUser, String dbPassword, String kafkaBootstrapServers,
+            String adminToken) {
+        return new OrderServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "order-service",
+                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, adminToken, 65_536,
+                Duration.ofSeconds(30), Duration.ofSeconds(1), true, "outbox_pub");
+    }
+
+    /** Reads every setting from {@code env} (usually {@code System.getenv()}). */
+    public static OrderServiceConfig fromEnv(Map<String, String> env) {
+        return new OrderServiceConfig(
+                env.get("ORDER_DB_URL"),
+                env.get("ORDER_DB_USER"),
+                env.getOrDefault("ORDER_DB_PASSWORD", ""),
+                parse(env, "ORDER_DB_POOL_SIZE", "10", Integer::parseInt),
+                env.get("ORDER_KAFKA_BOOTSTRAP_SERVERS"),
+                env.getOrDefault("ORDER_CONSUMER_GROUP", "order-service"),
+                env.getOrDefault("ORDER_ORDER_TOPIC", "outbox.event.order"),
+                env.getOrDefault("ORDER_INVENTORY_TOPIC", "outbox.event.reservation"),
+                parse(env, "ORDER_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), Integer::parseInt),
+                env.get("ORDER_ADMIN_TOKEN"),
+                parse(env, "ORDER_MAX_BODY_BYTES", "65536", Integer::parseInt),
+                parse(env, "ORDER_RESERVE_STOCK_DEADLINE", "30s", OrderServiceConfig::duration),
+                parse(env, "ORDER_TIMEOUT_SCAN_INTERVAL", "1s", OrderServiceConfig::duration),
+                parse(env, "ORDER_MIGRATE", "true", OrderServiceConfig::bool),
+                env.getOrDefault("ORDER_PUBLICATION", "outbox_pub"));
+    }
+
+    public OrderServiceConfig withHttpPort(int port) {
+        return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
+                orderTopic, inventoryTopic, port, adminToken, maxBodyBytes, reserveStockDeadline, timeoutScanInterval,
+                migrate, publication);
+    }
+
+    public OrderServiceConfig withConsumerGroup(String group) {
+        return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
+                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,
+                timeoutScanInterval, migrate, publication);
+    }
+
+    public OrderServiceConfig withDeadlines(Duration reserveStock, Duration scanInterval) {
+        return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
+                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStock, scanInterval, migrate,
+                publication);
+    }
+
+    public OrderServiceConfig withDbPoolSize(int size) {
+        return new OrderServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
+                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,
+                timeoutScanInterval, migrate, publication);
+    }
+
+    public OrderServiceConfig withMaxBodyBytes(int bytes) {
+        return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
+                orderTopic, inventoryTopic, httpPort, adminToken, bytes, reserveStockDeadline, timeoutScanInterval,
+                migrate, publication);
+    }
+
+    /** Accepts ISO-8601 ({@code PT30S}) or a number with a unit: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}. */
+    static Duration duration(String text) {
+        String s = text.trim().toLowerCase();
+        if (s.startsWith("pt") || s.startsWith("p")) {
+            return Duration.parse(s.toUpperCase());
+        }
+        var m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(s);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a duration: " + text + " (use e.g. 500ms, 30s, 2m or PT30S)");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+    }
+
+    static boolean bool(String text) {
+        return switch (text.trim().toLowerCase()) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("not a boolean: " + text + " (use true or false)");
+        };
+    }
+
+    private static <T> T parse(Map<String, String> env, String name, String fallback, Function<String, T> parser) {
+        String raw = env.getOrDefault(name, fallback);
+        try {
+            return parser.apply(raw);
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void require(boolean ok, String variable, String problem) {
+        if (!ok) {
+            throw new IllegalArgumentException(variable + " " + problem);
+        }
+    }
+
+    @Override
+    public String toString() {
+        // Never print the password or the admin token.
+        return "OrderServiceConfig[dbUrl=" + dbUrl + ", dbUser=" + dbUser + ", kafka=" + kafkaBootstrapServers
+                + ", group=" + consumerGroup + ", httpPort=" + httpPort + ", reserveStockDeadline="
+                + reserveStockDeadline + "]";
+    }
+}

@@ -1,0 +1,30 @@
+package dev.outbox.sample.order;
+
+import java.util.concurrent.CountDownLatch;
+
+/** Runs the order service as a process; every setting comes from environment variables (see the README). */
+public final class OrderServiceMain {
+
+    private OrderServiceMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        System.setProperty("org.jooq.no-logo", "true");
+        System.setProperty("org.jooq.no-tips", "true");
+        OrderServiceConfig config;
+        try {
+            config = OrderServiceConfig.fromEnv(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("order service: invalid setting: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        OrderService service = OrderService.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }, "order-service-shutdown"));
+        stopped.await();
+    }
+}
