@@ -1,0 +1,212 @@
+package dev.outbox.saga;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.consumer.ConsumedEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.Result;
+
+final class DefaultSagaLog implements SagaLog {
+
+    static final String STEP_COLUMNS = """
+            saga_id, saga_type, step, status, payload::text AS payload, event_ids, attempts, last_error,
+            deadline_at, created_at, updated_at, retried_at""";
+
+    private final ObjectMapper mapper;
+
+    DefaultSagaLog(ObjectMapper mapper) {
+        this.mapper = Objects.requireNonNull(mapper, "objectMapper must not be null");
+    }
+
+    @Override
+    public boolean startStep(DSLContext tx, UUID sagaId, String sagaType, String step, Object payload,
+                             Duration timeout) {
+        Objects.requireNonNull(sagaId, "sagaId must not be null");
+        requireText("sagaType", sagaType);
+        requireText("step", step);
+        String json;
+        try {
+            json = payload == null ? "{}" : mapper.writeValueAsString(payload);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("payload: Jackson cannot write " + payload.getClass().getName(), e);
+        }
+        return tx.execute("""
+                INSERT INTO saga_log (saga_id, saga_type, step, status, payload, attempts, deadline_at)
+                VALUES (?::uuid, ?, ?, 'PENDING', ?::jsonb, 1, now() + ?::interval)
+                ON CONFLICT (saga_id, step) DO NOTHING
+                """, sagaId, sagaType, step, json, interval(timeout)) == 1;
+    }
+
+    @Override
+    public boolean markSucceeded(DSLContext tx, UUID sagaId, String step) {
+        return transition(tx, sagaId, step, SagaStatus.SUCCEEDED, null);
+    }
+
+    @Override
+    public boolean markFailed(DSLContext tx, UUID sagaId, String step, String error) {
+        return transition(tx, sagaId, step, SagaStatus.FAILED, error);
+    }
+
+    @Override
+    public boolean markCompensating(DSLContext tx, UUID sagaId, String step, String reason) {
+        return transition(tx, sagaId, step, SagaStatus.COMPENSATING, reason);
+    }
+
+    @Override
+    public boolean markCompensated(DSLContext tx, UUID sagaId, String step) {
+        return transition(tx, sagaId, step, SagaStatus.COMPENSATED, null);
+    }
+
+    @Override
+    public boolean markTimedOut(DSLContext tx, UUID sagaId, String step, String reason) {
+        return transition(tx, sagaId, step, SagaStatus.TIMED_OUT, reason);
+    }
+
+    static boolean transition(DSLContext tx, UUID sagaId, String step, SagaStatus to, String error) {
+        return tx.execute("""
+                UPDATE saga_log SET status = ?, last_error = coalesce(?, last_error), updated_at = now()
+                WHERE saga_id = ?::uuid AND step = ? AND status = ANY(string_to_array(?, ','))
+                """, to.name(), error, sagaId, step, names(to.allowedFrom())) == 1;
+    }
+
+    @Override
+    public boolean retry(DSLContext tx, UUID sagaId, String step, Duration timeout) {
+        return tx.execute("""
+                UPDATE saga_log SET status = 'PENDING', attempts = attempts + 1, retried_at = now(),
+                       updated_at = now(), deadline_at = now() + ?::interval
+                WHERE saga_id = ?::uuid AND step = ? AND status = ANY(string_to_array(?, ','))
+                """, interval(timeout), sagaId, step, names(SagaStatus.PENDING.allowedFrom())) == 1;
+    }
+
+    @Override
+    public void recordPublished(DSLContext tx, UUID sagaId, String step, UUID eventId, String type, String topic) {
+        record(tx, sagaId, step, eventId, SagaEvent.Direction.PUBLISHED, type, topic, null, null);
+    }
+
+    @Override
+    public void recordConsumed(DSLContext tx, UUID sagaId, String step, ConsumedEvent event) {
+        record(tx, sagaId, step, event.eventId(), SagaEvent.Direction.CONSUMED, event.type(), event.topic(),
+                event.partition(), event.offset());
+    }
+
+    private static void record(DSLContext tx, UUID sagaId, String step, UUID eventId, SagaEvent.Direction direction,
+                               String type, String topic, Integer partition, Long offset) {
+        Objects.requireNonNull(sagaId, "sagaId must not be null");
+        Objects.requireNonNull(eventId, "eventId must not be null");
+        requireText("type", type);
+        tx.execute("""
+                INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset)
+                VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint)
+                ON CONFLICT DO NOTHING
+                """, sagaId, eventId, direction.name(), type, topic, partition, offset);
+        if (step != null) {
+            tx.execute("""
+                    UPDATE saga_log SET event_ids = array_append(event_ids, ?::uuid), updated_at = now()
+                    WHERE saga_id = ?::uuid AND step = ? AND NOT (?::uuid = ANY(event_ids))
+                    """, eventId, sagaId, step, eventId);
+        }
+    }
+
+    @Override
+    public Optional<SagaStep> step(DSLContext tx, UUID sagaId, String step) {
+        Record row = tx.fetchOne("SELECT " + STEP_COLUMNS + " FROM saga_log WHERE saga_id = ?::uuid AND step = ?",
+                sagaId, step);
+        return Optional.ofNullable(row).map(r -> toStep(r, mapper));
+    }
+
+    @Override
+    public Optional<SagaView> status(DSLContext dsl, UUID sagaId) {
+        Result<Record> steps = dsl.fetch(
+                "SELECT " + STEP_COLUMNS + " FROM saga_log WHERE saga_id = ?::uuid ORDER BY created_at, step", sagaId);
+        Result<Record> events = dsl.fetch("""
+                SELECT event_id, direction, type, topic, kafka_partition, kafka_offset, occurred_at
+                FROM saga_event WHERE saga_id = ?::uuid ORDER BY occurred_at, direction DESC, event_id
+                """, sagaId);
+        if (steps.isEmpty() && events.isEmpty()) {
+            return Optional.empty();
+        }
+        List<SagaStep> stepList = steps.stream().map(r -> toStep(r, mapper)).toList();
+        List<SagaEvent> eventList = events.stream().map(r -> new SagaEvent(
+                r.get("event_id", UUID.class),
+                SagaEvent.Direction.valueOf(r.get("direction", String.class)),
+                r.get("type", String.class),
+                r.get("topic", String.class),
+                r.get("kafka_partition", Integer.class),
+                r.get("kafka_offset", Long.class),
+                instant(r, "occurred_at"))).toList();
+        String sagaType = stepList.isEmpty() ? null : stepList.getFirst().sagaType();
+        return Optional.of(new SagaView(sagaId, sagaType, state(stepList), stepList, eventList));
+    }
+
+    static String state(List<SagaStep> steps) {
+        if (steps.isEmpty()) {
+            return "UNKNOWN";
+        }
+        if (steps.stream().anyMatch(s -> s.status() == SagaStatus.PENDING || s.status() == SagaStatus.COMPENSATING)) {
+            return "RUNNING";
+        }
+        if (steps.stream().allMatch(s -> s.status() == SagaStatus.SUCCEEDED)) {
+            return "COMPLETED";
+        }
+        if (steps.stream().anyMatch(s -> s.status() == SagaStatus.COMPENSATED)) {
+            return "COMPENSATED";
+        }
+        return "FAILED";
+    }
+
+    static SagaStep toStep(Record r, ObjectMapper mapper) {
+        JsonNode payload;
+        try {
+            payload = mapper.readTree(r.get("payload", String.class));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("saga_log.payload is not JSON", e);
+        }
+        UUID[] ids = r.get("event_ids", UUID[].class);
+        return new SagaStep(
+                r.get("saga_id", UUID.class),
+                r.get("saga_type", String.class),
+                r.get("step", String.class),
+                SagaStatus.valueOf(r.get("status", String.class)),
+                payload,
+                ids == null ? List.of() : List.copyOf(Arrays.asList(ids)),
+                r.get("attempts", Integer.class),
+                r.get("last_error", String.class),
+                instant(r, "deadline_at"),
+                instant(r, "created_at"),
+                instant(r, "updated_at"),
+                instant(r, "retried_at"));
+    }
+
+    private static Instant instant(Record r, String field) {
+        OffsetDateTime value = r.get(field, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    private static String interval(Duration timeout) {
+        return timeout == null ? null : timeout.toMillis() + " milliseconds";
+    }
+
+    private static String names(Set<SagaStatus> statuses) {
+        List<String> names = new ArrayList<>();
+        statuses.forEach(s -> names.add(s.name()));
+        return String.join(",", names);
+    }
+
+    private static void requireText(String name, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be blank");
+        }
+    }
+}

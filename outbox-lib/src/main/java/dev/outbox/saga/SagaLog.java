@@ -1,0 +1,91 @@
+package dev.outbox.saga;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.OutboxConfig;
+import dev.outbox.consumer.ConsumedEvent;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * The {@code saga_log} and {@code saga_event} tables, always written in the caller's transaction (pass the
+ * transaction's {@link DSLContext}; from JDBC, {@code DSL.using(connection, SQLDialect.POSTGRES)}), so a step's
+ * status changes atomically with the business change and the outbox event it causes.
+ *
+ * <pre>{@code
+ * dsl.transaction(cfg -> {
+ *     DSLContext tx = DSL.using(cfg);
+ *     UUID sagaId = UUID.randomUUID();
+ *     sagaLog.startStep(tx, sagaId, "order", "reserve_stock", Map.of("orderId", orderId), Duration.ofSeconds(30));
+ *     UUID eventId = outbox.publish(tx, new OrderPlaced(orderId, lines), OutboxHeaders.saga(sagaId));
+ *     sagaLog.recordPublished(tx, sagaId, "reserve_stock", eventId, "OrderPlaced", "outbox.event.order");
+ * });
+ * }</pre>
+ *
+ * <p>Status changes are conditional updates, so concurrent or repeated calls are safe: each {@code mark*} returns
+ * {@code false} (and changes nothing) when the step does not exist or its current status does not allow the move
+ * ({@link SagaStatus#allowedFrom()}): SUCCEEDED, FAILED and TIMED_OUT only from PENDING; COMPENSATING from PENDING,
+ * SUCCEEDED, FAILED or TIMED_OUT; COMPENSATED from any status but itself. A late reply to a timed-out step therefore
+ * sees {@code markSucceeded} return {@code false} and can compensate instead.
+ */
+public interface SagaLog {
+
+    /** A saga log writing payloads with {@link OutboxConfig#defaultObjectMapper()}. */
+    static SagaLog create() {
+        return create(OutboxConfig.defaultObjectMapper());
+    }
+
+    /** A saga log writing step payloads with {@code objectMapper}. */
+    static SagaLog create(ObjectMapper objectMapper) {
+        return new DefaultSagaLog(objectMapper);
+    }
+
+    /**
+     * Starts step {@code step} of saga {@code sagaId} as PENDING with attempts 1.
+     *
+     * @param payload anything Jackson can write (stored as JSON), or {@code null}
+     * @param timeout deadline = the database's {@code now()} + timeout (one clock for every instance), or
+     *                {@code null} for none
+     * @return {@code false} if the step already existed (nothing changed)
+     */
+    boolean startStep(DSLContext tx, UUID sagaId, String sagaType, String step, Object payload, Duration timeout);
+
+    /** PENDING → SUCCEEDED. */
+    boolean markSucceeded(DSLContext tx, UUID sagaId, String step);
+
+    /** PENDING → FAILED, with {@code error} as last_error. */
+    boolean markFailed(DSLContext tx, UUID sagaId, String step, String error);
+
+    /** PENDING, SUCCEEDED, FAILED or TIMED_OUT → COMPENSATING; {@code reason} (nullable) becomes last_error. */
+    boolean markCompensating(DSLContext tx, UUID sagaId, String step, String reason);
+
+    /** Any status but COMPENSATED → COMPENSATED. */
+    boolean markCompensated(DSLContext tx, UUID sagaId, String step);
+
+    /** PENDING → TIMED_OUT, with {@code reason} as last_error (the scanner does this itself). */
+    boolean markTimedOut(DSLContext tx, UUID sagaId, String step, String reason);
+
+    /**
+     * Retries a PENDING, FAILED or TIMED_OUT step: back to PENDING, attempts + 1, retried_at = now, a new deadline
+     * ({@code null} timeout: none); last_error is kept for the record.
+     */
+    boolean retry(DSLContext tx, UUID sagaId, String step, Duration timeout);
+
+    /**
+     * Records an event this service published for the saga in {@code saga_event}, and appends its id to the step's
+     * event_ids when {@code step} is not {@code null}. Idempotent.
+     *
+     * @param topic the topic the relay will route it to, or {@code null}
+     */
+    void recordPublished(DSLContext tx, UUID sagaId, String step, UUID eventId, String type, String topic);
+
+    /** Records a consumed event (id, type, topic, partition, offset from {@code event}); idempotent. */
+    void recordConsumed(DSLContext tx, UUID sagaId, String step, ConsumedEvent event);
+
+    /** One step, or empty. */
+    Optional<SagaStep> step(DSLContext tx, UUID sagaId, String step);
+
+    /** Steps and events of one saga in this service's database, or empty when it has neither. */
+    Optional<SagaView> status(DSLContext dsl, UUID sagaId);
+}
