@@ -1,0 +1,222 @@
+package dev.outbox.sample.inventory;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small JSON router on the JDK's HTTP server. Every answer is JSON; every refusal is {"error", "field"} with a
+ * 4xx status, so that bad input never surfaces as a 5xx. A 500 means a fault of the service and is logged.
+ */
+final class HttpApi implements HttpHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    interface Handler {
+        Response handle(Request request) throws IOException;
+    }
+
+    record Response(int status, Object body) {
+        static Response ok(Object body) {
+            return new Response(200, body);
+        }
+    }
+
+    private record Route(String method, Pattern path, Handler handler) {
+    }
+
+    private final List<Route> routes = new ArrayList<>();
+    private final int maxBodyBytes;
+    private final byte[] adminToken;
+
+    HttpApi(int maxBodyBytes, String adminToken) {
+        this.maxBodyBytes = maxBodyBytes;
+        this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Adds a route; {@code pathRegex} groups become {@link Request#pathParam(int)}. */
+    HttpApi route(String method, String pathRegex, Handler handler) {
+        routes.add(new Route(method, Pattern.compile(pathRegex), handler));
+        return this;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        try (exchange) {
+            Response response;
+            try {
+                response = dispatch(exchange);
+            } catch (ApiException e) {
+                response = error(e.status(), e.getMessage(), e.field());
+            } catch (JsonProcessingException e) {
+                response = jsonError(e);
+            } catch (RuntimeException | IOException e) {
+                log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
+                response = error(500, "internal error; see the service log", null);
+            }
+            write(exchange, response);
+        } catch (IOException e) {
+            log.debug("could not answer {}: the client went away", exchange.getRequestURI(), e);
+        }
+    }
+
+    private Response dispatch(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        Set<String> allowed = new LinkedHashSet<>();
+        for (Route route : routes) {
+            Matcher matcher = route.path().matcher(path);
+            if (!matcher.matches()) {
+                continue;
+            }
+            if (!route.method().equals(exchange.getRequestMethod())) {
+                allowed.add(route.method());
+                continue;
+            }
+            List<String> params = new ArrayList<>();
+            for (int i = 1; i <= matcher.groupCount(); i++) {
+                params.add(matcher.group(i));
+            }
+            return route.handler().handle(new Request(exchange, params));
+        }
+        if (!allowed.isEmpty()) {
+            exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
+            return error(405, "method " + exchange.getRequestMethod() + " not allowed on " + path + "; use "
+                    + String.join(" or ", allowed), null);
+        }
+        return error(404, "no endpoint " + path, null);
+    }
+
+    private static Response jsonError(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return error(400, "unknown field '" + unknown.getPropertyName() + "'", fieldPath(unknown));
+        }
+        if (e instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
+            String type = mismatch.getTargetType() == null ? "value" : mismatch.getTargetType().getSimpleName();
+            return error(400, "wrong type: expected " + type, fieldPath(mismatch));
+        }
+        return error(400, "malformed JSON: " + e.getOriginalMessage(), null);
+    }
+
+    private static String fieldPath(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.isEmpty() ? null : path.toString();
+    }
+
+    static Response error(int status, String message, String field) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        body.put("field", field);
+        return new Response(status, body);
+    }
+
+    private static void write(HttpExchange exchange, Response response) throws IOException {
+        byte[] bytes = Json.REQUESTS.writeValueAsBytes(response.body());
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        if (response.status() == 401) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        }
+        exchange.sendResponseHeaders(response.status(), bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+
+    /** One request: path parameters, query, body and the admin check. */
+    final class Request {
+
+        private final HttpExchange exchange;
+        private final List<String> pathParams;
+
+        private Request(HttpExchange exchange, List<String> pathParams) {
+            this.exchange = exchange;
+            this.pathParams = pathParams;
+        }
+
+        String pathParam(int index) {
+            return pathParams.get(index);
+        }
+
+        /** A path parameter that names an entity by uuid: anything else cannot exist, hence 404. */
+        UUID pathId(int index, String what) {
+            String raw = pathParam(index);
+            try {
+                return UUID.fromString(raw);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.notFound("id", "no " + what + " " + raw);
+            }
+        }
+
+        String query(String name) {
+            String raw = exchange.getRequestURI().getRawQuery();
+            if (raw == null) {
+                return null;
+            }
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                if (key.equals(name)) {
+                    return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                }
+            }
+            return null;
+        }
+
+        /** Reads the JSON body into {@code type}; 413 over the limit, 400 when absent or malformed. */
+        <T> T body(Class<T> type) throws IOException {
+            String length = exchange.getRequestHeaders().getFirst("Content-Length");
+            if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBodyBytes) {
+                throw new ApiException(413, "request body over " + maxBodyBytes + " bytes", null);
+            }
+            byte[] bytes;
+            try (InputStream in = exchange.getRequestBody()) {
+                bytes = in.readNBytes(maxBodyBytes + 1);
+            }
+            if (bytes.length > maxBodyBytes) {
+                throw new ApiException(413, "request body over " + maxBodyBytes + " bytes", null);
+            }
+            if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+                throw ApiException.badRequest(null, "request body is required (JSON)");
+            }
+            T value = Json.REQUESTS.readValue(bytes, type);
+            if (value == null) {
+                throw ApiException.badRequest(null, "request body must be a JSON object");
+            }
+            return value;
+        }
+
+        /** Admin calls need {@code Authorization: Bearer <token>}; compared in constant time. */
+        void requireAdmin() {
+            String header = exchange.getRequestHeaders().getFirst("Authorization");
+            byte[] presented = header != null && header.startsWith("Bearer ")
+                    ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8)
+                    : new byte[0];
+            if (!MessageDigest.isEqual(presented, adminToken)) {
+                throw new ApiException(401, "admin call: send Authorization: Bearer <admin token>", "Authorization");
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package dev.outbox.sample.inventory;
+
+import dev.outbox.Outbox;
+import dev.outbox.OutboxHeaders;
+import dev.outbox.sample.inventory.InventoryEvent.StockReleased;
+import dev.outbox.sample.inventory.InventoryEvent.StockReservationFailed;
+import dev.outbox.sample.inventory.InventoryEvent.StockReserved;
+import dev.outbox.sample.inventory.OrderMessage.OrderCancelled;
+import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
+import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.Record2;
+import org.jooq.Result;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inventory side of the saga: Try (reserve) on OrderPlaced, Confirm (commit) on OrderConfirmed, Cancel
+ * (release) on OrderCancelled. Each handler runs in the consumer's transaction with the inbox row and the reply's
+ * outbox row. Stock moves only through conditional updates, so concurrent orders can never oversell, and stock rows
+ * are always updated in sku order, so two orders never deadlock on them.
+ */
+final class Inventory {
+
+    private static final Logger log = LoggerFactory.getLogger(Inventory.class);
+
+    private final Outbox outbox;
+    private final String orderTopic;
+    private final String reservationTopic;
+
+    Inventory(Outbox outbox, String orderTopic, String reservationTopic) {
+        this.outbox = outbox;
+        this.orderTopic = orderTopic;
+        this.reservationTopic = reservationTopic;
+    }
+
+    void onEvent(DSLContext tx, InboundEvent event) throws IOException {
+        if (!event.topic().equals(orderTopic)) {
+            return;
+        }
+        switch (event.type()) {
+            case OrderMessage.ORDER_PLACED -> onOrderPlaced(tx, event, event.payloadAs(OrderPlaced.class));
+            case OrderMessage.ORDER_CONFIRMED -> onOrderConfirmed(tx, event, event.payloadAs(OrderConfirmed.class));
+            case OrderMessage.ORDER_CANCELLED -> onOrderCancelled(tx, event, event.payloadAs(OrderCancelled.class));
+            default -> log.debug("ignoring {} {}: not part of the order saga", event.type(), event.eventId());
+        }
+    }
+
+    /** Try: reserve every line or nothing. */
+    private void onOrderPlaced(DSLContext tx, InboundEvent event, OrderPlaced placed) {
+        UUID orderId = placed.orderId();
+        recordConsumed(tx, orderId, event);
+        Result<Record> existing = tx.fetch(
+                "SELECT sku, quantity, status FROM reservation WHERE order_id = ? ORDER BY sku", orderId);
+        if (!existing.isEmpty()) {
+            answerAgain(tx, orderId, existing, event);
+            return;
+        }
+        String invalid = invalid(placed);
+        if (invalid != null) {
+            publish(tx, new StockReservationFailed(orderId, invalid), event);
+            return;
+        }
+        Map<String, Integer> wanted = new TreeMap<>();
+        placed.lines().forEach(line -> wanted.merge(line.sku(), line.quantity(), Integer::sum));
+        List<String> known = tx.fetch("SELECT sku FROM stock WHERE sku = ANY(?::text[])",
+                (Object) wanted.keySet().toArray(String[]::new)).map(r -> r.get(0, String.class));
+        for (String sku : wanted.keySet()) {
+            if (!known.contains(sku)) {
+                publish(tx, new StockReservationFailed(orderId, "unknown sku " + sku), event);
+                return;
+            }
+        }
+        // All or nothing: a line that does not fit rolls the lines before it back to here.
+        tx.execute("SAVEPOINT reserve_lines");
+        List<StockReserved.Line> reserved = new ArrayList<>();
+        long total = 0;
+        for (Map.Entry<String, Integer> line : wanted.entrySet()) {
+            Long price = tx.fetchOptional("""
+                            UPDATE stock SET available = available - ?, reserved = reserved + ?, updated_at = now()
+                            WHERE sku = ? AND available >= ?
+                            RETURNING unit_price_cents""", line.getValue(), line.getValue(), line.getKey(),
+                            line.getValue())
+                    .map(r -> r.get(0, Long.class))
+                    .orElse(null);
+            if (price == null) {
+                tx.execute("ROLLBACK TO SAVEPOINT reserve_lines");
+                publish(tx, new StockReservationFailed(orderId,
+                        "insufficient stock for sku " + line.getKey() + ": " + line.getValue() + " requested"), event);
+                return;
+            }
+            tx.execute("INSERT INTO reservation (order_id, sku, quantity, status) VALUES (?, ?, ?, 'RESERVED')",
+                    orderId, line.getKey(), line.getValue());
+            reserved.add(new StockReserved.Line(line.getKey(), line.getValue(), price));
+            total = Math.addExact(total, Math.multiplyExact(price, (long) line.getValue()));
+        }
+        tx.execute("RELEASE SAVEPOINT reserve_lines");
+        publish(tx, new StockReserved(orderId, reserved, total), event);
+    }
+
+    /**
+     * A second OrderPlaced for an order (an operator's retry sends a new event id) is answered from the reservation
+     * already made, never by reserving again.
+     */
+    private void answerAgain(DSLContext tx, UUID orderId, Result<Record> existing, InboundEvent event) {
+        boolean held = existing.stream().anyMatch(r -> !"RELEASED".equals(r.get(2, String.class)));
+        if (!held) {
+            publish(tx, new StockReservationFailed(orderId, "the order was cancelled; its stock was released"),
+                    event);
+            return;
+        }
+        List<StockReserved.Line> lines = new ArrayList<>();
+        long total = 0;
+        for (Record r : existing) {
+            long price = tx.fetchOne("SELECT unit_price_cents FROM stock WHERE sku = ?", r.get(0, String.class))
+                    .get(0, Long.class);
+            int quantity = r.get(1, Integer.class);
+            lines.add(new StockReserved.Line(r.get(0, String.class), quantity, price));
+            total += price * quantity;
+        }
+        publish(tx, new StockReserved(orderId, lines, total), event);
+    }
+
+    /** Confirm: the reserved units are sold. Idempotent: only RESERVED rows change. */
+    private void onOrderConfirmed(DSLContext tx, InboundEvent event, OrderConfirmed confirmed) {
+        recordConsumed(tx, confirmed.orderId(), event);
+        for (Record2<String, Integer> row : moveReservations(tx, confirmed.orderId(), "COMMITTED")) {
+            tx.execute("""
+                    UPDATE stock SET reserved = reserved - ?, sold = sold + ?, updated_at = now()
+                    WHERE sku = ?""", row.value2(), row.value2(), row.value1());
+        }
+    }
+
+    /** Cancel: give back only what is still RESERVED, so a repeated cancellation changes nothing. */
+    private void onOrderCancelled(DSLContext tx, InboundEvent event, OrderCancelled cancelled) {
+        recordConsumed(tx, cancelled.orderId(), event);
+        for (Record2<String, Integer> row : moveReservations(tx, cancelled.orderId(), "RELEASED")) {
+            tx.execute("""
+                    UPDATE stock SET reserved = reserved - ?, available = available + ?, updated_at = now()
+                    WHERE sku = ?""", row.value2(), row.value2(), row.value1());
+        }
+        publish(tx, new StockReleased(cancelled.orderId()), event);
+    }
+
+    private static List<Record2<String, Integer>> moveReservations(DSLContext tx, UUID orderId, String to) {
+        return tx.resultQuery("""
+                        UPDATE reservation SET status = ?, updated_at = now()
+                        WHERE order_id = ? AND status = 'RESERVED'
+                        RETURNING sku, quantity""", to, orderId)
+                .coerce(org.jooq.impl.DSL.field("sku", String.class), org.jooq.impl.DSL.field("quantity", Integer.class))
+                .fetch()
+                .sortAsc(org.jooq.impl.DSL.field("sku", String.class));
+    }
+
+    /** The order service validates its input; this guards against any other producer on the topic. */
+    private static String invalid(OrderPlaced placed) {
+        if (placed.lines() == null || placed.lines().isEmpty()) {
+            return "invalid order: no lines";
+        }
+        for (OrderPlaced.Line line : placed.lines()) {
+            if (line == null || line.sku() == null || line.sku().isBlank()) {
+                return "invalid order: a line has no sku";
+            }
+            if (line.quantity() == null || line.quantity() <= 0) {
+                return "invalid order: quantity of sku " + line.sku() + " must be positive";
+            }
+        }
+        return null;
+    }
+
+    private void publish(DSLContext tx, InventoryEvent reply, InboundEvent cause) {
+        Map<String, String> headers = new HashMap<>();
+        headers.put(OutboxHeaders.SAGA_ID, cause.headers().getOrDefault(OutboxHeaders.SAGA_ID,
+                reply.orderId().toString()));
+        headers.put(OutboxHeaders.CORRELATION_ID, cause.headers().getOrDefault(OutboxHeaders.CORRELATION_ID,
+                reply.orderId().toString()));
+        headers.put(OutboxHeaders.CAUSATION_ID, cause.eventId().toString());
+        UUID eventId = outbox.publish(tx, reply, headers);
+        tx.execute("""
+                INSERT INTO saga_event (saga_id, event_id, direction, type, topic, occurred_at)
+                VALUES (?, ?, 'PUBLISHED', ?, ?, clock_timestamp())""",
+                reply.orderId(), eventId, reply.eventType(), reservationTopic);
+    }
+
+    private static void recordConsumed(DSLContext tx, UUID orderId, InboundEvent event) {
+        tx.execute("""
+                INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset,
+                                        occurred_at)
+                VALUES (?, ?, 'CONSUMED', ?, ?, ?, ?, clock_timestamp())
+                ON CONFLICT DO NOTHING""",
+                orderId, event.eventId(), event.type(), event.topic(), event.partition(), event.offset());
+    }
+}

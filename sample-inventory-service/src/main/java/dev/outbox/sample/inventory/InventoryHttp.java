@@ -1,0 +1,88 @@
+package dev.outbox.sample.inventory;
+
+import dev.outbox.sample.inventory.HttpApi.Response;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+/** The inventory service's HTTP endpoints. */
+final class InventoryHttp {
+
+    static final Pattern SKU = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    record StockView(String sku, long unitPriceCents, int available, int reserved, int sold, int received,
+            OffsetDateTime updatedAt) {
+    }
+
+    record ReservationView(String sku, int quantity, String status, OffsetDateTime createdAt,
+            OffsetDateTime updatedAt) {
+    }
+
+    record Reservations(UUID orderId, List<ReservationView> reservations) {
+    }
+
+    private InventoryHttp() {
+    }
+
+    static HttpApi api(InventoryServiceConfig config, DSLContext dsl) {
+        HttpApi api = new HttpApi(config.maxBodyBytes(), config.adminToken());
+        api.route("GET", "/stock/([^/]+)", request -> Response.ok(stock(dsl, request.pathParam(0))));
+        api.route("PUT", "/stock/([^/]+)", request -> {
+            request.requireAdmin();
+            String sku = request.pathParam(0);
+            if (!SKU.matcher(sku).matches()) {
+                throw ApiException.badRequest("sku", "sku must be 1-64 letters, digits, '.', '_' or '-'");
+            }
+            StockRequest body = request.body(StockRequest.class).validate();
+            // `received` moves with every adjustment so that received = available + reserved + sold stays true.
+            dsl.execute("""
+                    INSERT INTO stock (sku, unit_price_cents, available, received) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (sku) DO UPDATE SET
+                        unit_price_cents = excluded.unit_price_cents,
+                        received         = stock.received + (excluded.available - stock.available),
+                        available        = excluded.available,
+                        updated_at       = now()""",
+                    sku, body.unitPriceCents(), body.available(), body.available());
+            return Response.ok(stock(dsl, sku));
+        });
+        api.route("GET", "/reservations", request -> {
+            String raw = request.query("order_id");
+            if (raw == null || raw.isBlank()) {
+                throw ApiException.badRequest("order_id", "query parameter order_id is required");
+            }
+            UUID orderId;
+            try {
+                orderId = UUID.fromString(raw);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("order_id", "order_id must be a UUID, was " + raw);
+            }
+            List<ReservationView> rows = dsl.fetch("""
+                            SELECT sku, quantity, status, created_at, updated_at FROM reservation
+                            WHERE order_id = ? ORDER BY sku""", orderId)
+                    .map(r -> new ReservationView(r.get(0, String.class), r.get(1, Integer.class),
+                            r.get(2, String.class), r.get(3, OffsetDateTime.class), r.get(4, OffsetDateTime.class)));
+            if (rows.isEmpty()) {
+                throw ApiException.notFound("order_id", "no reservations for order " + orderId);
+            }
+            return Response.ok(new Reservations(orderId, rows));
+        });
+        api.route("GET", "/health", request -> Response.ok(Map.of("status", "UP")));
+        return api;
+    }
+
+    private static StockView stock(DSLContext dsl, String sku) {
+        Record r = dsl.fetchOne("""
+                SELECT sku, unit_price_cents, available, reserved, sold, received, updated_at
+                FROM stock WHERE sku = ?""", sku);
+        if (r == null) {
+            throw ApiException.notFound("sku", "unknown sku " + sku);
+        }
+        return new StockView(r.get(0, String.class), r.get(1, Long.class), r.get(2, Integer.class),
+                r.get(3, Integer.class), r.get(4, Integer.class), r.get(5, Integer.class),
+                r.get(6, OffsetDateTime.class));
+    }
+}

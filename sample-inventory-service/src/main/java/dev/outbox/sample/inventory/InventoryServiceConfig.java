@@ -1,0 +1,132 @@
+package dev.outbox.sample.inventory;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Settings of the inventory service. {@link #fromEnv(Map)} reads them from environment variables (the name of each
+ * is in its parameter's doc); {@link #of} gives the defaults for embedding. The compact constructor rejects an
+ * invalid value with a message naming the variable.
+ *
+ * @param dbUrl                 {@code INVENTORY_DB_URL}: {@code jdbc:postgresql://host:port/db}. Required.
+ * @param dbUser                {@code INVENTORY_DB_USER}. Required.
+ * @param dbPassword            {@code INVENTORY_DB_PASSWORD}. Default empty.
+ * @param dbPoolSize            {@code INVENTORY_DB_POOL_SIZE}: connections in the pool. Default 10.
+ * @param kafkaBootstrapServers {@code INVENTORY_KAFKA_BOOTSTRAP_SERVERS}. Required.
+ * @param consumerGroup         {@code INVENTORY_CONSUMER_GROUP}: this service's own group. Default
+ *                              {@code inventory-service}.
+ * @param orderTopic            {@code INVENTORY_ORDER_TOPIC}: the order service's events. Default
+ *                              {@code outbox.event.order}.
+ * @param reservationTopic      {@code INVENTORY_RESERVATION_TOPIC}: where the relay puts this service's events
+ *                              (recorded with each published event). Default {@code outbox.event.reservation}.
+ * @param httpPort              {@code INVENTORY_HTTP_PORT}: 0 picks a free port. Default 8082.
+ * @param adminToken            {@code INVENTORY_ADMIN_TOKEN}: bearer token of {@code PUT /stock}. Required, 16+ chars.
+ * @param maxBodyBytes          {@code INVENTORY_MAX_BODY_BYTES}: larger request bodies get 413. Default 65536.
+ * @param migrate               {@code INVENTORY_MIGRATE}: apply the library and inventory migrations at start.
+ *                              Default true.
+ * @param publication           {@code INVENTORY_PUBLICATION}: the publication the library migration creates.
+ *                              Default {@code outbox_pub}.
+ */
+public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
+        String kafkaBootstrapServers, String consumerGroup, String orderTopic, String reservationTopic, int httpPort,
+        String adminToken, int maxBodyBytes, boolean migrate, String publication) {
+
+    public static final int DEFAULT_HTTP_PORT = 8082;
+
+    public InventoryServiceConfig {
+        require(dbUrl != null && dbUrl.startsWith("jdbc:postgresql://"), "INVENTORY_DB_URL",
+                "must be jdbc:postgresql://host:port/database, was " + dbUrl);
+        require(dbUser != null && !dbUser.isBlank(), "INVENTORY_DB_USER", "is required");
+        dbPassword = Objects.requireNonNullElse(dbPassword, "");
+        require(dbPoolSize >= 2 && dbPoolSize <= 200, "INVENTORY_DB_POOL_SIZE", "must be 2..200, was " + dbPoolSize);
+        require(kafkaBootstrapServers != null && !kafkaBootstrapServers.isBlank(),
+                "INVENTORY_KAFKA_BOOTSTRAP_SERVERS", "is required (host:port[,host:port])");
+        require(consumerGroup != null && !consumerGroup.isBlank(), "INVENTORY_CONSUMER_GROUP", "must not be blank");
+        require(orderTopic != null && orderTopic.matches("[A-Za-z0-9._-]{1,249}"), "INVENTORY_ORDER_TOPIC",
+                "must be a Kafka topic name, was " + orderTopic);
+        require(reservationTopic != null && reservationTopic.matches("[A-Za-z0-9._-]{1,249}"),
+                "INVENTORY_RESERVATION_TOPIC", "must be a Kafka topic name, was " + reservationTopic);
+        require(httpPort >= 0 && httpPort <= 65535, "INVENTORY_HTTP_PORT", "must be 0..65535, was " + httpPort);
+        require(adminToken != null && adminToken.length() >= 16, "INVENTORY_ADMIN_TOKEN",
+                "is required and must have at least 16 characters");
+        require(maxBodyBytes >= 1024, "INVENTORY_MAX_BODY_BYTES", "must be at least 1024, was " + maxBodyBytes);
+        require(publication != null && publication.matches("[a-z_][a-z0-9_]{0,62}"), "INVENTORY_PUBLICATION",
+                "must be a lower-case SQL identifier, was " + publication);
+    }
+
+    /** The defaults, with the settings that have none. */
+    public static InventoryServiceConfig of(String dbUrl, String dbUser, String dbPassword,
+            String kafkaBootstrapServers, String adminToken) {
+        return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "inventory-service",
+                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, adminToken, 65_536, true,
+                "outbox_pub");
+    }
+
+    /** Reads every setting from {@code env} (usually {@code System.getenv()}). */
+    public static InventoryServiceConfig fromEnv(Map<String, String> env) {
+        return new InventoryServiceConfig(
+                env.get("INVENTORY_DB_URL"),
+                env.get("INVENTORY_DB_USER"),
+                env.getOrDefault("INVENTORY_DB_PASSWORD", ""),
+                parse(env, "INVENTORY_DB_POOL_SIZE", "10", Integer::parseInt),
+                env.get("INVENTORY_KAFKA_BOOTSTRAP_SERVERS"),
+                env.getOrDefault("INVENTORY_CONSUMER_GROUP", "inventory-service"),
+                env.getOrDefault("INVENTORY_ORDER_TOPIC", "outbox.event.order"),
+                env.getOrDefault("INVENTORY_RESERVATION_TOPIC", "outbox.event.reservation"),
+                parse(env, "INVENTORY_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), Integer::parseInt),
+                env.get("INVENTORY_ADMIN_TOKEN"),
+                parse(env, "INVENTORY_MAX_BODY_BYTES", "65536", Integer::parseInt),
+                parse(env, "INVENTORY_MIGRATE", "true", InventoryServiceConfig::bool),
+                env.getOrDefault("INVENTORY_PUBLICATION", "outbox_pub"));
+    }
+
+    public InventoryServiceConfig withHttpPort(int port) {
+        return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
+                consumerGroup, orderTopic, reservationTopic, port, adminToken, maxBodyBytes, migrate, publication);
+    }
+
+    public InventoryServiceConfig withConsumerGroup(String group) {
+        return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
+                orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);
+    }
+
+    public InventoryServiceConfig withDbPoolSize(int size) {
+        return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
+                orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);
+    }
+
+    public InventoryServiceConfig withMaxBodyBytes(int bytes) {
+        return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
+                consumerGroup, orderTopic, reservationTopic, httpPort, adminToken, bytes, migrate, publication);
+    }
+
+    static boolean bool(String text) {
+        return switch (text.trim().toLowerCase()) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("not a boolean: " + text + " (use true or false)");
+        };
+    }
+
+    private static <T> T parse(Map<String, String> env, String name, String fallback, Function<String, T> parser) {
+        try {
+            return parser.apply(env.getOrDefault(name, fallback));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void require(boolean ok, String variable, String problem) {
+        if (!ok) {
+            throw new IllegalArgumentException(variable + " " + problem);
+        }
+    }
+
+    @Override
+    public String toString() {
+        // Never print the password or the admin token.
+        return "InventoryServiceConfig[dbUrl=" + dbUrl + ", dbUser=" + dbUser + ", kafka=" + kafkaBootstrapServers
+                + ", group=" + consumerGroup + ", httpPort=" + httpPort + "]";
+    }
+}
