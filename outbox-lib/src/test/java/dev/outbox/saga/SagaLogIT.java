@@ -1,0 +1,229 @@
+package dev.outbox.saga;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.OutboxConfig;
+import dev.outbox.consumer.ConsumedEvent;
+import dev.outbox.schema.OutboxSchema;
+import dev.outbox.testkit.OutboxInfraTest;
+import dev.outbox.testkit.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Issue 4: saga log in the caller's transaction, timeouts exactly once, status view. */
+@OutboxInfraTest
+class SagaLogIT {
+
+    private final SagaLog sagaLog = SagaLog.create();
+    private final ObjectMapper json = OutboxConfig.defaultObjectMapper();
+
+    @BeforeAll
+    static void migrate(TestDatabase database) {
+        OutboxSchema.migrateLibrary(database.dataSource());
+        database.execute("CREATE TABLE timeout_effect (saga_id uuid NOT NULL, step text NOT NULL)");
+    }
+
+    @BeforeEach
+    void empty(TestDatabase database) {
+        database.execute("TRUNCATE saga_log, saga_event, timeout_effect");
+    }
+
+    @Test
+    void stepWrittenInARolledBackTransactionLeavesNoRow(DSLContext dsl) {
+        UUID sagaId = UUID.randomUUID();
+        assertThatThrownBy(() -> dsl.transaction(cfg -> {
+            sagaLog.startStep(DSL.using(cfg), sagaId, "order", "reserve_stock", null, Duration.ofSeconds(30));
+            throw new IllegalStateException("rolled back");
+        })).isInstanceOf(IllegalStateException.class);
+
+        assertThat(sagaLog.status(dsl, sagaId)).isEmpty();
+    }
+
+    @Test
+    void stepMovesThroughItsStatusesOnlyAlongAllowedTransitions(DSLContext dsl) {
+        UUID sagaId = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            assertThat(sagaLog.startStep(tx, sagaId, "order", "reserve_stock", Map.of("orderId", "o-1"),
+                    Duration.ofSeconds(30))).isTrue();
+            assertThat(sagaLog.startStep(tx, sagaId, "order", "reserve_stock", null, null)).isFalse();
+        });
+        SagaStep started = sagaLog.step(dsl, sagaId, "reserve_stock").orElseThrow();
+        assertThat(started.status()).isEqualTo(SagaStatus.PENDING);
+        assertThat(started.attempts()).isEqualTo(1);
+        assertThat(started.payload().get("orderId").asText()).isEqualTo("o-1");
+        assertThat(started.deadlineAt()).isBetween(started.createdAt().plusSeconds(29), started.createdAt().plusSeconds(31));
+
+        assertThat(sagaLog.markFailed(dsl, sagaId, "reserve_stock", "out of stock")).isTrue();
+        assertThat(sagaLog.markSucceeded(dsl, sagaId, "reserve_stock")).isFalse(); // FAILED is not PENDING
+        assertThat(sagaLog.retry(dsl, sagaId, "reserve_stock", Duration.ofMinutes(1))).isTrue();
+        SagaStep retried = sagaLog.step(dsl, sagaId, "reserve_stock").orElseThrow();
+        assertThat(retried.status()).isEqualTo(SagaStatus.PENDING);
+        assertThat(retried.attempts()).isEqualTo(2);
+        assertThat(retried.retriedAt()).isNotNull();
+        assertThat(retried.lastError()).isEqualTo("out of stock");
+
+        assertThat(sagaLog.markSucceeded(dsl, sagaId, "reserve_stock")).isTrue();
+        assertThat(sagaLog.markTimedOut(dsl, sagaId, "reserve_stock", "late")).isFalse();
+        assertThat(sagaLog.markCompensating(dsl, sagaId, "reserve_stock", "payment refused")).isTrue();
+        assertThat(sagaLog.markCompensated(dsl, sagaId, "reserve_stock")).isTrue();
+        assertThat(sagaLog.markCompensated(dsl, sagaId, "reserve_stock")).isFalse();
+        SagaStep done = sagaLog.step(dsl, sagaId, "reserve_stock").orElseThrow();
+        assertThat(done.status()).isEqualTo(SagaStatus.COMPENSATED);
+        assertThat(done.lastError()).isEqualTo("payment refused");
+        assertThat(done.updatedAt()).isAfterOrEqualTo(done.createdAt());
+        assertThat(sagaLog.markSucceeded(dsl, UUID.randomUUID(), "reserve_stock")).isFalse();
+    }
+
+    @Test
+    void statusViewShowsStepsAndEventsAsJson(DSLContext dsl) throws Exception {
+        UUID sagaId = UUID.randomUUID();
+        UUID placed = UUID.randomUUID();
+        UUID reserved = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            sagaLog.startStep(tx, sagaId, "order", "reserve_stock", Map.of("orderId", "o-1"), Duration.ofSeconds(30));
+            sagaLog.recordPublished(tx, sagaId, "reserve_stock", placed, "OrderPlaced", "outbox.event.order");
+            sagaLog.recordPublished(tx, sagaId, "reserve_stock", placed, "OrderPlaced", "outbox.event.order");
+        });
+        ConsumedEvent consumed = new ConsumedEvent(reserved, "StockReserved", "outbox.event.inventory", 2, 41L, "o-1",
+                Instant.now(), Map.of("saga_id", sagaId.toString()));
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            sagaLog.recordConsumed(tx, sagaId, "reserve_stock", consumed);
+            sagaLog.markSucceeded(tx, sagaId, "reserve_stock");
+        });
+
+        SagaView view = sagaLog.status(dsl, sagaId).orElseThrow();
+        assertThat(view.state()).isEqualTo("COMPLETED");
+        assertThat(view.sagaType()).isEqualTo("order");
+        assertThat(view.steps()).singleElement().satisfies(step -> {
+            assertThat(step.status()).isEqualTo(SagaStatus.SUCCEEDED);
+            assertThat(step.eventIds()).containsExactly(placed, reserved);
+        });
+        assertThat(view.events()).extracting(SagaEvent::eventId, SagaEvent::direction, SagaEvent::type, SagaEvent::topic)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(placed, SagaEvent.Direction.PUBLISHED, "OrderPlaced",
+                                "outbox.event.order"),
+                        org.assertj.core.groups.Tuple.tuple(reserved, SagaEvent.Direction.CONSUMED, "StockReserved",
+                                "outbox.event.inventory"));
+
+        JsonNode node = json.readTree(json.writeValueAsString(view));
+        assertThat(node.get("sagaId").asText()).isEqualTo(sagaId.toString());
+        assertThat(node.at("/steps/0/status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(node.at("/steps/0/payload/orderId").asText()).isEqualTo("o-1");
+        assertThat(node.at("/steps/0/deadlineAt").isTextual()).isTrue();
+        JsonNode consumedNode = findEvent(node, reserved);
+        assertThat(consumedNode.get("partition").asInt()).isEqualTo(2);
+        assertThat(consumedNode.get("offset").asLong()).isEqualTo(41L);
+        assertThat(sagaLog.status(dsl, UUID.randomUUID())).isEmpty();
+    }
+
+    private static JsonNode findEvent(JsonNode view, UUID eventId) {
+        for (JsonNode event : view.get("events")) {
+            if (event.get("eventId").asText().equals(eventId.toString())) {
+                return event;
+            }
+        }
+        throw new AssertionError("no event " + eventId);
+    }
+
+    @Test
+    void twoTimeoutScannersOnTheSameDatabaseHandleEachExpiredStepExactlyOnce(DataSource dataSource, DSLContext dsl) {
+        int expired = 300;
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            for (int i = 0; i < expired; i++) {
+                sagaLog.startStep(tx, UUID.randomUUID(), "order", "reserve_stock", null, Duration.ofMillis(-1));
+            }
+            sagaLog.startStep(tx, UUID.randomUUID(), "order", "reserve_stock", null, Duration.ofHours(1));
+            sagaLog.startStep(tx, UUID.randomUUID(), "order", "no_deadline", null, null);
+        });
+        Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        TimeoutHandler handler = (tx, step) -> {
+            calls.computeIfAbsent(step.sagaId() + "/" + step.step(), k -> new AtomicInteger()).incrementAndGet();
+            tx.execute("INSERT INTO timeout_effect (saga_id, step) VALUES (?::uuid, ?)", step.sagaId(), step.step());
+        };
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+        try (SagaTimeoutScanner first = SagaTimeoutScanner.builder(dataSource, handler).batchSize(7)
+                .interval(Duration.ofMillis(20)).meterRegistry(meters).start();
+             SagaTimeoutScanner second = SagaTimeoutScanner.builder(dataSource, handler).batchSize(7)
+                .interval(Duration.ofMillis(20)).meterRegistry(meters).start()) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> dsl.fetchOne(
+                    "SELECT count(*) FROM saga_log WHERE status = 'TIMED_OUT'").get(0, Integer.class) == expired);
+        }
+
+        assertThat(calls).hasSize(expired);
+        assertThat(calls.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
+        assertThat(dsl.fetchOne("SELECT count(*), count(DISTINCT (saga_id, step)) FROM timeout_effect").intoArray())
+                .containsExactly(Long.valueOf(expired), Long.valueOf(expired));
+        assertThat(dsl.fetchOne("SELECT count(*) FROM saga_log WHERE status = 'PENDING'").get(0, Integer.class))
+                .isEqualTo(2);
+        assertThat(dsl.fetchOne("SELECT count(*) FROM saga_log WHERE status = 'TIMED_OUT' AND last_error LIKE 'deadline%'")
+                .get(0, Integer.class)).isEqualTo(expired);
+        assertThat(meters.counter("outbox.saga.timeouts", "outcome", "timed_out").count()).isEqualTo(expired);
+    }
+
+    @Test
+    void failingTimeoutHandlerRollsBackItsWorkKeepsTheStepPendingAndIsRetried(DataSource dataSource, DSLContext dsl) {
+        UUID failing = UUID.randomUUID();
+        UUID fine = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            sagaLog.startStep(tx, failing, "order", "reserve_stock", null, Duration.ofMillis(-1));
+            sagaLog.startStep(tx, fine, "order", "reserve_stock", null, Duration.ofMillis(-1));
+        });
+        AtomicBoolean failOnce = new AtomicBoolean(true);
+        SagaTimeoutScanner scanner = SagaTimeoutScanner.builder(dataSource, (tx, step) -> {
+            tx.execute("INSERT INTO timeout_effect (saga_id, step) VALUES (?::uuid, ?)", step.sagaId(), step.step());
+            if (step.sagaId().equals(failing) && failOnce.getAndSet(false)) {
+                throw new IllegalStateException("order service busy");
+            }
+        }).meterRegistry(new SimpleMeterRegistry()).build();
+
+        assertThat(scanner.scanOnce()).isEqualTo(1);
+        SagaStep stillPending = sagaLog.step(dsl, failing, "reserve_stock").orElseThrow();
+        assertThat(stillPending.status()).isEqualTo(SagaStatus.PENDING);
+        assertThat(stillPending.lastError()).contains("order service busy");
+        assertThat(sagaLog.step(dsl, fine, "reserve_stock").orElseThrow().status()).isEqualTo(SagaStatus.TIMED_OUT);
+        assertThat(dsl.fetch("SELECT saga_id FROM timeout_effect").getValues(0, UUID.class)).containsExactly(fine);
+
+        assertThat(scanner.scanOnce()).isEqualTo(1);
+        assertThat(sagaLog.step(dsl, failing, "reserve_stock").orElseThrow().status()).isEqualTo(SagaStatus.TIMED_OUT);
+        assertThat(scanner.scanOnce()).isZero();
+        scanner.close();
+    }
+
+    @Test
+    void handlerMayMoveTheStepItselfAndTheScannerLeavesItThere(DataSource dataSource, DSLContext dsl) {
+        UUID sagaId = UUID.randomUUID();
+        sagaLog.startStep(dsl, sagaId, "order", "reserve_stock", null, Duration.ofMillis(-1));
+        SagaTimeoutScanner scanner = SagaTimeoutScanner.builder(dataSource,
+                (tx, step) -> sagaLog.markCompensating(tx, step.sagaId(), step.step(), "timed out: cancelling"))
+                .meterRegistry(new SimpleMeterRegistry()).sagaTypes("order").build();
+
+        assertThat(scanner.scanOnce()).isEqualTo(1);
+
+        SagaStep step = sagaLog.step(dsl, sagaId, "reserve_stock").orElseThrow();
+        assertThat(step.status()).isEqualTo(SagaStatus.COMPENSATING);
+        assertThat(sagaLog.status(dsl, sagaId).orElseThrow().state()).isEqualTo("RUNNING");
+        assertThat(scanner.scanOnce()).isZero();
+    }
+}
