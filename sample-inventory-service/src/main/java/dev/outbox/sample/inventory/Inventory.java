@@ -2,25 +2,24 @@ package dev.outbox.sample.inventory;
 
 import dev.outbox.Outbox;
 import dev.outbox.OutboxHeaders;
+import dev.outbox.consumer.ConsumedEvent;
 import dev.outbox.sample.inventory.InventoryEvent.StockReleased;
 import dev.outbox.sample.inventory.InventoryEvent.StockReservationFailed;
 import dev.outbox.sample.inventory.InventoryEvent.StockReserved;
 import dev.outbox.sample.inventory.OrderMessage.OrderCancelled;
 import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
 import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import dev.outbox.saga.SagaLog;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.Record2;
 import org.jooq.Result;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The inventory side of the saga: Try (reserve) on OrderPlaced, Confirm (commit) on OrderConfirmed, Cancel
@@ -30,32 +29,18 @@ import org.slf4j.LoggerFactory;
  */
 final class Inventory {
 
-    private static final Logger log = LoggerFactory.getLogger(Inventory.class);
-
     private final Outbox outbox;
-    private final String orderTopic;
+    private final SagaLog sagaLog;
     private final String reservationTopic;
 
-    Inventory(Outbox outbox, String orderTopic, String reservationTopic) {
+    Inventory(Outbox outbox, SagaLog sagaLog, String reservationTopic) {
         this.outbox = outbox;
-        this.orderTopic = orderTopic;
+        this.sagaLog = sagaLog;
         this.reservationTopic = reservationTopic;
     }
 
-    void onEvent(DSLContext tx, InboundEvent event) throws IOException {
-        if (!event.topic().equals(orderTopic)) {
-            return;
-        }
-        switch (event.type()) {
-            case OrderMessage.ORDER_PLACED -> onOrderPlaced(tx, event, event.payloadAs(OrderPlaced.class));
-            case OrderMessage.ORDER_CONFIRMED -> onOrderConfirmed(tx, event, event.payloadAs(OrderConfirmed.class));
-            case OrderMessage.ORDER_CANCELLED -> onOrderCancelled(tx, event, event.payloadAs(OrderCancelled.class));
-            default -> log.debug("ignoring {} {}: not part of the order saga", event.type(), event.eventId());
-        }
-    }
-
     /** Try: reserve every line or nothing. */
-    private void onOrderPlaced(DSLContext tx, InboundEvent event, OrderPlaced placed) {
+    void onOrderPlaced(DSLContext tx, OrderPlaced placed, ConsumedEvent event) {
         UUID orderId = placed.orderId();
         recordConsumed(tx, orderId, event);
         Result<Record> existing = tx.fetch(
@@ -110,7 +95,7 @@ final class Inventory {
      * A second OrderPlaced for an order (an operator's retry sends a new event id) is answered from the reservation
      * already made, never by reserving again.
      */
-    private void answerAgain(DSLContext tx, UUID orderId, Result<Record> existing, InboundEvent event) {
+    private void answerAgain(DSLContext tx, UUID orderId, Result<Record> existing, ConsumedEvent event) {
         boolean held = existing.stream().anyMatch(r -> !"RELEASED".equals(r.get(2, String.class)));
         if (!held) {
             publish(tx, new StockReservationFailed(orderId, "the order was cancelled; its stock was released"),
@@ -130,7 +115,7 @@ final class Inventory {
     }
 
     /** Confirm: the reserved units are sold. Idempotent: only RESERVED rows change. */
-    private void onOrderConfirmed(DSLContext tx, InboundEvent event, OrderConfirmed confirmed) {
+    void onOrderConfirmed(DSLContext tx, OrderConfirmed confirmed, ConsumedEvent event) {
         recordConsumed(tx, confirmed.orderId(), event);
         for (Record2<String, Integer> row : moveReservations(tx, confirmed.orderId(), "COMMITTED")) {
             tx.execute("""
@@ -140,7 +125,7 @@ final class Inventory {
     }
 
     /** Cancel: give back only what is still RESERVED, so a repeated cancellation changes nothing. */
-    private void onOrderCancelled(DSLContext tx, InboundEvent event, OrderCancelled cancelled) {
+    void onOrderCancelled(DSLContext tx, OrderCancelled cancelled, ConsumedEvent event) {
         recordConsumed(tx, cancelled.orderId(), event);
         for (Record2<String, Integer> row : moveReservations(tx, cancelled.orderId(), "RELEASED")) {
             tx.execute("""
@@ -176,7 +161,7 @@ final class Inventory {
         return null;
     }
 
-    private void publish(DSLContext tx, InventoryEvent reply, InboundEvent cause) {
+    private void publish(DSLContext tx, InventoryEvent reply, ConsumedEvent cause) {
         Map<String, String> headers = new HashMap<>();
         headers.put(OutboxHeaders.SAGA_ID, cause.headers().getOrDefault(OutboxHeaders.SAGA_ID,
                 reply.orderId().toString()));
@@ -184,18 +169,10 @@ final class Inventory {
                 reply.orderId().toString()));
         headers.put(OutboxHeaders.CAUSATION_ID, cause.eventId().toString());
         UUID eventId = outbox.publish(tx, reply, headers);
-        tx.execute("""
-                INSERT INTO saga_event (saga_id, event_id, direction, type, topic, occurred_at)
-                VALUES (?, ?, 'PUBLISHED', ?, ?, clock_timestamp())""",
-                reply.orderId(), eventId, reply.eventType(), reservationTopic);
+        sagaLog.recordPublished(tx, reply.orderId(), null, eventId, reply.eventType(), reservationTopic);
     }
 
-    private static void recordConsumed(DSLContext tx, UUID orderId, InboundEvent event) {
-        tx.execute("""
-                INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset,
-                                        occurred_at)
-                VALUES (?, ?, 'CONSUMED', ?, ?, ?, ?, clock_timestamp())
-                ON CONFLICT DO NOTHING""",
-                orderId, event.eventId(), event.type(), event.topic(), event.partition(), event.offset());
+    private void recordConsumed(DSLContext tx, UUID orderId, ConsumedEvent event) {
+        sagaLog.recordConsumed(tx, orderId, null, event);
     }
 }

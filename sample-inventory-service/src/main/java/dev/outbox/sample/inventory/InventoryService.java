@@ -5,13 +5,16 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
+import dev.outbox.consumer.EventConsumer;
+import dev.outbox.sample.inventory.OrderMessage.OrderCancelled;
+import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
+import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
+import dev.outbox.saga.SagaLog;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jooq.DSLContext;
@@ -22,20 +25,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The inventory service, embeddable: {@link #start(InventoryServiceConfig)} migrates its database, starts the
- * consumer of the order service's events and the HTTP API, and returns a handle whose {@link #close()} stops them
- * both. {@link InventoryServiceMain} runs it as a process.
+ * consumer of the order service's events (outbox-lib's idempotent {@link EventConsumer}) and the HTTP API, and
+ * returns a handle whose {@link #close()} stops them. {@link InventoryServiceMain} runs it as a process.
  */
 public final class InventoryService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InventoryService.class);
 
+    private final InventoryServiceConfig config;
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
-    private final EventConsumer consumer;
-    private final HttpServer server;
-    private final ExecutorService httpExecutor;
+    private EventConsumer consumer;
+    private HttpServer server;
+    private ExecutorService httpExecutor;
 
-    private InventoryService(InventoryServiceConfig config) throws IOException {
+    private InventoryService(InventoryServiceConfig config) {
+        this.config = config;
         HikariConfig pool = new HikariConfig();
         pool.setJdbcUrl(config.dbUrl());
         pool.setUsername(config.dbUser());
@@ -43,38 +48,45 @@ public final class InventoryService implements AutoCloseable {
         pool.setMaximumPoolSize(config.dbPoolSize());
         pool.setPoolName("inventory-service");
         this.dataSource = new HikariDataSource(pool);
+        this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
+    }
+
+    /** Starts the service; fails fast, releasing what it took, when the database, Kafka or the port is unusable. */
+    public static InventoryService start(InventoryServiceConfig config) {
+        InventoryService service = new InventoryService(config);
         try {
-            if (config.migrate()) {
-                OutboxSchema.migrate(dataSource, MigrationSet.LIBRARY, config.publication());
-                OutboxSchema.migrate(dataSource, MigrationSet.INVENTORY_SERVICE, config.publication());
-            }
-            this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
-            Inventory inventory = new Inventory(Outbox.create(OutboxConfig.defaults()), config.orderTopic(),
-                    config.reservationTopic());
-            this.consumer = new EventConsumer("inventory-service-consumer", config.kafkaBootstrapServers(),
-                    config.consumerGroup(), List.of(config.orderTopic()), dsl, inventory::onEvent,
-                    Duration.ofSeconds(1));
-            this.httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
-            this.server = HttpServer.create(new InetSocketAddress(config.httpPort()), 0);
-            server.setExecutor(httpExecutor);
-            server.createContext("/", InventoryHttp.api(config, dsl));
-        } catch (IOException | RuntimeException e) {
-            dataSource.close();
+            service.startParts();
+            log.info("inventory service listening on port {} ({})", service.port(), config);
+            return service;
+        } catch (IOException e) {
+            service.close();
+            throw new UncheckedIOException("inventory service: cannot listen on port " + config.httpPort(), e);
+        } catch (RuntimeException e) {
+            service.close();
             throw e;
         }
     }
 
-    /** Starts the service; fails fast (and releases what it took) when the database or the port is unusable. */
-    public static InventoryService start(InventoryServiceConfig config) {
-        try {
-            InventoryService service = new InventoryService(config);
-            service.consumer.start();
-            service.server.start();
-            log.info("inventory service listening on port {} ({})", service.port(), config);
-            return service;
-        } catch (IOException e) {
-            throw new UncheckedIOException("inventory service: cannot listen on port " + config.httpPort(), e);
+    private void startParts() throws IOException {
+        if (config.migrate()) {
+            OutboxSchema.migrate(dataSource, MigrationSet.LIBRARY, config.publication());
+            OutboxSchema.migrate(dataSource, MigrationSet.INVENTORY_SERVICE, config.publication());
         }
+        Inventory inventory = new Inventory(Outbox.create(OutboxConfig.defaults()), SagaLog.create(),
+                config.reservationTopic());
+        consumer = EventConsumer.builder(dataSource, config.kafkaBootstrapServers(), config.consumerGroup())
+                .topics(config.orderTopic())
+                .on(OrderMessage.ORDER_PLACED, OrderPlaced.class, inventory::onOrderPlaced)
+                .on(OrderMessage.ORDER_CONFIRMED, OrderConfirmed.class, inventory::onOrderConfirmed)
+                .on(OrderMessage.ORDER_CANCELLED, OrderCancelled.class, inventory::onOrderCancelled)
+                // Other types on the order topic are not this service's business.
+                .ignoreUnknownTypes(true)
+                .start();
+        httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
+        server = HttpServer.create(new InetSocketAddress(config.httpPort()), 0);
+        server.setExecutor(httpExecutor);
+        server.createContext("/", InventoryHttp.api(config, dsl));
+        server.start();
     }
 
     /** The HTTP port actually bound (useful with port 0). */
@@ -89,9 +101,13 @@ public final class InventoryService implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        httpExecutor.close();
-        consumer.close();
+        if (server != null) {
+            server.stop(0);
+            httpExecutor.close();
+        }
+        if (consumer != null) {
+            consumer.close();
+        }
         dataSource.close();
         log.info("inventory service stopped");
     }

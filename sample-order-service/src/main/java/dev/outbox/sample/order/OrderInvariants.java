@@ -41,7 +41,7 @@ public final class OrderInvariants {
         for (Record r : orders.fetch("""
                 SELECT saga_id, step, status FROM saga_log
                 WHERE saga_type = ? AND status IN ('PENDING', 'COMPENSATING') ORDER BY created_at""",
-                SagaLog.SAGA_TYPE)) {
+                OrderSaga.SAGA_TYPE)) {
             violations.add("saga " + r.get(0) + " step " + r.get(1) + " is still " + r.get(2));
         }
         return violations;

@@ -1,7 +1,10 @@
 package dev.outbox.sample.order;
 
+import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaStatus;
+import dev.outbox.saga.SagaStep;
+import dev.outbox.saga.SagaView;
 import java.time.OffsetDateTime;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -21,22 +24,25 @@ final class OrderQueries {
     record CustomerView(String id, String name, long creditLimitCents, long creditAvailableCents) {
     }
 
-    record SagaStatus(UUID sagaId, String sagaType, UUID orderId, String state, boolean terminal, String orderStatus,
-            String reason, List<StepView> steps, List<EventView> events) {
+    /**
+     * The saga status view: {@code state} is the library's summary of the steps (RUNNING, COMPLETED, COMPENSATED,
+     * FAILED); {@code terminal} is true once the order left PENDING and no step is PENDING or COMPENSATING.
+     */
+    record SagaStatusView(UUID sagaId, String sagaType, UUID orderId, String state, boolean terminal,
+            String orderStatus, String reason, List<SagaStep> steps, List<EventView> events) {
     }
 
-    record StepView(String step, String status, int attempts, OffsetDateTime createdAt, OffsetDateTime updatedAt,
-            OffsetDateTime deadlineAt, OffsetDateTime retriedAt, String lastError, List<UUID> eventIds) {
-    }
-
+    /** An event exchanged: published by this service, or an inventory reply it consumed. */
     record EventView(UUID eventId, String direction, String type, String topic, Integer partition, Long offset,
             OffsetDateTime occurredAt) {
     }
 
     private final DSLContext dsl;
+    private final SagaLog sagaLog;
 
-    OrderQueries(DSLContext dsl) {
+    OrderQueries(DSLContext dsl, SagaLog sagaLog) {
         this.dsl = dsl;
+        this.sagaLog = sagaLog;
     }
 
     OrderView order(UUID orderId) {
@@ -70,31 +76,27 @@ final class OrderQueries {
      * The whole flow as this service saw it: its steps, the events it published (with their Kafka coordinates once
      * it has read them back from its own topic) and the inventory replies it consumed, in the order they happened.
      */
-    SagaStatus sagaStatus(UUID orderId) {
+    SagaStatusView sagaStatus(UUID orderId) {
         Record order = dsl.fetchOne("SELECT status, reason FROM orders WHERE id = ?", orderId);
         if (order == null) {
             throw ApiException.notFound("order_id", "no saga for order " + orderId);
         }
-        List<StepView> steps = dsl.fetch("""
-                        SELECT step, status, attempts, created_at, updated_at, deadline_at, retried_at, last_error,
-                               event_ids
-                        FROM saga_log WHERE saga_id = ? ORDER BY created_at, step""", orderId)
-                .map(r -> new StepView(r.get(0, String.class), r.get(1, String.class), r.get(2, Integer.class),
-                        r.get(3, OffsetDateTime.class), r.get(4, OffsetDateTime.class), r.get(5, OffsetDateTime.class),
-                        r.get(6, OffsetDateTime.class), r.get(7, String.class),
-                        Arrays.asList(r.get(8, UUID[].class))));
+        SagaView view = sagaLog.status(dsl, orderId)
+                .orElse(new SagaView(orderId, OrderSaga.SAGA_TYPE, "RUNNING", List.of(), List.of()));
+        // Events of one transaction share its timestamp; a consumed event caused the ones published with it, so it
+        // comes first.
         List<EventView> events = dsl.fetch("""
                         SELECT event_id, direction, type, topic, kafka_partition, kafka_offset, occurred_at
-                        FROM saga_event WHERE saga_id = ? ORDER BY occurred_at, event_id""", orderId)
+                        FROM saga_event WHERE saga_id = ?
+                        ORDER BY occurred_at, CASE direction WHEN 'CONSUMED' THEN 0 ELSE 1 END, event_id""", orderId)
                 .map(r -> new EventView(r.get(0, UUID.class), r.get(1, String.class), r.get(2, String.class),
                         r.get(3, String.class), r.get(4, Integer.class), r.get(5, Long.class),
                         r.get(6, OffsetDateTime.class)));
         String orderStatus = order.get(0, String.class);
-        boolean open = steps.stream().anyMatch(s -> s.status().equals("PENDING") || s.status().equals("COMPENSATING"));
-        boolean compensating = steps.stream().anyMatch(s -> s.status().equals("COMPENSATING"));
-        String state = compensating ? "COMPENSATING" : orderStatus;
-        return new SagaStatus(orderId, SagaLog.SAGA_TYPE, orderId, state,
-                !open && !OrderSaga.PENDING.equals(orderStatus), orderStatus, order.get(1, String.class), steps,
-                events);
+        boolean open = view.steps().stream()
+                .anyMatch(s -> s.status() == SagaStatus.PENDING || s.status() == SagaStatus.COMPENSATING);
+        return new SagaStatusView(orderId, view.sagaType(), orderId, view.state(),
+                !open && !OrderSaga.PENDING.equals(orderStatus), orderStatus, order.get(1, String.class),
+                view.steps(), events);
     }
 }

@@ -1,38 +1,44 @@
 package dev.outbox.sample.order;
 
-import static dev.outbox.sample.order.SagaLog.CHARGE_CREDIT;
-import static dev.outbox.sample.order.SagaLog.CONFIRM_ORDER;
-import static dev.outbox.sample.order.SagaLog.RELEASE_STOCK;
-import static dev.outbox.sample.order.SagaLog.RESERVE_STOCK;
-
 import dev.outbox.Outbox;
 import dev.outbox.OutboxHeaders;
+import dev.outbox.consumer.ConsumedEvent;
 import dev.outbox.sample.order.InventoryReply.StockReleased;
 import dev.outbox.sample.order.InventoryReply.StockReservationFailed;
 import dev.outbox.sample.order.InventoryReply.StockReserved;
 import dev.outbox.sample.order.OrderEvent.OrderCancelled;
 import dev.outbox.sample.order.OrderEvent.OrderConfirmed;
 import dev.outbox.sample.order.OrderEvent.OrderPlaced;
-import java.io.IOException;
+import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaStatus;
+import dev.outbox.saga.SagaStep;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.jooq.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The order side of the choreographed saga (DESIGN.md, "The saga in the samples"). Every method runs in one
- * transaction holding the domain change, the saga_log rows and the outbox rows; the consumer's inbox row joins it
- * for event handlers. Every writer locks the order row first ({@code SELECT ... FOR UPDATE}), which serializes the
- * HTTP calls, the event handlers and the timeout scanner on one saga without a lock-order inversion.
+ * The order side of the choreographed saga (DESIGN.md, "The saga in the samples"). Saga id = order id. Steps in
+ * {@code saga_log}: {@code reserve_stock} (PENDING with a deadline from the order until the inventory answers;
+ * COMPENSATING then COMPENSATED when the order is cancelled or rejected after stock may have been reserved) and
+ * {@code charge_credit}.
+ *
+ * <p>Every method runs in one transaction holding the domain change, the saga_log rows and the outbox rows (and, for
+ * event handlers, the consumer's inbox row). Every writer locks the saga's {@code reserve_stock} row and then the order
+ * row, the order in which the library's timeout scanner takes them, so that HTTP calls, event handlers and timeouts
+ * on one saga are serialized without deadlocks.
  */
 final class OrderSaga {
 
     private static final Logger log = LoggerFactory.getLogger(OrderSaga.class);
+
+    static final String SAGA_TYPE = "order";
+    static final String RESERVE_STOCK = "reserve_stock";
+    static final String CHARGE_CREDIT = "charge_credit";
 
     static final String PENDING = "PENDING";
     static final String CONFIRMED = "CONFIRMED";
@@ -41,12 +47,14 @@ final class OrderSaga {
 
     private final DSLContext dsl;
     private final Outbox outbox;
+    private final SagaLog sagaLog;
     private final String orderTopic;
     private final Duration reserveDeadline;
 
-    OrderSaga(DSLContext dsl, Outbox outbox, String orderTopic, Duration reserveDeadline) {
+    OrderSaga(DSLContext dsl, Outbox outbox, SagaLog sagaLog, String orderTopic, Duration reserveDeadline) {
         this.dsl = dsl;
         this.outbox = outbox;
+        this.sagaLog = sagaLog;
         this.orderTopic = orderTopic;
         this.reserveDeadline = reserveDeadline;
     }
@@ -72,18 +80,19 @@ final class OrderSaga {
                         INSERT INTO order_line (order_id, line_no, sku, quantity, unit_price_cents)
                         VALUES (?, ?, ?, ?, 0)""", orderId, i + 1, lines.get(i).sku(), lines.get(i).quantity());
             }
-            UUID eventId = publish(tx, new OrderPlaced(orderId, request.customerId(), lines), null);
-            SagaLog.record(tx, orderId, RESERVE_STOCK, "PENDING", eventId, null, reserveDeadline, false);
+            OrderPlaced placed = new OrderPlaced(orderId, request.customerId(), lines);
+            sagaLog.startStep(tx, orderId, SAGA_TYPE, RESERVE_STOCK, placed, reserveDeadline);
+            publish(tx, RESERVE_STOCK, placed);
         });
         log.debug("order {} placed", orderId);
         return orderId;
     }
 
-    /** The customer's cancel: allowed while PENDING, then the stock is released by the compensation. */
+    /** The customer's cancel: allowed while PENDING; the compensation releases whatever was reserved. */
     void cancelByCustomer(UUID orderId) {
         dsl.transaction(cfg -> {
             DSLContext tx = cfg.dsl();
-            String status = lockOrder(tx, orderId);
+            String status = lockSaga(tx, orderId);
             if (status == null) {
                 throw ApiException.notFound("id", "no order " + orderId);
             }
@@ -91,31 +100,32 @@ final class OrderSaga {
                 throw ApiException.conflict("status",
                         "order " + orderId + " is " + status + "; only a PENDING order can be cancelled");
             }
-            cancel(tx, orderId, CANCELLED, "cancelled by the customer", "FAILED", null);
+            cancel(tx, orderId, CANCELLED, "cancelled by the customer");
         });
     }
 
-    /** Admin: move a stuck saga on. PENDING → OrderPlaced again; a compensation not acknowledged → sent again. */
+    /** Admin: move a stuck saga on. PENDING: OrderPlaced again; a compensation not acknowledged: OrderCancelled again. */
     String retry(UUID orderId) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
-            String status = lockOrder(tx, orderId);
+            String status = lockSaga(tx, orderId);
             if (status == null) {
                 throw ApiException.notFound("id", "no saga " + orderId);
             }
             if (PENDING.equals(status)) {
-                Record order = tx.fetchOne("SELECT customer_id FROM orders WHERE id = ?", orderId);
+                String customerId = tx.fetchOne("SELECT customer_id FROM orders WHERE id = ?", orderId)
+                        .get(0, String.class);
                 List<OrderPlaced.Line> lines = tx.fetch(
                                 "SELECT sku, quantity FROM order_line WHERE order_id = ? ORDER BY line_no", orderId)
                         .map(r -> new OrderPlaced.Line(r.get(0, String.class), r.get(1, Integer.class)));
-                // A new event id: the inventory's inbox would drop the same one. The inventory answers a repeated
+                // A new event id (the inventory's inbox drops a repeated one); the inventory answers a repeated
                 // OrderPlaced from the reservation it already holds, so this never reserves twice.
-                UUID eventId = publish(tx, new OrderPlaced(orderId, order.get(0, String.class), lines), null);
-                SagaLog.record(tx, orderId, RESERVE_STOCK, "PENDING", eventId, null, reserveDeadline, true);
+                sagaLog.retry(tx, orderId, RESERVE_STOCK, reserveDeadline);
+                publish(tx, RESERVE_STOCK, new OrderPlaced(orderId, customerId, lines));
                 return "OrderPlaced re-sent; reserve_stock has a new deadline";
             }
-            if ("COMPENSATING".equals(SagaLog.status(tx, orderId, RELEASE_STOCK))) {
-                resendCancellation(tx, orderId, null, null);
+            if (stepStatus(tx, orderId, RESERVE_STOCK) == SagaStatus.COMPENSATING) {
+                resendCancellation(tx, orderId);
                 return "OrderCancelled re-sent";
             }
             throw ApiException.conflict("status", "saga " + orderId + " is not stuck (order " + status
@@ -127,17 +137,18 @@ final class OrderSaga {
     String compensate(UUID orderId) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
-            String status = lockOrder(tx, orderId);
+            String status = lockSaga(tx, orderId);
             if (status == null) {
                 throw ApiException.notFound("id", "no saga " + orderId);
             }
             switch (status) {
                 case PENDING -> {
-                    cancel(tx, orderId, CANCELLED, "compensated by an operator", "FAILED", null);
+                    cancel(tx, orderId, CANCELLED, "compensated by an operator");
                     return "order cancelled; OrderCancelled sent";
                 }
                 case REJECTED, CANCELLED -> {
-                    resendCancellation(tx, orderId, null, null);
+                    sagaLog.markCompensating(tx, orderId, RESERVE_STOCK, "compensation re-sent by an operator");
+                    resendCancellation(tx, orderId);
                     return "OrderCancelled re-sent";
                 }
                 default -> throw ApiException.conflict("status", "order " + orderId
@@ -148,46 +159,33 @@ final class OrderSaga {
 
     // ---- events (consumer transaction) ------------------------------------------------------------------------
 
-    /** Handles one record of the inventory topic or of this service's own topic, in the consumer's transaction. */
-    void onEvent(DSLContext tx, InboundEvent event) throws IOException {
-        if (event.topic().equals(orderTopic)) {
-            trackPublished(tx, event);
-            return;
-        }
-        switch (event.type()) {
-            case InventoryReply.STOCK_RESERVED -> onStockReserved(tx, event, event.payloadAs(StockReserved.class));
-            case InventoryReply.STOCK_RESERVATION_FAILED ->
-                    onStockReservationFailed(tx, event, event.payloadAs(StockReservationFailed.class));
-            case InventoryReply.STOCK_RELEASED -> onStockReleased(tx, event, event.payloadAs(StockReleased.class));
-            default -> log.debug("ignoring {} {}: not part of the order saga", event.type(), event.eventId());
-        }
-    }
-
     /** Step 3: charge the credit with a conditional update; confirm, or reject and compensate. */
-    private void onStockReserved(DSLContext tx, InboundEvent event, StockReserved reply) {
+    void onStockReserved(DSLContext tx, StockReserved reply, ConsumedEvent event) {
         UUID orderId = reply.orderId();
-        String status = lockOrder(tx, orderId);
+        String status = lockSaga(tx, orderId);
         if (status == null) {
             log.warn("StockReserved {} for unknown order {}; ignored", event.eventId(), orderId);
             return;
         }
-        recordConsumed(tx, orderId, event);
+        sagaLog.recordConsumed(tx, orderId, RESERVE_STOCK, event);
         if (!PENDING.equals(status)) {
-            SagaLog.record(tx, orderId, RESERVE_STOCK, SagaLog.status(tx, orderId, RESERVE_STOCK), event.eventId(),
-                    "late StockReserved for a " + status + " order");
             if (!CONFIRMED.equals(status)) {
-                // Step 5: stock is held for an order that no longer wants it. Release it again (idempotent).
-                resendCancellation(tx, orderId, "stock reserved after the order was " + status, event.eventId());
+                // Step 5: stock is held for an order that no longer wants it: release it (idempotent downstream).
+                log.info("late StockReserved for {} order {}: answering with OrderCancelled", status, orderId);
+                resendCancellation(tx, orderId);
             }
             return;
         }
-        SagaLog.record(tx, orderId, RESERVE_STOCK, "SUCCEEDED", event.eventId(), null);
+        sagaLog.markSucceeded(tx, orderId, RESERVE_STOCK);
         for (StockReserved.Line line : reply.lines()) {
             tx.execute("UPDATE order_line SET unit_price_cents = ? WHERE order_id = ? AND sku = ?",
                     line.unitPriceCents(), orderId, line.sku());
         }
         long total = reply.totalCents();
+        tx.execute("UPDATE orders SET total_cents = ? WHERE id = ?", total, orderId);
         String customerId = tx.fetchOne("SELECT customer_id FROM orders WHERE id = ?", orderId).get(0, String.class);
+        sagaLog.startStep(tx, orderId, SAGA_TYPE, CHARGE_CREDIT, Map.of("customerId", customerId, "amountCents", total),
+                null);
         int charged = tx.execute("""
                 UPDATE customer SET credit_available_cents = credit_available_cents - ?, updated_at = now()
                 WHERE id = ? AND credit_available_cents >= ?""", total, customerId, total);
@@ -196,123 +194,113 @@ final class OrderSaga {
             tx.execute("INSERT INTO charge (order_id, customer_id, amount_cents, status) VALUES (?, ?, ?, 'CHARGED')",
                     orderId, customerId, total);
             tx.execute("""
-                    UPDATE orders SET status = 'CONFIRMED', total_cents = ?, updated_at = now()
-                    WHERE id = ? AND status = 'PENDING'""", total, orderId);
-            SagaLog.record(tx, orderId, CHARGE_CREDIT, "SUCCEEDED", null, null);
-            UUID confirmed = publish(tx, new OrderConfirmed(orderId), event.eventId());
-            SagaLog.record(tx, orderId, CONFIRM_ORDER, "SUCCEEDED", confirmed, null);
+                    UPDATE orders SET status = 'CONFIRMED', updated_at = now()
+                    WHERE id = ? AND status = 'PENDING'""", orderId);
+            sagaLog.markSucceeded(tx, orderId, CHARGE_CREDIT);
+            publish(tx, CHARGE_CREDIT, new OrderConfirmed(orderId));
         } else {
-            String reason = "insufficient credit: order total " + total + " cents exceeds customer " + customerId
-                    + "'s available credit";
-            SagaLog.record(tx, orderId, CHARGE_CREDIT, "FAILED", null, reason);
-            cancel(tx, orderId, REJECTED, reason, null, event.eventId());
-            tx.execute("UPDATE orders SET total_cents = ? WHERE id = ?", total, orderId);
+            String reason = "insufficient credit: the order costs " + total + " cents, more than customer "
+                    + customerId + " has available";
+            sagaLog.markFailed(tx, orderId, CHARGE_CREDIT, reason);
+            cancel(tx, orderId, REJECTED, reason);
         }
     }
 
-    /** Step 3, failure branch: nothing was reserved, so nothing to compensate. */
-    private void onStockReservationFailed(DSLContext tx, InboundEvent event, StockReservationFailed reply) {
+    /** Step 3, failure branch: nothing was reserved, so there is nothing to compensate. */
+    void onStockReservationFailed(DSLContext tx, StockReservationFailed reply, ConsumedEvent event) {
         UUID orderId = reply.orderId();
-        String status = lockOrder(tx, orderId);
+        String status = lockSaga(tx, orderId);
         if (status == null) {
             log.warn("StockReservationFailed {} for unknown order {}; ignored", event.eventId(), orderId);
             return;
         }
-        recordConsumed(tx, orderId, event);
+        sagaLog.recordConsumed(tx, orderId, RESERVE_STOCK, event);
         if (!PENDING.equals(status)) {
-            SagaLog.record(tx, orderId, RESERVE_STOCK, SagaLog.status(tx, orderId, RESERVE_STOCK), event.eventId(),
-                    null);
             return;
         }
-        String reason = "stock: " + reply.reason();
+        String reason = "out of stock: " + reply.reason();
         tx.execute("""
                 UPDATE orders SET status = 'REJECTED', reason = ?, updated_at = now()
                 WHERE id = ? AND status = 'PENDING'""", reason, orderId);
-        SagaLog.record(tx, orderId, RESERVE_STOCK, "FAILED", event.eventId(), reason);
+        sagaLog.markFailed(tx, orderId, RESERVE_STOCK, reason);
     }
 
     /** Step 4 acknowledged: the inventory released what it held; the compensation is complete. */
-    private void onStockReleased(DSLContext tx, InboundEvent event, StockReleased reply) {
+    void onStockReleased(DSLContext tx, StockReleased reply, ConsumedEvent event) {
         UUID orderId = reply.orderId();
-        if (lockOrder(tx, orderId) == null) {
+        if (lockSaga(tx, orderId) == null) {
             log.warn("StockReleased {} for unknown order {}; ignored", event.eventId(), orderId);
             return;
         }
-        recordConsumed(tx, orderId, event);
-        SagaLog.record(tx, orderId, RELEASE_STOCK, "COMPENSATED", event.eventId(), null);
+        sagaLog.recordConsumed(tx, orderId, RESERVE_STOCK, event);
+        sagaLog.markCompensated(tx, orderId, RESERVE_STOCK);
     }
 
-    /** Step 5: a deadline passed. Re-checked under the order lock: a reply may have won the race. */
-    void onDeadline(DSLContext tx, UUID orderId, String step) {
-        String status = lockOrder(tx, orderId);
-        Record row = tx.fetchOne("""
-                SELECT status, deadline_at <= clock_timestamp() AS late FROM saga_log
-                WHERE saga_id = ? AND step = ?""", orderId, step);
-        if (row == null || !"PENDING".equals(row.get(0, String.class)) || !row.get(1, Boolean.class)) {
-            return;
-        }
-        if (RESERVE_STOCK.equals(step) && PENDING.equals(status)) {
-            cancel(tx, orderId, CANCELLED, "timed out waiting for the stock reservation", "TIMED_OUT", null);
-        } else {
-            SagaLog.record(tx, orderId, step, "TIMED_OUT", null, "deadline passed with the order " + status);
-        }
-    }
-
-    /** The order's Kafka coordinates, learnt by reading this service's own topic, complete the status view. */
-    private void trackPublished(DSLContext tx, InboundEvent event) {
+    /**
+     * This service's own events, read back from its topic: their partition and offset complete the status view
+     * (the outbox cannot know them when it writes the row).
+     */
+    void onOwnEventRelayed(DSLContext tx, ConsumedEvent event) {
         tx.execute("""
                 UPDATE saga_event SET topic = ?, kafka_partition = ?, kafka_offset = ?
                 WHERE event_id = ? AND direction = 'PUBLISHED'""",
                 event.topic(), event.partition(), event.offset(), event.eventId());
     }
 
+    /**
+     * Step 5: the reserve_stock deadline passed (called by the library's scanner, which holds the step's row). A
+     * PENDING order is cancelled and compensated.
+     */
+    void onTimeout(DSLContext tx, SagaStep step) {
+        if (!RESERVE_STOCK.equals(step.step())) {
+            return;
+        }
+        UUID orderId = step.sagaId();
+        String status = lockOrder(tx, orderId);
+        if (PENDING.equals(status)) {
+            sagaLog.markTimedOut(tx, orderId, RESERVE_STOCK, "no answer from the inventory by " + step.deadlineAt());
+            cancel(tx, orderId, CANCELLED, "timed out waiting for the stock reservation");
+        }
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------------------
 
-    /** Ends a PENDING order as REJECTED or CANCELLED and starts the compensation (OrderCancelled → release). */
-    private void cancel(DSLContext tx, UUID orderId, String newStatus, String reason, String reserveStepStatus,
-            UUID causationId) {
+    /** Ends a PENDING order as REJECTED or CANCELLED and starts the compensation (OrderCancelled, then release). */
+    private void cancel(DSLContext tx, UUID orderId, String newStatus, String reason) {
         tx.execute("""
                 UPDATE orders SET status = ?, reason = ?, updated_at = now()
                 WHERE id = ? AND status = 'PENDING'""", newStatus, reason, orderId);
-        if (reserveStepStatus != null) {
-            SagaLog.record(tx, orderId, RESERVE_STOCK, reserveStepStatus, null, reason);
-        }
-        UUID eventId = publish(tx, new OrderCancelled(orderId, reason), causationId);
-        SagaLog.record(tx, orderId, RELEASE_STOCK, "COMPENSATING", eventId, null);
+        sagaLog.markCompensating(tx, orderId, RESERVE_STOCK, reason);
+        publish(tx, RESERVE_STOCK, new OrderCancelled(orderId, reason));
     }
 
-    private void resendCancellation(DSLContext tx, UUID orderId, String why, UUID causationId) {
+    private void resendCancellation(DSLContext tx, UUID orderId) {
         String reason = tx.fetchOne("SELECT coalesce(reason, status) FROM orders WHERE id = ?", orderId)
                 .get(0, String.class);
-        UUID eventId = publish(tx, new OrderCancelled(orderId, reason), causationId);
-        SagaLog.record(tx, orderId, RELEASE_STOCK, "COMPENSATING", eventId, why, null, true);
+        publish(tx, RESERVE_STOCK, new OrderCancelled(orderId, reason));
     }
 
-    private UUID publish(DSLContext tx, OrderEvent event, UUID causationId) {
-        Map<String, String> headers = new HashMap<>();
-        headers.put(OutboxHeaders.SAGA_ID, event.orderId().toString());
+    private void publish(DSLContext tx, String step, OrderEvent event) {
+        Map<String, String> headers = new HashMap<>(OutboxHeaders.saga(event.orderId()));
         headers.put(OutboxHeaders.CORRELATION_ID, event.orderId().toString());
-        if (causationId != null) {
-            headers.put(OutboxHeaders.CAUSATION_ID, causationId.toString());
-        }
         UUID eventId = outbox.publish(tx, event, headers);
-        tx.execute("""
-                INSERT INTO saga_event (saga_id, event_id, direction, type, topic, occurred_at)
-                VALUES (?, ?, 'PUBLISHED', ?, ?, clock_timestamp())""",
-                event.orderId(), eventId, event.eventType(), orderTopic);
-        return eventId;
+        sagaLog.recordPublished(tx, event.orderId(), step, eventId, event.eventType(), orderTopic);
     }
 
-    private static void recordConsumed(DSLContext tx, UUID orderId, InboundEvent event) {
-        tx.execute("""
-                INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset,
-                                        occurred_at)
-                VALUES (?, ?, 'CONSUMED', ?, ?, ?, ?, clock_timestamp())
-                ON CONFLICT DO NOTHING""",
-                orderId, event.eventId(), event.type(), event.topic(), event.partition(), event.offset());
+    private SagaStatus stepStatus(DSLContext tx, UUID orderId, String step) {
+        return sagaLog.step(tx, orderId, step).map(SagaStep::status).orElse(null);
     }
 
-    /** @return the order's status, its row now locked by this transaction; null when there is no such order */
+    /**
+     * Locks the saga (its reserve_stock row, then the order row) for this transaction.
+     *
+     * @return the order's status; null when there is no such order
+     */
+    private static String lockSaga(DSLContext tx, UUID orderId) {
+        tx.execute("SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, RESERVE_STOCK);
+        return lockOrder(tx, orderId);
+    }
+
     private static String lockOrder(DSLContext tx, UUID orderId) {
         return tx.fetchOptional("SELECT status FROM orders WHERE id = ? FOR UPDATE", orderId)
                 .map(r -> r.get(0, String.class))

@@ -1,17 +1,22 @@
 package dev.outbox.sample.order;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
+import dev.outbox.consumer.EventConsumer;
+import dev.outbox.sample.order.InventoryReply.StockReleased;
+import dev.outbox.sample.order.InventoryReply.StockReservationFailed;
+import dev.outbox.sample.order.InventoryReply.StockReserved;
+import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaTimeoutScanner;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jooq.DSLContext;
@@ -22,8 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The order service, embeddable: {@link #start(OrderServiceConfig)} migrates its database, starts the consumer of
- * the inventory's replies, the saga timeout scanner and the HTTP API, and returns a handle whose {@link #close()}
- * stops them all. {@link OrderServiceMain} runs it as a process.
+ * the inventory's replies (outbox-lib's idempotent {@link EventConsumer}), the saga timeout scanner and the HTTP API,
+ * and returns a handle whose {@link #close()} stops them all. {@link OrderServiceMain} runs it as a process.
  */
 public final class OrderService implements AutoCloseable {
 
@@ -31,12 +36,16 @@ public final class OrderService implements AutoCloseable {
 
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
-    private final EventConsumer consumer;
-    private final TimeoutScanner scanner;
-    private final HttpServer server;
-    private final ExecutorService httpExecutor;
+    private final OrderSaga saga;
+    private final SagaLog sagaLog;
+    private final OrderServiceConfig config;
+    private EventConsumer consumer;
+    private SagaTimeoutScanner scanner;
+    private HttpServer server;
+    private ExecutorService httpExecutor;
 
-    private OrderService(OrderServiceConfig config) throws IOException {
+    private OrderService(OrderServiceConfig config) {
+        this.config = config;
         HikariConfig pool = new HikariConfig();
         pool.setJdbcUrl(config.dbUrl());
         pool.setUsername(config.dbUser());
@@ -44,39 +53,54 @@ public final class OrderService implements AutoCloseable {
         pool.setMaximumPoolSize(config.dbPoolSize());
         pool.setPoolName("order-service");
         this.dataSource = new HikariDataSource(pool);
+        this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
+        this.sagaLog = SagaLog.create();
+        this.saga = new OrderSaga(dsl, Outbox.create(OutboxConfig.defaults()), sagaLog, config.orderTopic(),
+                config.reserveStockDeadline());
+    }
+
+    /** Starts the service; fails fast, releasing what it took, when the database, Kafka or the port is unusable. */
+    public static OrderService start(OrderServiceConfig config) {
+        OrderService service = new OrderService(config);
         try {
-            if (config.migrate()) {
-                OutboxSchema.migrate(dataSource, MigrationSet.LIBRARY, config.publication());
-                OutboxSchema.migrate(dataSource, MigrationSet.ORDER_SERVICE, config.publication());
-            }
-            this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
-            OrderSaga saga = new OrderSaga(dsl, Outbox.create(OutboxConfig.defaults()), config.orderTopic(),
-                    config.reserveStockDeadline());
-            this.consumer = new EventConsumer("order-service-consumer", config.kafkaBootstrapServers(),
-                    config.consumerGroup(), List.of(config.inventoryTopic(), config.orderTopic()), dsl, saga::onEvent,
-                    Duration.ofSeconds(1));
-            this.scanner = new TimeoutScanner(dsl, config.timeoutScanInterval(), saga::onDeadline);
-            this.httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
-            this.server = HttpServer.create(new InetSocketAddress(config.httpPort()), 0);
-            server.setExecutor(httpExecutor);
-            server.createContext("/", OrderHttp.api(config, dsl, saga, new OrderQueries(dsl)));
-        } catch (IOException | RuntimeException e) {
-            dataSource.close();
+            service.startParts();
+            log.info("order service listening on port {} ({})", service.port(), config);
+            return service;
+        } catch (IOException e) {
+            service.close();
+            throw new UncheckedIOException("order service: cannot listen on port " + config.httpPort(), e);
+        } catch (RuntimeException e) {
+            service.close();
             throw e;
         }
     }
 
-    /** Starts the service; fails fast (and releases what it took) when the database or the port is unusable. */
-    public static OrderService start(OrderServiceConfig config) {
-        try {
-            OrderService service = new OrderService(config);
-            service.consumer.start();
-            service.server.start();
-            log.info("order service listening on port {} ({})", service.port(), config);
-            return service;
-        } catch (IOException e) {
-            throw new UncheckedIOException("order service: cannot listen on port " + config.httpPort(), e);
+    private void startParts() throws IOException {
+        if (config.migrate()) {
+            OutboxSchema.migrate(dataSource, MigrationSet.LIBRARY, config.publication());
+            OutboxSchema.migrate(dataSource, MigrationSet.ORDER_SERVICE, config.publication());
         }
+        consumer = EventConsumer.builder(dataSource, config.kafkaBootstrapServers(), config.consumerGroup())
+                .topics(config.inventoryTopic(), config.orderTopic())
+                .on(InventoryReply.STOCK_RESERVED, StockReserved.class, saga::onStockReserved)
+                .on(InventoryReply.STOCK_RESERVATION_FAILED, StockReservationFailed.class,
+                        saga::onStockReservationFailed)
+                .on(InventoryReply.STOCK_RELEASED, StockReleased.class, saga::onStockReleased)
+                .on("OrderPlaced", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
+                .on("OrderConfirmed", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
+                .on("OrderCancelled", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
+                // Other types on these topics are not this saga's business.
+                .ignoreUnknownTypes(true)
+                .start();
+        scanner = SagaTimeoutScanner.builder(dataSource, saga::onTimeout)
+                .sagaTypes(OrderSaga.SAGA_TYPE)
+                .interval(config.timeoutScanInterval())
+                .start();
+        httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
+        server = HttpServer.create(new InetSocketAddress(config.httpPort()), 0);
+        server.setExecutor(httpExecutor);
+        server.createContext("/", OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog)));
+        server.start();
     }
 
     /** The HTTP port actually bound (useful with port 0). */
@@ -91,10 +115,16 @@ public final class OrderService implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        httpExecutor.close();
-        scanner.close();
-        consumer.close();
+        if (server != null) {
+            server.stop(0);
+            httpExecutor.close();
+        }
+        if (scanner != null) {
+            scanner.close();
+        }
+        if (consumer != null) {
+            consumer.close();
+        }
         dataSource.close();
         log.info("order service stopped");
     }
