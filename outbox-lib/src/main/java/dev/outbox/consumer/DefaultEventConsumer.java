@@ -67,6 +67,7 @@ final class DefaultEventConsumer implements EventConsumer {
     private static final class RetryState {
         final long offset;
         int attempts;
+        int outages;
         long resumeAtNanos;
 
         RetryState(long offset) {
@@ -192,7 +193,9 @@ final class DefaultEventConsumer implements EventConsumer {
                 retries.put(partition, retry);
             }
             boolean infrastructure = isInfrastructureFailure(e);
-            if (!infrastructure) {
+            if (infrastructure) {
+                retry.outages++;
+            } else {
                 retry.attempts++;
             }
             if (!infrastructure && (isNonRetriable(e) || retry.attempts >= settings.maxAttempts)) {
@@ -206,7 +209,7 @@ final class DefaultEventConsumer implements EventConsumer {
                 }
             }
             counter("outbox.consumer.retries", record.topic()).increment();
-            Duration backoff = backoff(Math.max(1, retry.attempts));
+            Duration backoff = backoff(Math.max(1, infrastructure ? retry.outages : retry.attempts));
             log.warn("Handling {}-{}@{} failed (attempt {}{}); retrying in {} ms: {}", record.topic(),
                     record.partition(), record.offset(), retry.attempts, infrastructure ? ", database unavailable" : "",
                     backoff.toMillis(), e.toString());
@@ -256,8 +259,14 @@ final class DefaultEventConsumer implements EventConsumer {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void inTransaction(ConsumerRecord<byte[], byte[]> record, EventConsumer.Builder.Registration<?> registration,
                                Object event, ConsumedEvent context) throws Exception {
-        try (Connection connection = settings.dataSource.getConnection()) {
-            connection.setAutoCommit(false);
+        Connection opened;
+        try {
+            opened = settings.dataSource.getConnection();
+            opened.setAutoCommit(false);
+        } catch (SQLException | RuntimeException e) {
+            throw new DatabaseUnavailable(e);
+        }
+        try (Connection connection = opened) {
             try {
                 if (!markProcessed(connection, context.eventId())) {
                     connection.commit();
@@ -339,10 +348,17 @@ final class DefaultEventConsumer implements EventConsumer {
         return false;
     }
 
+    /** No connection could be had: whatever the SQLState, the record is not to blame. */
+    static final class DatabaseUnavailable extends RuntimeException {
+        DatabaseUnavailable(Throwable cause) {
+            super("no database connection: " + cause.getMessage(), cause);
+        }
+    }
+
     /** The database is unreachable or refusing work: not the record's fault, so retry it forever. */
     static boolean isInfrastructureFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLTransientConnectionException || t instanceof SQLRecoverableException) {
+            if (t instanceof DatabaseUnavailable || t instanceof SQLTransientConnectionException || t instanceof SQLRecoverableException) {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null) {

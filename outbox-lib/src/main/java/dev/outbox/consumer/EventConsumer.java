@@ -32,7 +32,8 @@ import org.apache.kafka.common.TopicPartition;
  * partition is paused and rewound, other partitions go on); after {@code maxAttempts}, or at once for a
  * {@link NonRetriableException}, an unknown type, unreadable JSON or a missing/invalid {@code id} header, the record
  * is copied to {@code <topic><deadLetterSuffix>} with {@link DeadLetterHeaders} and the runner moves on. Database
- * connection failures (SQLState classes 08, 53, 57P) are retried without limit and never dead-lettered.
+ * unavailability (no connection could be opened, or SQLState classes 08, 53, 57P) is retried without limit, with
+ * the same backoff, and never dead-lettered.
  *
  * <pre>{@code
  * EventConsumer consumer = EventConsumer.builder(dataSource, "localhost:9092", "inventory")

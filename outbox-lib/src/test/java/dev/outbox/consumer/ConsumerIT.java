@@ -12,6 +12,7 @@ import dev.outbox.support.RelayRecords;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
+import dev.outbox.testkit.Postgres;
 import dev.outbox.testkit.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -381,5 +382,31 @@ class ConsumerIT {
         assertThat(consumer.isRunning()).isFalse();
         assertThat(effects(dsl, eventId)).isEqualTo(1);
         assertThat(committed(kafka, 0)).isEqualTo(1);
+    }
+
+    @Test
+    void unavailableDatabaseIsRetriedWithoutLimitAndNeverDeadLettered(Postgres postgres, TestDatabase database,
+                                                                       Kafka kafka) {
+        String name = "consumer_outage_" + UUID.randomUUID().toString().substring(0, 8);
+        try (TestDatabase other = postgres.createDatabase(name)) {
+            OutboxSchema.migrateLibrary(other.dataSource());
+            other.execute("CREATE TABLE effect (event_id uuid NOT NULL, order_id uuid NOT NULL)");
+            database.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+            UUID eventId = UUID.randomUUID();
+            UUID orderId = UUID.randomUUID();
+            relay.send(topic, 0, eventId, "StockReserved", orderId.toString(), payload(orderId), Map.of());
+
+            started(runner(other.dataSource(), kafka).maxAttempts(1)
+                    .on("StockReserved", StockReserved.class, ConsumerIT::applyEffect));
+            await().atMost(Duration.ofSeconds(30)).until(() -> count("outbox.consumer.retries") >= 3);
+            database.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> committed(kafka, 0) == 1);
+            assertThat(effects(other.dsl(), eventId)).isEqualTo(1);
+            assertThat(count("outbox.consumer.dead.lettered")).isZero();
+        } finally {
+            consumers.forEach(EventConsumer::close);
+            consumers.clear();
+        }
     }
 }
