@@ -86,6 +86,11 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
                 consumerGroup, orderTopic, reservationTopic, port, adminToken, maxBodyBytes, migrate, publication);
     }
 
+    public InventoryServiceConfig withTopics(String orderTopic, String reservationTopic) {
+        return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
+                consumerGroup, orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);
+    }
+
     public InventoryServiceConfig withConsumerGroup(String group) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
                 orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);

@@ -98,6 +98,12 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 migrate, publication);
     }
 
+    public OrderServiceConfig withTopics(String orderTopic, String inventoryTopic) {
+        return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
+                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,
+                timeoutScanInterval, migrate, publication);
+    }
+
     public OrderServiceConfig withConsumerGroup(String group) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
                 orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,

@@ -1,0 +1,154 @@
+package dev.outbox.sample.order;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outbox.testkit.Kafka;
+import dev.outbox.testkit.OutboxInfraTest;
+import dev.outbox.testkit.TestDatabase;
+import java.util.List;
+import java.util.UUID;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Issue 5: bad HTTP input gets a 4xx with a JSON error naming the problem, never a 5xx; admin calls need the token. */
+@OutboxInfraTest
+class OrderHttpIT {
+
+    static final String TOKEN = "order-admin-token-for-tests";
+    static OrderService service;
+    static TestHttp http;
+
+    record Case(String method, String path, String body, String token, int status, String field) {
+    }
+
+    @BeforeAll
+    static void start(TestDatabase database, Kafka kafka) {
+        service = OrderService.start(OrderServiceConfig
+                .of(database.jdbcUrl(), database.user(), database.password(), kafka.bootstrapServers(), TOKEN)
+                .withHttpPort(0)
+                .withMaxBodyBytes(2048)
+                .withDbPoolSize(3)
+                .withConsumerGroup("order-http-it")
+                .withTopics("http-it.outbox.event.order", "http-it.outbox.event.reservation"));
+        http = new TestHttp(service.port());
+        assertThat(http.send("PUT", "/customers/alice", "{\"name\":\"Alice\",\"creditLimitCents\":100000}", TOKEN)
+                .status()).isEqualTo(200);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    void badRequestsGetFourHundredsWithJsonErrorsNeverFiveHundreds() {
+        String unknown = UUID.randomUUID().toString();
+        String line = "{\"sku\":\"SKU-1\",\"quantity\":1}";
+        List<Case> corpus = List.of(
+                new Case("POST", "/orders", "{", null, 400, null),
+                new Case("POST", "/orders", "", null, 400, null),
+                new Case("POST", "/orders", "null", null, 400, null),
+                new Case("POST", "/orders", "[]", null, 400, null),
+                new Case("POST", "/orders", "\"text\"", null, 400, null),
+                new Case("POST", "/orders", "{\"lines\":[" + line + "]}", null, 400, "customerId"),
+                new Case("POST", "/orders", "{\"customerId\":\" \",\"lines\":[" + line + "]}", null, 400, "customerId"),
+                new Case("POST", "/orders", "{\"customerId\":\"nobody\",\"lines\":[" + line + "]}", null, 400,
+                        "customerId"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\"}", null, 400, "lines"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[]}", null, 400, "lines"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[null]}", null, 400, "lines[0]"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":{}}", null, 400, "lines"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[{\"quantity\":1}]}", null, 400,
+                        "lines[0].sku"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"a b\",\"quantity\":1}]}",
+                        null, 400, "lines[0].sku"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"A\"}]}", null, 400,
+                        "lines[0].quantity"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"A\",\"quantity\":0}]}",
+                        null, 400, "lines[0].quantity"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"A\",\"quantity\":-3}]}",
+                        null, 400, "lines[0].quantity"),
+                new Case("POST", "/orders",
+                        "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"A\",\"quantity\":\"many\"}]}", null, 400,
+                        "lines[0].quantity"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"A\",\"quantity\":1.5}]}",
+                        null, 400, "lines[0].quantity"),
+                new Case("POST", "/orders",
+                        "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"A\",\"quantity\":99999999999}]}", null, 400,
+                        null),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[" + line + "," + line + "]}",
+                        null, 400, "lines[1].sku"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[" + line + "],\"x\":1}", null, 400,
+                        "x"),
+                new Case("POST", "/orders", "{\"customerId\":\"alice\",\"lines\":[" + line + "],\"pad\":\""
+                        + "x".repeat(4000) + "\"}", null, 413, null),
+                new Case("GET", "/orders/not-a-uuid", null, null, 404, "id"),
+                new Case("GET", "/orders/" + unknown, null, null, 404, "id"),
+                new Case("POST", "/orders/" + unknown + "/cancel", null, null, 404, "id"),
+                new Case("DELETE", "/orders", null, null, 405, null),
+                new Case("GET", "/orders", null, null, 405, null),
+                new Case("GET", "/nothing-here", null, null, 404, null),
+                new Case("GET", "/saga/status", null, null, 400, "order_id"),
+                new Case("GET", "/saga/status?order_id=xyz", null, null, 400, "order_id"),
+                new Case("GET", "/saga/status?order_id=" + unknown, null, null, 404, "order_id"),
+                new Case("POST", "/saga/" + unknown + "/retry", null, TOKEN, 404, "id"),
+                new Case("GET", "/customers/nobody", null, null, 404, "id"),
+                new Case("PUT", "/customers/bob", "{\"name\":\"Bob\"}", TOKEN, 400, "creditLimitCents"),
+                new Case("PUT", "/customers/bob", "{\"name\":\"Bob\",\"creditLimitCents\":-1}", TOKEN, 400,
+                        "creditLimitCents"),
+                new Case("PUT", "/customers/bob",
+                        "{\"name\":\"Bob\",\"creditLimitCents\":10,\"creditAvailableCents\":11}", TOKEN, 400,
+                        "creditAvailableCents"));
+
+        SoftAssertions softly = new SoftAssertions();
+        for (Case c : corpus) {
+            TestHttp.Reply reply = http.send(c.method(), c.path(), c.body(), c.token());
+            String what = c.method() + " " + c.path() + " " + abbreviate(c.body()) + " -> " + reply.raw();
+            softly.assertThat(reply.status()).as(what).isEqualTo(c.status());
+            softly.assertThat(reply.body()).as(what).isNotNull();
+            if (reply.body() != null) {
+                softly.assertThat(reply.body().path("error").asText()).as(what).isNotBlank();
+                if (c.field() != null) {
+                    softly.assertThat(reply.body().path("field").asText()).as(what).isEqualTo(c.field());
+                }
+            }
+        }
+        softly.assertAll();
+    }
+
+    @Test
+    void adminCallsWithoutTheBearerTokenGet401() {
+        String id = UUID.randomUUID().toString();
+        for (String token : new String[] {null, "wrong-token-wrong-token", ""}) {
+            for (String path : List.of("/saga/" + id + "/retry", "/saga/" + id + "/compensate")) {
+                TestHttp.Reply reply = http.send("POST", path, null, token);
+                assertThat(reply.status()).as(path + " with token " + token).isEqualTo(401);
+                assertThat(reply.body().path("error").asText()).contains("Bearer");
+            }
+            assertThat(http.send("PUT", "/customers/mallory", "{\"name\":\"M\",\"creditLimitCents\":1}", token)
+                    .status()).isEqualTo(401);
+        }
+        assertThat(http.get("/customers/mallory").status()).isEqualTo(404);
+    }
+
+    @Test
+    void placedOrderIsAcceptedPendingWithItsStatusUrl() {
+        TestHttp.Reply placed = http.send("POST", "/orders",
+                "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2}]}", null);
+        assertThat(placed.status()).isEqualTo(202);
+        assertThat(placed.body().path("status").asText()).isEqualTo("PENDING");
+        TestHttp.Reply order = http.get(placed.body().path("statusUrl").asText());
+        assertThat(order.status()).isEqualTo(200);
+        assertThat(order.body().path("lines").get(0).path("quantity").asInt()).isEqualTo(2);
+        assertThat(http.get("/saga/status?order_id=" + placed.body().path("orderId").asText()).body()
+                .path("steps").get(0).path("status").asText()).isEqualTo("PENDING");
+    }
+
+    private static String abbreviate(String body) {
+        return body == null ? "" : body.length() > 60 ? body.substring(0, 60) + "..." : body;
+    }
+}
