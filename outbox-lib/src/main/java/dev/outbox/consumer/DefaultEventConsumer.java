@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -60,6 +61,7 @@ final class DefaultEventConsumer implements EventConsumer {
     private final Thread thread;
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
     private final Map<TopicPartition, RetryState> retries = new HashMap<>();
+    private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean running = true;
     private volatile Set<TopicPartition> assignment = Set.of();
 
@@ -124,6 +126,9 @@ final class DefaultEventConsumer implements EventConsumer {
 
     @Override
     public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
         running = false;
         consumer.wakeup();
         if (Thread.currentThread() != thread) {
