@@ -1,0 +1,78 @@
+package dev.outbox.sample.order;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OrderServiceConfigTest {
+
+    static Map<String, String> minimal() {
+        Map<String, String> env = new HashMap<>();
+        env.put("ORDER_DB_URL", "jdbc:postgresql://localhost:5432/orders");
+        env.put("ORDER_DB_USER", "orders");
+        env.put("ORDER_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
+        env.put("ORDER_ADMIN_TOKEN", "0123456789abcdef");
+        return env;
+    }
+
+    @Test
+    void theRequiredVariablesAreEnoughAndEverythingElseHasItsDocumentedDefault() {
+        OrderServiceConfig config = OrderServiceConfig.fromEnv(minimal());
+        assertThat(config.httpPort()).isEqualTo(8081);
+        assertThat(config.consumerGroup()).isEqualTo("order-service");
+        assertThat(config.orderTopic()).isEqualTo("outbox.event.order");
+        assertThat(config.inventoryTopic()).isEqualTo("outbox.event.reservation");
+        assertThat(config.reserveStockDeadline()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.timeoutScanInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.dbPassword()).isEmpty();
+        assertThat(config.migrate()).isTrue();
+        assertThat(config.maxBodyBytes()).isEqualTo(65_536);
+    }
+
+    @Test
+    void aMissingOrInvalidVariableIsNamedInTheError() {
+        for (String required : new String[] {"ORDER_DB_URL", "ORDER_DB_USER", "ORDER_KAFKA_BOOTSTRAP_SERVERS",
+                "ORDER_ADMIN_TOKEN"}) {
+            Map<String, String> env = minimal();
+            env.remove(required);
+            assertThatThrownBy(() -> OrderServiceConfig.fromEnv(env)).hasMessageStartingWith(required);
+        }
+        assertRejected("ORDER_DB_URL", "mysql://x");
+        assertRejected("ORDER_HTTP_PORT", "http");
+        assertRejected("ORDER_HTTP_PORT", "70000");
+        assertRejected("ORDER_ADMIN_TOKEN", "short");
+        assertRejected("ORDER_RESERVE_STOCK_DEADLINE", "soon");
+        assertRejected("ORDER_RESERVE_STOCK_DEADLINE", "10ms");
+        assertRejected("ORDER_MIGRATE", "maybe");
+        assertRejected("ORDER_INVENTORY_TOPIC", "bad topic");
+        assertRejected("ORDER_PUBLICATION", "Bad-Name");
+    }
+
+    @Test
+    void durationsAcceptUnitsAndIso8601() {
+        assertThat(OrderServiceConfig.duration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(OrderServiceConfig.duration("45s")).isEqualTo(Duration.ofSeconds(45));
+        assertThat(OrderServiceConfig.duration("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(OrderServiceConfig.duration("PT1H")).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void toStringNeverShowsThePasswordOrTheToken() {
+        Map<String, String> env = minimal();
+        env.put("ORDER_DB_PASSWORD", "s3cret-password");
+        assertThat(OrderServiceConfig.fromEnv(env).toString())
+                .doesNotContain("s3cret-password").doesNotContain("0123456789abcdef");
+    }
+
+    private static void assertRejected(String variable, String value) {
+        Map<String, String> env = minimal();
+        env.put(variable, value);
+        assertThatThrownBy(() -> OrderServiceConfig.fromEnv(env)).as(variable + "=" + value)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(variable);
+    }
+}
