@@ -37,12 +37,23 @@ final class SandboxInfra implements AutoCloseable {
         }
     }
 
+    /** Creates an empty database (the services apply their own migrations). */
+    TestDatabase emptyDatabase(String name) {
+        TestDatabase database = postgres.createDatabase(name);
+        databases.add(database);
+        return database;
+    }
+
     /** Creates a database with the library's tables and publication. */
     TestDatabase libraryDatabase(String name) {
         TestDatabase database = postgres.createDatabase(name);
         databases.add(database);
         OutboxSchema.migrateLibrary(database.dataSource());
         return database;
+    }
+
+    EmbeddedPostgresServer postgres() {
+        return postgres;
     }
 
     EmbeddedKafkaBroker kafka() {

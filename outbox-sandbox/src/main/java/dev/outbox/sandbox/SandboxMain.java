@@ -5,7 +5,9 @@ import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code java -jar outbox-sandbox.jar infra [--pg-port N] [--kafka-port N]}: starts the embedded PostgreSQL (a
+ * {@code java -jar outbox-sandbox.jar}: the demo (see {@link SandboxArguments#USAGE}).
+ *
+ * <p>{@code java -jar outbox-sandbox.jar infra [--pg-port N] [--kafka-port N]}: starts the embedded PostgreSQL (a
  * database {@code outbox} with the library tables and publication) and Kafka, prints the {@code OUTBOX_*} lines a
  * relay needs and {@code READY}, and runs until stopped (Ctrl-C / SIGTERM).
  */
@@ -30,12 +32,24 @@ public final class SandboxMain {
         }
         switch (arguments.command()) {
             case INFRA -> runInfra(arguments, System.out);
-            case DEMO -> {
-                System.err.println("outbox-sandbox: the demo needs the sample services, which are not built yet;"
-                        + " run 'infra' for PostgreSQL and Kafka alone.");
-                System.exit(3);
-            }
+            case DEMO -> System.exit(runDemo(arguments, System.out));
         }
+    }
+
+    /** Returns the exit code: 0 when every invariant held, 1 otherwise. */
+    static int runDemo(SandboxArguments arguments, PrintStream out) throws InterruptedException {
+        out.println("Starting PostgreSQL, Kafka, two relays and two services ...");
+        long started = System.nanoTime();
+        SandboxSystem system = SandboxSystem.start(arguments);
+        Runtime.getRuntime().addShutdownHook(new Thread(system::close, "sandbox-shutdown"));
+        out.printf("Up in %.1f s.%n", (System.nanoTime() - started) / 1e9);
+        SagaReport report = SandboxDemo.run(arguments, system, out);
+        if (arguments.exitAfterSummary()) {
+            return report.violations().isEmpty() ? 0 : 1;
+        }
+        SandboxDemo.printHowToExplore(system, out);
+        SandboxDemo.awaitCtrlC();
+        return 0;
     }
 
     static void runInfra(SandboxArguments arguments, PrintStream out) throws InterruptedException {

@@ -14,6 +14,22 @@ class SandboxArgumentsTest {
         assertThat(arguments.command()).isEqualTo(SandboxArguments.Command.DEMO);
         assertThat(arguments.postgresPort()).isZero();
         assertThat(arguments.kafkaPort()).isZero();
+        assertThat(arguments.orders()).isEqualTo(1000);
+        assertThat(arguments.exitAfterSummary()).isFalse();
+    }
+
+    @Test
+    void demoFlagsAreRead() {
+        SandboxArguments arguments = SandboxArguments.parse("--orders", "500", "--rate", "50", "--concurrency", "8",
+                "--deadline-ms", "1500", "--duplicates", "0.1", "--seed", "7", "--exit");
+
+        assertThat(arguments.orders()).isEqualTo(500);
+        assertThat(arguments.rate()).isEqualTo(50);
+        assertThat(arguments.concurrency()).isEqualTo(8);
+        assertThat(arguments.deadline().toMillis()).isEqualTo(1500);
+        assertThat(arguments.duplicateRatio()).isEqualTo(0.1);
+        assertThat(arguments.seed()).isEqualTo(7);
+        assertThat(arguments.exitAfterSummary()).isTrue();
     }
 
     @Test
@@ -28,7 +44,13 @@ class SandboxArgumentsTest {
     @Test
     void badInputNamesTheFlag() {
         assertThatThrownBy(() -> SandboxArguments.parse("--pg-port", "abc"))
-                .hasMessage("--pg-port must be a port number 0..65535, was 'abc'");
+                .hasMessage("--pg-port must be a whole number, was 'abc'");
+        assertThatThrownBy(() -> SandboxArguments.parse("--pg-port", "70000"))
+                .hasMessage("--pg-port must be a port number 0..65535, was '70000'");
+        assertThatThrownBy(() -> SandboxArguments.parse("--rate", "0"))
+                .hasMessage("--rate must be at least 1, was 0");
+        assertThatThrownBy(() -> SandboxArguments.parse("--duplicates", "1.5"))
+                .hasMessage("--duplicates must be between 0 and 1, was 1.5");
         assertThatThrownBy(() -> SandboxArguments.parse("--kafka-port"))
                 .hasMessage("--kafka-port needs a value");
         assertThatThrownBy(() -> SandboxArguments.parse("--orders"))

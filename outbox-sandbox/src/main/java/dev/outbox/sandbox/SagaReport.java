@@ -1,0 +1,124 @@
+package dev.outbox.sandbox;
+
+import dev.outbox.sample.inventory.InventoryInvariants;
+import dev.outbox.sample.order.OrderInvariants;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+/** What the sandbox reads back after a run: sagas per state, their latency, events per topic, invariants. */
+record SagaReport(Map<String, Long> sagasByState, long timedOutSteps, double p50Millis, double p99Millis,
+        double sagasPerSecond, Map<String, Long> eventsByTopic, Map<String, Long> deadLettersByTopic,
+        List<String> violations) {
+
+    static final List<String> TERMINAL = List.of("CONFIRMED", "REJECTED", "CANCELLED");
+
+    static long terminalCount(DSLContext orders) {
+        return orders.fetchOne("SELECT count(*) FROM orders WHERE status IN ('CONFIRMED', 'REJECTED', 'CANCELLED')")
+                .get(0, Long.class);
+    }
+
+    static List<String> violations(DSLContext orders, DSLContext inventory) {
+        List<String> violations = new ArrayList<>(OrderInvariants.check(orders));
+        violations.addAll(InventoryInvariants.check(inventory));
+        violations.addAll(OrderInvariants.checkAcrossServices(orders, inventory));
+        return violations;
+    }
+
+    static SagaReport read(DSLContext orders, DSLContext inventory, String bootstrapServers) {
+        Map<String, Long> byState = new LinkedHashMap<>();
+        for (String state : List.of("CONFIRMED", "REJECTED", "CANCELLED", "PENDING")) {
+            byState.put(state, 0L);
+        }
+        for (Record r : orders.fetch("SELECT status, count(*) FROM orders GROUP BY status")) {
+            byState.put(r.get(0, String.class), r.get(1, Long.class));
+        }
+        // Saga latency: from the order's insert to the commit that made it terminal, both database times.
+        Record latency = orders.fetchOne("""
+                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)),
+                       percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)),
+                       count(*), extract(epoch FROM max(updated_at) - min(created_at))
+                  FROM orders WHERE status IN ('CONFIRMED', 'REJECTED', 'CANCELLED')""");
+        double p50 = seconds(latency.get(0)) * 1000;
+        double p99 = seconds(latency.get(1)) * 1000;
+        double span = seconds(latency.get(3));
+        double rate = span > 0 ? latency.get(2, Long.class) / span : 0;
+        long timedOut = orders.fetchOne("SELECT count(*) FROM saga_log WHERE status = 'TIMED_OUT'").get(0, Long.class);
+        Map<String, Long> events = new TreeMap<>();
+        Map<String, Long> deadLetters = new TreeMap<>();
+        topicSizes(bootstrapServers).forEach((topic, size) -> {
+            if (topic.equals(SandboxSystem.DLQ_TOPIC) || topic.endsWith("-dlt")) {
+                deadLetters.put(topic, size);
+            } else if (topic.startsWith("outbox.event.")) {
+                events.put(topic, size);
+            }
+        });
+        return new SagaReport(byState, timedOut, p50, p99, rate, events, deadLetters,
+                violations(orders, inventory));
+    }
+
+    private static double seconds(Object value) {
+        return value == null ? 0 : ((Number) value).doubleValue();
+    }
+
+    /** Records per topic (end offsets summed over partitions); internal topics left out. */
+    static Map<String, Long> topicSizes(String bootstrapServers) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Duration.ofSeconds(30).toMillis()))) {
+            var topics = admin.listTopics().names().get();
+            var descriptions = admin.describeTopics(topics).allTopicNames().get();
+            Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
+            descriptions.forEach((name, description) -> description.partitions().forEach(
+                    p -> request.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+            var offsets = admin.listOffsets(request).all().get();
+            return offsets.entrySet().stream().collect(Collectors.groupingBy(e -> e.getKey().topic(), TreeMap::new,
+                    Collectors.summingLong(e -> e.getValue().offset())));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not read topic sizes: " + e.getCause(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    String render() {
+        StringBuilder out = new StringBuilder();
+        TextTable states = new TextTable("saga state", "sagas");
+        sagasByState.forEach(states::row);
+        states.row("(steps timed out)", timedOutSteps);
+        out.append(states.render()).append('\n');
+        out.append(new TextTable("saga latency", "ms")
+                .row("p50", "%.1f".formatted(p50Millis))
+                .row("p99", "%.1f".formatted(p99Millis))
+                .row("sagas/s", "%.1f".formatted(sagasPerSecond))
+                .render()).append('\n');
+        TextTable topics = new TextTable("topic", "records");
+        eventsByTopic.forEach(topics::row);
+        out.append(topics.render()).append('\n');
+        TextTable dead = new TextTable("dead-letter topic", "records");
+        deadLettersByTopic.forEach(dead::row);
+        if (deadLettersByTopic.isEmpty()) {
+            dead.row("(none)", 0);
+        }
+        out.append(dead.render()).append('\n');
+        if (violations.isEmpty()) {
+            out.append("  invariants: PASS (stock conserved, reservations match, one charge per CONFIRMED order,\n"
+                    + "  no stock or charge held by REJECTED/CANCELLED orders, every saga terminal)\n");
+        } else {
+            out.append("  invariants: FAIL, ").append(violations.size()).append(" violation(s):\n");
+            violations.stream().limit(20).forEach(v -> out.append("    - ").append(v).append('\n'));
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.outbox.sandbox;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The demo: start the system, run the workload with a progress bar, print the summary, keep the APIs up. */
+final class SandboxDemo {
+
+    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(120);
+
+    private SandboxDemo() {
+    }
+
+    static SagaReport run(SandboxArguments arguments, SandboxSystem system, PrintStream out)
+            throws InterruptedException {
+        Workload workload = new Workload(system.orderUrl(), system.inventoryUrl(), SandboxSystem.ADMIN_TOKEN,
+                arguments.seed());
+        workload.seed();
+        Duplicator duplicator = arguments.duplicateRatio() > 0
+                ? new Duplicator(system.bootstrapServers(), List.of(SandboxSystem.ORDER_TOPIC,
+                        SandboxSystem.RESERVATION_TOPIC), arguments.duplicateRatio(), arguments.seed())
+                : null;
+        out.printf("Placing %d orders at %d/s (mix: ~76%% normal, 8%% out of stock, 10%% credit refused, "
+                + "6%% cancelled by the customer; the inventory relay is frozen once for %d ms to force timeouts)%n",
+                arguments.orders(), arguments.rate(), freezeFor(arguments).toMillis());
+        ProgressBar bar = new ProgressBar(out, "sagas", arguments.orders());
+        AtomicInteger placed = new AtomicInteger();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                .daemon().name("sandbox-progress").factory());
+        ticker.scheduleAtFixedRate(() -> bar.show(SagaReport.terminalCount(system.orders()),
+                "terminal, " + placed.get() + " placed"), 0, 250, TimeUnit.MILLISECONDS);
+        // Halfway through, the inventory's replies stall for longer than the deadline: those orders time out.
+        int halfway = Math.max(1, arguments.orders() / 2);
+        Thread chaos = Thread.ofVirtual().unstarted(() -> system.inventoryRelay().freeze(freezeFor(arguments)));
+        try {
+            workload.run(arguments.orders(), arguments.rate(), arguments.concurrency(), () -> {
+                if (placed.incrementAndGet() == halfway) {
+                    chaos.start();
+                }
+            });
+            if (chaos.isAlive() || chaos.getState() != Thread.State.NEW) {
+                chaos.join();
+            }
+            awaitAllTerminal(system, workload.placedTotal());
+        } finally {
+            ticker.shutdownNow();
+            if (duplicator != null) {
+                duplicator.close();
+            }
+        }
+        bar.finish(SagaReport.terminalCount(system.orders()), "terminal");
+        awaitInvariants(system);
+        SagaReport report = SagaReport.read(system.orders(), system.inventory(), system.bootstrapServers());
+        out.println();
+        out.print(report.render());
+        if (duplicator != null) {
+            out.printf("  duplicates re-published: %d%n", duplicator.duplicated());
+        }
+        if (workload.failedRequests() > 0) {
+            out.printf("  %d order requests failed, e.g. %s%n", workload.failedRequests(), workload.errors());
+        }
+        return report;
+    }
+
+    static Duration freezeFor(SandboxArguments arguments) {
+        return arguments.deadline().plusMillis(300);
+    }
+
+    private static void awaitAllTerminal(SandboxSystem system, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+        while (SagaReport.terminalCount(system.orders()) < expected && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    /** Compensations finish after the order turns terminal (stock released later): wait until all is quiet. */
+    private static void awaitInvariants(SandboxSystem system) throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+        while (!SagaReport.violations(system.orders(), system.inventory()).isEmpty()
+                && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(250);
+        }
+    }
+
+    static void printHowToExplore(SandboxSystem system, PrintStream out) {
+        out.printf("""
+
+                The system stays up until Ctrl-C:
+                  order API      %s   (POST /orders, GET /orders/{id}, GET /saga/status?order_id=...)
+                  inventory API  %s   (GET /stock/{sku}, GET /reservations?order_id=...)
+                  relays         http://127.0.0.1:%d/metrics (orders), http://127.0.0.1:%d/metrics (inventory)
+                  Kafka          %s
+                  logs           %s
+
+                Try:
+                  curl -s -X POST %s/orders -H 'Content-Type: application/json' \\
+                       -d '{"customerId":"c-1","lines":[{"sku":"SKU-3","quantity":2}]}'
+                  curl -s '%s/saga/status?order_id=<orderId from above>'
+                  kafka-console-consumer.sh --bootstrap-server %s --topic outbox.event.order --from-beginning \\
+                       --property print.key=true --property print.headers=true
+                """, system.orderUrl(), system.inventoryUrl(), system.orderRelay().httpPort(),
+                system.inventoryRelay().httpPort(), system.bootstrapServers(), system.workDirectory(),
+                system.orderUrl(), system.orderUrl(), system.bootstrapServers());
+    }
+
+    static void awaitCtrlC() throws InterruptedException {
+        CountDownLatch forever = new CountDownLatch(1);
+        forever.await();
+    }
+}
