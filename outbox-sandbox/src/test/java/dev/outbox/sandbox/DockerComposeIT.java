@@ -29,8 +29,8 @@ class DockerComposeIT {
     /** Which README documents the settings of a compose service, recognised by what it runs. */
     private static final Map<String, Path> READMES = Map.of(
             "outbox-relay.jar", ROOT.resolve("outbox-relay/README.md"),
-            "dev.outbox.sample.order.OrderServiceMain", ROOT.resolve("sample-order-service/README.md"),
-            "dev.outbox.sample.inventory.InventoryServiceMain", ROOT.resolve("sample-inventory-service/README.md"));
+            "sample-order-service.jar", ROOT.resolve("sample-order-service/README.md"),
+            "sample-inventory-service.jar", ROOT.resolve("sample-inventory-service/README.md"));
 
     @Test
     void everySettingGivenToARelayOrServiceIsADocumentedOne() throws IOException {
