@@ -175,12 +175,16 @@ final class HttpApi implements HttpHandler {
             if (raw == null) {
                 return null;
             }
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                if (key.equals(name)) {
-                    return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            try {
+                for (String pair : raw.split("&")) {
+                    int eq = pair.indexOf('=');
+                    String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                    if (key.equals(name)) {
+                        return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                    }
                 }
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(name, "malformed query string: " + e.getMessage());
             }
             return null;
         }
@@ -201,7 +205,15 @@ final class HttpApi implements HttpHandler {
             if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
                 throw ApiException.badRequest(null, "request body is required (JSON)");
             }
-            T value = Json.REQUESTS.readValue(bytes, type);
+            T value;
+            try {
+                value = Json.REQUESTS.readValue(bytes, type);
+            } catch (JsonProcessingException e) {
+                throw e;
+            } catch (IOException e) {
+                // Reading a byte array fails only on the bytes themselves, e.g. invalid UTF-8.
+                throw ApiException.badRequest(null, "unreadable body: " + e.getMessage());
+            }
             if (value == null) {
                 throw ApiException.badRequest(null, "request body must be a JSON object");
             }

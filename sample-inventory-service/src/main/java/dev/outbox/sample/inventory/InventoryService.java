@@ -15,6 +15,7 @@ import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jooq.DSLContext;
@@ -81,6 +82,10 @@ public final class InventoryService implements AutoCloseable {
                 .on(OrderMessage.ORDER_CANCELLED, OrderCancelled.class, inventory::onOrderCancelled)
                 // Other types on the order topic are not this service's business.
                 .ignoreUnknownTypes(true)
+                // An OrderCancelled left undone holds stock: retry longer than the default before the dead-letter
+                // topic. A database that cannot be reached is retried without limit anyway.
+                .maxAttempts(10)
+                .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();
         httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
         server = HttpServer.create(new InetSocketAddress(config.httpPort()), 0);

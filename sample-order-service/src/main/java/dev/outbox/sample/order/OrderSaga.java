@@ -177,7 +177,7 @@ final class OrderSaga {
             return;
         }
         sagaLog.markSucceeded(tx, orderId, RESERVE_STOCK);
-        for (StockReserved.Line line : reply.lines()) {
+        for (StockReserved.Line line : reply.lines() == null ? List.<StockReserved.Line>of() : reply.lines()) {
             tx.execute("UPDATE order_line SET unit_price_cents = ? WHERE order_id = ? AND sku = ?",
                     line.unitPriceCents(), orderId, line.sku());
         }

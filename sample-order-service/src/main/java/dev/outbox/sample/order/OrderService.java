@@ -17,6 +17,7 @@ import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jooq.DSLContext;
@@ -91,6 +92,10 @@ public final class OrderService implements AutoCloseable {
                 .on("OrderCancelled", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
                 // Other types on these topics are not this saga's business.
                 .ignoreUnknownTypes(true)
+                // A step left undone holds stock or blocks a saga: retry longer than the default before the
+                // dead-letter topic. A database that cannot be reached is retried without limit anyway.
+                .maxAttempts(10)
+                .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();
         scanner = SagaTimeoutScanner.builder(dataSource, saga::onTimeout)
                 .sagaTypes(OrderSaga.SAGA_TYPE)

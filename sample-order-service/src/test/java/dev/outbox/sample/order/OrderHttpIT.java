@@ -121,6 +121,15 @@ class OrderHttpIT {
     }
 
     @Test
+    void aBodyThatIsNotUtf8IsABadRequest() {
+        byte[] body = {'{', '"', 'c', 'u', 's', 't', 'o', 'm', 'e', 'r', 'I', 'd', '"', ':', '"', (byte) 0xC3, 0x28, '"',
+            '}'};
+        TestHttp.Reply reply = http.sendBytes("POST", "/orders", body);
+        assertThat(reply.status()).as(reply.raw()).isEqualTo(400);
+        assertThat(reply.body().path("error").asText()).isNotBlank();
+    }
+
+    @Test
     void adminCallsWithoutTheBearerTokenGet401() {
         String id = UUID.randomUUID().toString();
         for (String token : new String[] {null, "wrong-token-wrong-token", ""}) {
