@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -34,6 +35,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -53,6 +55,8 @@ final class DefaultEventConsumer implements EventConsumer {
             INSERT INTO processed_event (consumer_group, event_id) VALUES (?, ?)
             ON CONFLICT DO NOTHING
             """;
+
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final EventConsumer.Builder settings;
     private final ObjectMapper mapper;
@@ -161,8 +165,9 @@ final class DefaultEventConsumer implements EventConsumer {
                 log.warn("Consumer group {}: final offset commit failed; the inbox absorbs the redelivery",
                         settings.group, e);
             }
-            consumer.close();
-            deadLetters.close();
+            // Bounded: with the broker gone, leaving the group must not hold up a service's shutdown.
+            consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+            deadLetters.close(CLOSE_TIMEOUT);
             assignment = Set.of();
             log.info("Consumer group {} stopped", settings.group);
         }
@@ -406,16 +411,28 @@ final class DefaultEventConsumer implements EventConsumer {
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(pending);
-        try {
-            commit(offsets);
-        } catch (WakeupException e) {
-            // close() woke us during the commit; the wakeup is consumed, so the retry runs to completion.
-            commit(offsets);
-        } catch (CommitFailedException e) {
-            log.warn("Consumer group {}: offset commit refused after a rebalance; the new owner re-reads and the inbox "
-                    + "skips what was done", settings.group);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                commit(offsets);
+                break;
+            } catch (WakeupException e) {
+                if (attempt == 2) {
+                    throw e;
+                }
+                // close() woke us during the commit; the wakeup is consumed, so the retry runs to completion.
+            } catch (CommitFailedException e) {
+                log.warn("Consumer group {}: offset commit refused after a rebalance; the new owner re-reads and "
+                        + "the inbox skips what was done", settings.group);
+                break;
+            } catch (KafkaException e) {
+                // Broker unreachable or slow: keep the offsets and try again after the next poll; if we crash first,
+                // the records are redelivered and the inbox skips them.
+                log.warn("Consumer group {}: offset commit failed ({}); retrying after the next poll", settings.group,
+                        e.toString());
+                return;
+            }
         }
-        offsets.forEach(pending::remove);
+        offsets.forEach((partition, offset) -> pending.remove(partition, offset));
     }
 
     private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
