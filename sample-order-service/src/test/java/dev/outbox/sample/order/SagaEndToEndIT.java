@@ -32,9 +32,10 @@ class SagaEndToEndIT {
     static final String ORDER_TOKEN = "order-admin-token-for-tests";
     static final String INVENTORY_TOKEN = "inventory-admin-token-for-tests";
     static final String PREFIX = "e2e.outbox.event.";
-    static final Duration DEADLINE = Duration.ofSeconds(4);
+    static final Duration DEADLINE = Duration.ofSeconds(5);
 
     static TestDatabase inventoryDatabase;
+    static InventoryServiceConfig inventoryConfig;
     static InventoryService inventory;
     static OrderService orders;
     static OutboxPoller orderRelay;
@@ -47,13 +48,14 @@ class SagaEndToEndIT {
     @BeforeAll
     static void start(TestDatabase orderDatabase, Postgres postgres, Kafka kafka) {
         inventoryDatabase = postgres.createDatabase("inventory_e2e");
-        inventory = InventoryService.start(InventoryServiceConfig
+        inventoryConfig = InventoryServiceConfig
                 .of(inventoryDatabase.jdbcUrl(), inventoryDatabase.user(), inventoryDatabase.password(),
                         kafka.bootstrapServers(), INVENTORY_TOKEN)
                 .withHttpPort(0)
                 .withDbPoolSize(4)
                 .withConsumerGroup("e2e-inventory")
-                .withTopics(PREFIX + "order", PREFIX + "reservation"));
+                .withTopics(PREFIX + "order", PREFIX + "reservation");
+        inventory = InventoryService.start(inventoryConfig);
         orders = OrderService.start(OrderServiceConfig
                 .of(orderDatabase.jdbcUrl(), orderDatabase.user(), orderDatabase.password(), kafka.bootstrapServers(),
                         ORDER_TOKEN)
@@ -173,6 +175,23 @@ class SagaEndToEndIT {
         }
         JsonNode reservations = inventoryHttp.get("/reservations?order_id=" + orderId).body();
         assertThat(reservations.path("reservations").findValuesAsText("status")).containsOnly("RELEASED");
+    }
+
+    @Test
+    void anInventoryRestartedMidRunPicksUpWhereItStoppedAndLosesNothing() {
+        put(inventoryHttp, "/stock/SKU-R", "{\"unitPriceCents\":100,\"available\":20}", INVENTORY_TOKEN);
+        put(orderHttp, "/customers/steady", "{\"name\":\"Steady\",\"creditLimitCents\":100000}", ORDER_TOKEN);
+        inventory.close();
+        List<UUID> placed = List.of(place("steady", "SKU-R", 1), place("steady", "SKU-R", 2));
+        inventory = InventoryService.start(inventoryConfig.withHttpPort(0));
+        inventoryHttp = new TestHttp(inventory.port());
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> placed.stream().allMatch(id -> "CONFIRMED".equals(status(id))));
+        await().atMost(Duration.ofSeconds(30)).until(() -> OrderInvariants.check(orderDb).isEmpty());
+        assertThat(OrderInvariants.checkAcrossServices(orderDb, inventoryDb)).isEmpty();
+        assertThat(InventoryInvariants.check(inventoryDb)).isEmpty();
+        assertThat(inventoryHttp.get("/stock/SKU-R").body().path("sold").asInt()).isEqualTo(3);
     }
 
     private static void put(TestHttp http, String path, String body, String token) {
