@@ -36,10 +36,15 @@ public record OutboxConfig(ObjectMapper objectMapper, int maxPayloadBytes, boole
         if (maxPayloadBytes <= 0) {
             throw new IllegalArgumentException("maxPayloadBytes must be positive, was " + maxPayloadBytes);
         }
-        if (table == null || !table.matches("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*")) {
+        if (!isTableName(table)) {
             throw new IllegalArgumentException(
                     "table must be a lower-case SQL identifier, optionally schema-qualified, was " + table);
         }
+    }
+
+    /** Lower-case identifiers only: the name is put into SQL text, so nothing else may pass. */
+    static boolean isTableName(String table) {
+        return table != null && table.matches("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
     }
 
     /** All defaults: the default mapper, 900,000 bytes, rows kept, table {@code outbox}. */

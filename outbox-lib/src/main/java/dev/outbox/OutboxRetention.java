@@ -42,7 +42,9 @@ public final class OutboxRetention implements AutoCloseable {
      * @return the number of rows deleted
      */
     public static long deleteOutboxOlderThan(Connection connection, String table, Duration keep) throws SQLException {
-        new OutboxConfig(OutboxConfig.defaultObjectMapper(), 1, false, table); // validates the identifier
+        if (!OutboxConfig.isTableName(table)) {
+            throw new IllegalArgumentException("table must be a lower-case SQL identifier, was " + table);
+        }
         return deleteInBatches(connection, """
                 DELETE FROM %s WHERE id IN (
                   SELECT id FROM %s WHERE created_at < now() - ?::interval LIMIT %d)
