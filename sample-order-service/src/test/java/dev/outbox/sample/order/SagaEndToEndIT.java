@@ -194,6 +194,33 @@ class SagaEndToEndIT {
         assertThat(inventoryHttp.get("/stock/SKU-R").body().path("sold").asInt()).isEqualTo(3);
     }
 
+    @Test
+    void concurrentOrdersForScarceStockNeverOversell() throws Exception {
+        put(inventoryHttp, "/stock/SKU-S", "{\"unitPriceCents\":100,\"available\":10}", INVENTORY_TOKEN);
+        put(orderHttp, "/customers/crowd", "{\"name\":\"Crowd\",\"creditLimitCents\":1000000}", ORDER_TOKEN);
+        List<java.util.concurrent.Future<UUID>> futures = new ArrayList<>();
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 40; i++) {
+                futures.add(executor.submit(() -> place("crowd", "SKU-S", 1)));
+            }
+        }
+        List<UUID> placed = new ArrayList<>();
+        for (var future : futures) {
+            placed.add(future.get());
+        }
+
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> placed.stream().noneMatch(id -> "PENDING".equals(status(id))));
+        assertThat(placed.stream().filter(id -> "CONFIRMED".equals(status(id)))).hasSize(10);
+        assertThat(placed.stream().filter(id -> "REJECTED".equals(status(id)))).hasSize(30);
+        await().atMost(Duration.ofSeconds(30)).until(() -> OrderInvariants.check(orderDb).isEmpty());
+        assertThat(OrderInvariants.checkAcrossServices(orderDb, inventoryDb)).isEmpty();
+        assertThat(InventoryInvariants.check(inventoryDb)).isEmpty();
+        JsonNode stock = inventoryHttp.get("/stock/SKU-S").body();
+        assertThat(stock.path("available").asInt()).isZero();
+        assertThat(stock.path("sold").asInt()).isEqualTo(10);
+    }
+
     private static void put(TestHttp http, String path, String body, String token) {
         TestHttp.Reply reply = http.send("PUT", path, body, token);
         assertThat(reply.status()).as(reply.raw()).isEqualTo(200);
