@@ -8,6 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.TestDatabase;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -101,6 +107,20 @@ class PublishIT {
 
         JsonNode headers = json.readTree(dsl.fetchOne("SELECT headers::text FROM outbox").get(0, String.class));
         assertThat(headers.get(OutboxHeaders.SAGA_ID).asText()).isEqualTo(sagaId.toString());
+    }
+
+    @Test
+    void traceContextOfTheCurrentSpanIsCaptured(DSLContext dsl) throws Exception {
+        SpanContext remote = SpanContext.createFromRemoteParent("4bf92f3577b34da6a3ce929d0e0e4736",
+                "00f067aa0ba902b7", TraceFlags.getSampled(), TraceState.builder().put("vendor", "x").build());
+        try (Scope ignored = Context.current().with(Span.wrap(remote)).makeCurrent()) {
+            dsl.transaction(cfg -> outbox.publish(DSL.using(cfg), new OrderPlaced(UUID.randomUUID(), "c1", Instant.now())));
+        }
+
+        JsonNode headers = json.readTree(dsl.fetchOne("SELECT headers::text FROM outbox").get(0, String.class));
+        assertThat(headers.get(OutboxHeaders.TRACEPARENT).asText())
+                .isEqualTo("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        assertThat(headers.get(OutboxHeaders.TRACESTATE).asText()).isEqualTo("vendor=x");
     }
 
     @Test

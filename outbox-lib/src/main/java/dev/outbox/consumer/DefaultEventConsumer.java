@@ -65,6 +65,8 @@ final class DefaultEventConsumer implements EventConsumer {
     private final Thread thread;
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
     private final Map<TopicPartition, RetryState> retries = new HashMap<>();
+    private final Map<String, Counter> counters = new HashMap<>();
+    private final Map<String, Timer> timers = new HashMap<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean running = true;
     private volatile Set<TopicPartition> assignment = Set.of();
@@ -294,8 +296,7 @@ final class DefaultEventConsumer implements EventConsumer {
                         return null;
                     });
                 } finally {
-                    Timer.builder("outbox.consumer.handler").tags("group", settings.group, "topic", record.topic())
-                            .register(settings.meterRegistry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                    handlerTimer(record.topic()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 }
                 connection.commit();
                 counter("outbox.consumer.processed", record.topic()).increment();
@@ -441,7 +442,14 @@ final class DefaultEventConsumer implements EventConsumer {
     }
 
     private Counter counter(String name, String topic) {
-        return Counter.builder(name).tags("group", settings.group, "topic", topic).register(settings.meterRegistry);
+        // Only the polling thread gets here, so a plain map caches the registry lookups.
+        return counters.computeIfAbsent(name + '\u0000' + topic, k -> Counter.builder(name)
+                .tags("group", settings.group, "topic", topic).register(settings.meterRegistry));
+    }
+
+    private Timer handlerTimer(String topic) {
+        return timers.computeIfAbsent(topic, t -> Timer.builder("outbox.consumer.handler")
+                .tags("group", settings.group, "topic", t).register(settings.meterRegistry));
     }
 
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {

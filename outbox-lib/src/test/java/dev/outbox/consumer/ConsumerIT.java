@@ -15,6 +15,7 @@ import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.Postgres;
 import dev.outbox.testkit.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -303,6 +304,7 @@ class ConsumerIT {
         UUID orderId = UUID.randomUUID();
         String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         List<ConsumedEvent> seen = new CopyOnWriteArrayList<>();
+        List<String> traceIdsInHandler = new CopyOnWriteArrayList<>();
         relay.send(topic, 0, eventId, "StockReserved", orderId.toString(), payload(orderId), Map.of(
                 OutboxHeaders.SAGA_ID, sagaId.toString(),
                 OutboxHeaders.CORRELATION_ID, "corr-1",
@@ -311,6 +313,7 @@ class ConsumerIT {
 
         started(runner(dataSource, kafka).on("StockReserved", StockReserved.class, (tx, event, ctx) -> {
             seen.add(ctx);
+            traceIdsInHandler.add(Span.current().getSpanContext().getTraceId());
             outbox.publish(tx, new OrderConfirmed(event.orderId())); // no headers passed by the handler
         }));
 
@@ -322,6 +325,9 @@ class ConsumerIT {
         assertThat(headers.get(OutboxHeaders.CAUSATION_ID).asText()).isEqualTo(eventId.toString());
         assertThat(headers.get(OutboxHeaders.TRACEPARENT).asText()).isEqualTo(traceparent);
         assertThat(headers.get(OutboxHeaders.TRACESTATE).asText()).isEqualTo("vendor=abc");
+
+        assertThat(traceIdsInHandler).containsExactly("0af7651916cd43dd8448eb211c80319c");
+        assertThat(Span.current().getSpanContext().isValid()).isFalse(); // restored only around the handler
 
         ConsumedEvent context = seen.getFirst();
         assertThat(context.eventId()).isEqualTo(eventId);
