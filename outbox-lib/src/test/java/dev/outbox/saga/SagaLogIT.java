@@ -92,6 +92,24 @@ class SagaLogIT {
     }
 
     @Test
+    void worksOnAPlainJdbcConnectionWithOrWithoutADialect(DataSource dataSource, DSLContext dsl) throws Exception {
+        UUID sagaId = UUID.randomUUID();
+        try (java.sql.Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            sagaLog.startStep(DSL.using(connection, org.jooq.SQLDialect.POSTGRES), sagaId, "order", "a", null, null);
+            sagaLog.startStep(DSL.using(connection), sagaId, "order", "b", Map.of("k", 1), Duration.ofMinutes(1));
+            sagaLog.recordPublished(DSL.using(connection), sagaId, "b", UUID.randomUUID(), "OrderPlaced", null);
+            assertThat(sagaLog.markSucceeded(DSL.using(connection), sagaId, "a")).isTrue();
+            connection.commit();
+        }
+        SagaView view = sagaLog.status(dsl, sagaId).orElseThrow();
+        assertThat(view.steps()).extracting(SagaStep::step, SagaStep::status).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("a", SagaStatus.SUCCEEDED),
+                org.assertj.core.groups.Tuple.tuple("b", SagaStatus.PENDING));
+        assertThat(view.events()).hasSize(1);
+    }
+
+    @Test
     void statusViewShowsStepsAndEventsAsJson(DSLContext dsl) throws Exception {
         UUID sagaId = UUID.randomUUID();
         UUID placed = UUID.randomUUID();
