@@ -17,8 +17,24 @@ final class SandboxDemo {
     private SandboxDemo() {
     }
 
+    /** Something done to the system once {@code afterOrders} orders have been placed. */
+    record Disruption(int afterOrders, String description, Runnable action) {
+    }
+
+    /** The demo's own disruption: halfway through, the inventory's replies stall past the deadline. */
+    static Disruption inventoryRelayStall(SandboxArguments arguments, SandboxSystem system) {
+        return new Disruption(Math.max(1, arguments.orders() / 2),
+                "the inventory relay is frozen once for " + freezeFor(arguments).toMillis() + " ms to force timeouts",
+                () -> system.inventoryRelay().freeze(freezeFor(arguments)));
+    }
+
     static SagaReport run(SandboxArguments arguments, SandboxSystem system, PrintStream out)
             throws InterruptedException {
+        return run(arguments, system, out, List.of(inventoryRelayStall(arguments, system)));
+    }
+
+    static SagaReport run(SandboxArguments arguments, SandboxSystem system, PrintStream out,
+            List<Disruption> disruptions) throws InterruptedException {
         Workload workload = new Workload(system.orderUrl(), system.inventoryUrl(), SandboxSystem.ADMIN_TOKEN,
                 arguments.seed());
         workload.seed();
@@ -27,25 +43,26 @@ final class SandboxDemo {
                         SandboxSystem.RESERVATION_TOPIC), arguments.duplicateRatio(), arguments.seed())
                 : null;
         out.printf("Placing %d orders at %d/s (mix: ~76%% normal, 8%% out of stock, 10%% credit refused, "
-                + "6%% cancelled by the customer; the inventory relay is frozen once for %d ms to force timeouts)%n",
-                arguments.orders(), arguments.rate(), freezeFor(arguments).toMillis());
+                + "6%% cancelled by the customer)%n", arguments.orders(), arguments.rate());
+        disruptions.forEach(d -> out.printf("After %d orders, %s.%n", d.afterOrders(), d.description()));
         ProgressBar bar = new ProgressBar(out, "sagas", arguments.orders());
         AtomicInteger placed = new AtomicInteger();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                 .daemon().name("sandbox-progress").factory());
         ticker.scheduleAtFixedRate(() -> bar.show(SagaReport.terminalCount(system.orders()),
                 "terminal, " + placed.get() + " placed"), 0, 250, TimeUnit.MILLISECONDS);
-        // Halfway through, the inventory's replies stall for longer than the deadline: those orders time out.
-        int halfway = Math.max(1, arguments.orders() / 2);
-        Thread chaos = Thread.ofVirtual().unstarted(() -> system.inventoryRelay().freeze(freezeFor(arguments)));
+        List<Thread> started = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
             workload.run(arguments.orders(), arguments.rate(), arguments.concurrency(), () -> {
-                if (placed.incrementAndGet() == halfway) {
-                    chaos.start();
+                int count = placed.incrementAndGet();
+                for (Disruption disruption : disruptions) {
+                    if (disruption.afterOrders() == count) {
+                        started.add(Thread.ofVirtual().name("disruption-" + count).start(disruption.action()));
+                    }
                 }
             });
-            if (chaos.isAlive() || chaos.getState() != Thread.State.NEW) {
-                chaos.join();
+            for (Thread thread : started) {
+                thread.join();
             }
             awaitAllTerminal(system, workload.placedTotal());
         } finally {
