@@ -146,7 +146,7 @@ final class Inventory {
     }
 
     /** The order service validates its input; this guards against any other producer on the topic. */
-    private static String invalid(OrderPlaced placed) {
+    static String invalid(OrderPlaced placed) {
         if (placed.lines() == null || placed.lines().isEmpty()) {
             return "invalid order: no lines";
         }

@@ -52,27 +52,39 @@ public final class OrderInvariants {
      * REJECTED or CANCELLED order holds no stock (no RESERVED or COMMITTED reservation).
      */
     public static List<String> checkAcrossServices(DSLContext orders, DSLContext inventory) {
-        List<String> violations = new ArrayList<>();
-        Map<UUID, Map<String, Integer>> lines = new HashMap<>();
         Map<UUID, String> statusById = new HashMap<>();
         for (Record r : orders.fetch("SELECT id, status FROM orders")) {
             statusById.put(r.get(0, UUID.class), r.get(1, String.class));
         }
-        for (Record r : orders.fetch("SELECT order_id, sku, quantity FROM order_line")) {
-            lines.computeIfAbsent(r.get(0, UUID.class), k -> new HashMap<>())
-                    .merge(r.get(1, String.class), r.get(2, Integer.class), Integer::sum);
+        List<Reservation> ordered = orders.fetch("SELECT order_id, sku, quantity FROM order_line")
+                .map(r -> new Reservation(r.get(0, UUID.class), r.get(1, String.class), r.get(2, Integer.class), null));
+        List<Reservation> reservations = inventory.fetch("SELECT order_id, sku, quantity, status FROM reservation")
+                .map(r -> new Reservation(r.get(0, UUID.class), r.get(1, String.class), r.get(2, Integer.class),
+                        r.get(3, String.class)));
+        return compare(statusById, ordered, reservations);
+    }
+
+    /** A reservation row of the inventory, or (status null) an order line. */
+    record Reservation(UUID orderId, String sku, int quantity, String status) {
+    }
+
+    /** The cross-service rules on plain data: what {@link #checkAcrossServices} reads from both databases. */
+    static List<String> compare(Map<UUID, String> statusById, List<Reservation> orderLines,
+            List<Reservation> reservations) {
+        List<String> violations = new ArrayList<>();
+        Map<UUID, Map<String, Integer>> lines = new HashMap<>();
+        for (Reservation line : orderLines) {
+            lines.computeIfAbsent(line.orderId(), k -> new HashMap<>()).merge(line.sku(), line.quantity(), Integer::sum);
         }
         Map<UUID, Map<String, Integer>> committed = new HashMap<>();
         Map<UUID, List<String>> held = new HashMap<>();
-        for (Record r : inventory.fetch("SELECT order_id, sku, quantity, status FROM reservation")) {
-            UUID orderId = r.get(0, UUID.class);
-            String status = r.get(3, String.class);
-            if (status.equals("COMMITTED")) {
-                committed.computeIfAbsent(orderId, k -> new HashMap<>())
-                        .merge(r.get(1, String.class), r.get(2, Integer.class), Integer::sum);
+        for (Reservation r : reservations) {
+            if (r.status().equals("COMMITTED")) {
+                committed.computeIfAbsent(r.orderId(), k -> new HashMap<>())
+                        .merge(r.sku(), r.quantity(), Integer::sum);
             }
-            if (!status.equals("RELEASED")) {
-                held.computeIfAbsent(orderId, k -> new ArrayList<>()).add(r.get(1) + " " + status);
+            if (!r.status().equals("RELEASED")) {
+                held.computeIfAbsent(r.orderId(), k -> new ArrayList<>()).add(r.sku() + " " + r.status());
             }
         }
         statusById.forEach((orderId, status) -> {
