@@ -9,17 +9,18 @@ import dev.outbox.sample.inventory.InventoryEvent.StockReserved;
 import dev.outbox.sample.inventory.OrderMessage.OrderCancelled;
 import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
 import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
+import dev.outbox.saga.SagaLog;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import dev.outbox.saga.SagaLog;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.Record2;
 import org.jooq.Result;
+import org.jooq.impl.DSL;
 
 /**
  * The inventory side of the saga: Try (reserve) on OrderPlaced, Confirm (commit) on OrderConfirmed, Cancel
@@ -140,9 +141,9 @@ final class Inventory {
                         UPDATE reservation SET status = ?, updated_at = now()
                         WHERE order_id = ? AND status = 'RESERVED'
                         RETURNING sku, quantity""", to, orderId)
-                .coerce(org.jooq.impl.DSL.field("sku", String.class), org.jooq.impl.DSL.field("quantity", Integer.class))
+                .coerce(DSL.field("sku", String.class), DSL.field("quantity", Integer.class))
                 .fetch()
-                .sortAsc(org.jooq.impl.DSL.field("sku", String.class));
+                .sortAsc(DSL.field("sku", String.class));
     }
 
     /** The order service validates its input; this guards against any other producer on the topic. */

@@ -81,7 +81,9 @@ final class OrderHttp {
                 throw ApiException.badRequest("id", "customer id must be 1-64 letters, digits, '.', '_' or '-'");
             }
             CustomerRequest body = request.body(CustomerRequest.class).validate();
-            long available = body.creditAvailableCents() == null ? body.creditLimitCents() : body.creditAvailableCents();
+            long available = body.creditAvailableCents() == null
+                    ? body.creditLimitCents()
+                    : body.creditAvailableCents();
             dsl.execute("""
                     INSERT INTO customer (id, name, credit_limit_cents, credit_available_cents) VALUES (?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET name = excluded.name,

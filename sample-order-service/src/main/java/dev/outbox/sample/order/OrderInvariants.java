@@ -74,7 +74,8 @@ public final class OrderInvariants {
         List<String> violations = new ArrayList<>();
         Map<UUID, Map<String, Integer>> lines = new HashMap<>();
         for (Reservation line : orderLines) {
-            lines.computeIfAbsent(line.orderId(), k -> new HashMap<>()).merge(line.sku(), line.quantity(), Integer::sum);
+            lines.computeIfAbsent(line.orderId(), k -> new HashMap<>())
+                    .merge(line.sku(), line.quantity(), Integer::sum);
         }
         Map<UUID, Map<String, Integer>> committed = new HashMap<>();
         Map<UUID, List<String>> held = new HashMap<>();

@@ -104,7 +104,10 @@ final class OrderSaga {
         });
     }
 
-    /** Admin: move a stuck saga on. PENDING: OrderPlaced again; a compensation not acknowledged: OrderCancelled again. */
+    /**
+     * Admin: move a stuck saga on. PENDING: OrderPlaced again with a new deadline; a compensation not acknowledged:
+     * OrderCancelled again.
+     */
     String retry(UUID orderId) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();

@@ -122,8 +122,13 @@ class OrderHttpIT {
 
     @Test
     void aBodyThatIsNotUtf8IsABadRequest() {
-        byte[] body = {'{', '"', 'c', 'u', 's', 't', 'o', 'm', 'e', 'r', 'I', 'd', '"', ':', '"', (byte) 0xC3, 0x28, '"',
-            '}'};
+        byte[] prefix = "{\"customerId\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] body = java.util.Arrays.copyOf(prefix, prefix.length + 4);
+        // 0xC3 0x28 is not UTF-8: a lead byte followed by a non-continuation byte.
+        body[prefix.length] = (byte) 0xC3;
+        body[prefix.length + 1] = 0x28;
+        body[prefix.length + 2] = '"';
+        body[prefix.length + 3] = '}';
         TestHttp.Reply reply = http.sendBytes("POST", "/orders", body);
         assertThat(reply.status()).as(reply.raw()).isEqualTo(400);
         assertThat(reply.body().path("error").asText()).isNotBlank();

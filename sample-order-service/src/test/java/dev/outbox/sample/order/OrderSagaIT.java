@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -234,6 +235,6 @@ class OrderSagaIT {
 
     private static Map<String, String> stepStatuses(UUID orderId) {
         return db.fetchMap(db.resultQuery("SELECT step, status FROM saga_log WHERE saga_id = ?", orderId)
-                .coerce(org.jooq.impl.DSL.field("step", String.class), org.jooq.impl.DSL.field("status", String.class)));
+                .coerce(DSL.field("step", String.class), DSL.field("status", String.class)));
     }
 }
