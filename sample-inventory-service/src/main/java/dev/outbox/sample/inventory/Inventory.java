@@ -3,6 +3,7 @@ package dev.outbox.sample.inventory;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxHeaders;
 import dev.outbox.consumer.ConsumedEvent;
+import dev.outbox.consumer.NonRetriableException;
 import dev.outbox.sample.inventory.InventoryEvent.StockReleased;
 import dev.outbox.sample.inventory.InventoryEvent.StockReservationFailed;
 import dev.outbox.sample.inventory.InventoryEvent.StockReserved;
@@ -42,6 +43,7 @@ final class Inventory {
 
     /** Try: reserve every line or nothing. */
     void onOrderPlaced(DSLContext tx, OrderPlaced placed, ConsumedEvent event) {
+        requireOrderId(placed, event);
         UUID orderId = placed.orderId();
         recordConsumed(tx, orderId, event);
         Result<Record> existing = tx.fetch(
@@ -117,6 +119,7 @@ final class Inventory {
 
     /** Confirm: the reserved units are sold. Idempotent: only RESERVED rows change. */
     void onOrderConfirmed(DSLContext tx, OrderConfirmed confirmed, ConsumedEvent event) {
+        requireOrderId(confirmed, event);
         recordConsumed(tx, confirmed.orderId(), event);
         for (Record2<String, Integer> row : moveReservations(tx, confirmed.orderId(), "COMMITTED")) {
             tx.execute("""
@@ -127,6 +130,7 @@ final class Inventory {
 
     /** Cancel: give back only what is still RESERVED, so a repeated cancellation changes nothing. */
     void onOrderCancelled(DSLContext tx, OrderCancelled cancelled, ConsumedEvent event) {
+        requireOrderId(cancelled, event);
         recordConsumed(tx, cancelled.orderId(), event);
         for (Record2<String, Integer> row : moveReservations(tx, cancelled.orderId(), "RELEASED")) {
             tx.execute("""
@@ -144,6 +148,13 @@ final class Inventory {
                 .coerce(DSL.field("sku", String.class), DSL.field("quantity", Integer.class))
                 .fetch()
                 .sortAsc(DSL.field("sku", String.class));
+    }
+
+    /** An event without an order id can never be applied: straight to the dead-letter topic, no retries. */
+    private static void requireOrderId(OrderMessage message, ConsumedEvent event) {
+        if (message.orderId() == null) {
+            throw new NonRetriableException(event.type() + " " + event.eventId() + " has no orderId");
+        }
     }
 
     /** The order service validates its input; this guards against any other producer on the topic. */

@@ -3,6 +3,7 @@ package dev.outbox.sample.order;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxHeaders;
 import dev.outbox.consumer.ConsumedEvent;
+import dev.outbox.consumer.NonRetriableException;
 import dev.outbox.sample.order.InventoryReply.StockReleased;
 import dev.outbox.sample.order.InventoryReply.StockReservationFailed;
 import dev.outbox.sample.order.InventoryReply.StockReserved;
@@ -164,6 +165,10 @@ final class OrderSaga {
 
     /** Step 3: charge the credit with a conditional update; confirm, or reject and compensate. */
     void onStockReserved(DSLContext tx, StockReserved reply, ConsumedEvent event) {
+        requireOrderId(reply, event);
+        if (reply.totalCents() < 0 || reply.lines() == null) {
+            throw new NonRetriableException("StockReserved " + event.eventId() + " has no lines or a negative total");
+        }
         UUID orderId = reply.orderId();
         String status = lockSaga(tx, orderId);
         if (status == null) {
@@ -180,7 +185,7 @@ final class OrderSaga {
             return;
         }
         sagaLog.markSucceeded(tx, orderId, RESERVE_STOCK);
-        for (StockReserved.Line line : reply.lines() == null ? List.<StockReserved.Line>of() : reply.lines()) {
+        for (StockReserved.Line line : reply.lines()) {
             tx.execute("UPDATE order_line SET unit_price_cents = ? WHERE order_id = ? AND sku = ?",
                     line.unitPriceCents(), orderId, line.sku());
         }
@@ -211,6 +216,7 @@ final class OrderSaga {
 
     /** Step 3, failure branch: nothing was reserved, so there is nothing to compensate. */
     void onStockReservationFailed(DSLContext tx, StockReservationFailed reply, ConsumedEvent event) {
+        requireOrderId(reply, event);
         UUID orderId = reply.orderId();
         String status = lockSaga(tx, orderId);
         if (status == null) {
@@ -230,6 +236,7 @@ final class OrderSaga {
 
     /** Step 4 acknowledged: the inventory released what it held; the compensation is complete. */
     void onStockReleased(DSLContext tx, StockReleased reply, ConsumedEvent event) {
+        requireOrderId(reply, event);
         UUID orderId = reply.orderId();
         if (lockSaga(tx, orderId) == null) {
             log.warn("StockReleased {} for unknown order {}; ignored", event.eventId(), orderId);
@@ -288,6 +295,13 @@ final class OrderSaga {
         headers.put(OutboxHeaders.CORRELATION_ID, event.orderId().toString());
         UUID eventId = outbox.publish(tx, event, headers);
         sagaLog.recordPublished(tx, event.orderId(), step, eventId, event.eventType(), orderTopic);
+    }
+
+    /** A reply without an order id can never be applied: straight to the dead-letter topic, no retries. */
+    private static void requireOrderId(InventoryReply reply, ConsumedEvent event) {
+        if (reply.orderId() == null) {
+            throw new NonRetriableException(event.type() + " " + event.eventId() + " has no orderId");
+        }
     }
 
     private SagaStatus stepStatus(DSLContext tx, UUID orderId, String step) {

@@ -7,10 +7,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.TestDatabase;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
@@ -185,6 +191,31 @@ class OrderSagaIT {
         assertThat(compensated.status()).isEqualTo(202);
         assertThat(status(orderId)).isEqualTo("CANCELLED");
         assertThat(outboxTypes(orderId)).containsExactly("OrderPlaced", "OrderPlaced", "OrderCancelled");
+    }
+
+    @Test
+    void aReplyWithoutAnOrderIdGoesToTheDeadLetterTopicAtOnceAndTheStreamGoesOn(Kafka kafka) {
+        UUID poison = inventory.send("StockReserved", UUID.randomUUID(), Map.of("totalCents", 5));
+        customer("c-after-poison", 10_000);
+        UUID orderId = place("c-after-poison", "SKU-7", 1);
+        inventory.send("StockReserved", orderId, reserved(orderId, "SKU-7", 1, 100));
+        awaitStatus(orderId, "CONFIRMED");
+
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "order-saga-it-dlt-reader");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        try (KafkaConsumer<String, String> dlt = new KafkaConsumer<>(props)) {
+            dlt.subscribe(List.of(REPLIES + "-dlt"));
+            List<String> ids = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                dlt.poll(Duration.ofMillis(200)).forEach(r -> ids.add(
+                        new String(r.headers().lastHeader("id").value(), StandardCharsets.UTF_8)));
+                return ids.contains(poison.toString());
+            });
+        }
     }
 
     // ---- helpers ----
