@@ -1,10 +1,13 @@
 package dev.outbox;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outbox.internal.ConsumedScope;
 import dev.outbox.internal.Tracing;
 import dev.outbox.internal.UuidV7;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
@@ -37,6 +40,28 @@ final class DefaultOutbox implements Outbox {
                 """.formatted(config.table());
         this.deleteSql = "DELETE FROM %s WHERE id = ANY(?::uuid[])".formatted(config.table());
     }
+
+    /**
+     * Writes JSON spaced the way PostgreSQL prints jsonb ({@code {"a": 1, "b": [1, 2]}}), which is what the relay
+     * sends: the size checked against {@code maxPayloadBytes} is then the size of the Kafka record's value, not of a
+     * compact text that grows by a space per separator on its way out.
+     */
+    private static final MinimalPrettyPrinter JSONB_SPACING = new MinimalPrettyPrinter() {
+        @Override
+        public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(": ");
+        }
+
+        @Override
+        public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(", ");
+        }
+
+        @Override
+        public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(", ");
+        }
+    };
 
     private record Row(UUID id, String aggregateType, String aggregateId, String type, String payload, String headers) {
     }
@@ -130,7 +155,7 @@ final class DefaultOutbox implements Outbox {
         String type = requireText("eventType", event.eventType(), event);
         String payload;
         try {
-            payload = config.objectMapper().writeValueAsString(event);
+            payload = config.objectMapper().writer(JSONB_SPACING).writeValueAsString(event);
         } catch (JsonProcessingException | RuntimeException e) {
             throw new OutboxValidationException("payload",
                     "Jackson cannot write " + event.getClass().getName() + " (" + type + "): " + e.getMessage(), e);

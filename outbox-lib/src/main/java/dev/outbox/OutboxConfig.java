@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param objectMapper      writes event payloads (and, in consumers, reads them). Default:
  *                          {@link #defaultObjectMapper()} (java.time as ISO-8601 strings, unknown properties ignored
  *                          on read).
- * @param maxPayloadBytes   the largest payload, in UTF-8 bytes of its JSON, that may be published. Default
+ * @param maxPayloadBytes   the largest payload that may be published, in UTF-8 bytes of its JSON as PostgreSQL
+ *                          prints jsonb (a space after each separator), i.e. the Kafka record value. Default
  *                          {@value #DEFAULT_MAX_PAYLOAD_BYTES}: under Kafka's default 1 MiB record limit with room for
  *                          key and headers. Must be positive.
  * @param deleteAfterInsert {@code true}: every row is deleted in the same transaction right after its insert, so the

@@ -187,6 +187,22 @@ class PublishIT {
     }
 
     @Test
+    void sizeLimitCountsTheJsonAsPostgresqlPrintsItForTheRelay(DSLContext dsl) {
+        // Many separators: PostgreSQL prints jsonb with a space after each ',' and ':', ~1.7x this compact text.
+        Anything dense = new Anything("order", "42", "T", java.util.Collections.nCopies(200, 1));
+        outbox.publish(dsl, dense);
+        int printed = dsl.fetchOne("SELECT octet_length(payload::text) FROM outbox").get(0, Integer.class);
+        dsl.execute("TRUNCATE outbox");
+
+        Outbox exact = Outbox.create(OutboxConfig.defaults().withMaxPayloadBytes(printed));
+        exact.publish(dsl, dense);
+        Outbox oneLess = Outbox.create(OutboxConfig.defaults().withMaxPayloadBytes(printed - 1));
+        assertThatThrownBy(() -> oneLess.publish(dsl, dense))
+                .isInstanceOfSatisfying(OutboxValidationException.class, e -> assertThat(e.field()).isEqualTo("payload"));
+        assertThat(dsl.fetchCount(DSL.table("outbox"))).isEqualTo(1);
+    }
+
+    @Test
     void oneInvalidEventInABatchWritesNothing(DSLContext dsl) {
         List<OutboxEvent> batch = List.of(
                 new Anything("order", "1", "OrderPlaced", "ok"),
