@@ -32,7 +32,7 @@ class OrderSagaIT {
 
     static final String TOKEN = "order-admin-token-for-tests";
     static final String REPLIES = "saga-it.outbox.event.reservation";
-    static final Duration DEADLINE = Duration.ofSeconds(3);
+    static final Duration DEADLINE = Duration.ofSeconds(5);
 
     static OrderService service;
     static TestHttp http;
