@@ -31,6 +31,10 @@ import org.jooq.impl.DSL;
  */
 final class Inventory {
 
+    /** Bounds that keep every sum of quantities far from int overflow, whoever produced the event. */
+    static final int MAX_LINES = 1_000;
+    static final int MAX_QUANTITY = 1_000_000;
+
     private final Outbox outbox;
     private final SagaLog sagaLog;
     private final String reservationTopic;
@@ -162,12 +166,16 @@ final class Inventory {
         if (placed.lines() == null || placed.lines().isEmpty()) {
             return "invalid order: no lines";
         }
+        if (placed.lines().size() > MAX_LINES) {
+            return "invalid order: more than " + MAX_LINES + " lines";
+        }
         for (OrderPlaced.Line line : placed.lines()) {
             if (line == null || line.sku() == null || line.sku().isBlank()) {
                 return "invalid order: a line has no sku";
             }
-            if (line.quantity() == null || line.quantity() <= 0) {
-                return "invalid order: quantity of sku " + line.sku() + " must be positive";
+            if (line.quantity() == null || line.quantity() <= 0 || line.quantity() > MAX_QUANTITY) {
+                return "invalid order: quantity of sku " + line.sku() + " must be positive and at most "
+                        + MAX_QUANTITY;
             }
         }
         return null;

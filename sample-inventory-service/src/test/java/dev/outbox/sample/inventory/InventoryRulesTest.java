@@ -26,6 +26,10 @@ class InventoryRulesTest {
         assertThat(Inventory.invalid(placed(List.of(new Line("A", 0))))).contains("sku A must be positive");
         assertThat(Inventory.invalid(placed(List.of(new Line("A", -2))))).contains("must be positive");
         assertThat(Inventory.invalid(placed(List.of(new Line("A", null))))).contains("must be positive");
+        assertThat(Inventory.invalid(placed(List.of(new Line("A", Inventory.MAX_QUANTITY + 1)))))
+                .contains("at most");
+        assertThat(Inventory.invalid(placed(java.util.Collections.nCopies(Inventory.MAX_LINES + 1, new Line("A", 1)))))
+                .contains("more than");
     }
 
     private static OrderPlaced placed(List<Line> lines) {
