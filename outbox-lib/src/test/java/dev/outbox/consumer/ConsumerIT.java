@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
@@ -199,6 +200,33 @@ class ConsumerIT {
         assertThat(dsl.fetch("SELECT event_id FROM effect ORDER BY ctid").getValues(0, UUID.class))
                 .containsExactly(eventId, nextId);
         assertThat(count("outbox.consumer.retries")).isEqualTo(2);
+        assertThat(count("outbox.consumer.dead.lettered")).isZero();
+    }
+
+    @Test
+    void aPartitionWaitingForARetryDoesNotHoldUpTheOtherPartitions(DataSource dataSource, DSLContext dsl, Kafka kafka) {
+        UUID waiting = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        UUID waitingOrder = UUID.randomUUID();
+        UUID otherOrder = UUID.randomUUID();
+        AtomicBoolean otherDone = new AtomicBoolean();
+        relay.send(topic, 0, waiting, "StockReserved", waitingOrder.toString(), payload(waitingOrder), Map.of());
+        relay.send(topic, 1, other, "StockReserved", otherOrder.toString(), payload(otherOrder), Map.of());
+
+        // Partition 0's record can only succeed after partition 1's was applied while 0 was waiting to retry.
+        started(runner(dataSource, kafka).maxAttempts(50).on("StockReserved", StockReserved.class, (tx, event, ctx) -> {
+            if (event.orderId().equals(waitingOrder) && !otherDone.get()) {
+                throw new IllegalStateException("waits for the other partition");
+            }
+            applyEffect(tx, event, ctx);
+            if (event.orderId().equals(otherOrder)) {
+                otherDone.set(true);
+            }
+        }));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> committed(kafka, 0) == 1 && committed(kafka, 1) == 1);
+        assertThat(dsl.fetch("SELECT event_id FROM effect").getValues(0, UUID.class))
+                .containsExactlyInAnyOrder(waiting, other);
         assertThat(count("outbox.consumer.dead.lettered")).isZero();
     }
 
