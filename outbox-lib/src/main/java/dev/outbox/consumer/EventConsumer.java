@@ -17,13 +17,13 @@ import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * An idempotent consumer: one thread polling a {@code KafkaConsumer} for a set of topics in a consumer group, and for
- * each record one local database transaction:
+ * An idempotent consumer: one thread polling a {@code KafkaConsumer} for a set of topics in a consumer group. Each
+ * record's JSON value is read into the class registered for its {@code ce_type} header, then one local database
+ * transaction runs:
  * <ol>
  *   <li>{@code INSERT INTO processed_event (consumer_group, event_id) ... ON CONFLICT DO NOTHING}; no row inserted
  *       means a duplicate: commit and skip;</li>
- *   <li>the JSON value is read into the record class registered for its {@code ce_type} header and the handler runs
- *       with the transaction (events it publishes inherit {@code saga_id}, {@code correlation_id},
+ *   <li>the handler runs with the transaction (events it publishes inherit {@code saga_id}, {@code correlation_id},
  *       {@code causation_id} and the trace context);</li>
  *   <li>the transaction commits; only then is the Kafka offset committed (after each polled batch, on rebalance and
  *       on shutdown). A crash in between redelivers the record and the inbox skips it.</li>
