@@ -1,0 +1,302 @@
+package dev.outbox.relay;
+
+import dev.outbox.relay.route.OutboxRow;
+import dev.outbox.relay.route.Router;
+import dev.outbox.relay.route.Routing;
+import dev.outbox.relay.sink.KafkaSink;
+import dev.outbox.relay.source.PgOutputDecoder;
+import dev.outbox.relay.source.PgOutputMessage;
+import dev.outbox.relay.source.SourceCheckException;
+import dev.outbox.relay.source.SourceDatabase;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay loop: read committed outbox inserts from the slot, route them, send them, and confirm the slot only
+ * up to the end of the last transaction whose every row Kafka has acknowledged.
+ *
+ * <p>Why this is safe: the server re-sends, on every (re)start, each transaction that commits after the slot's
+ * confirmed position, whole and in commit order. Confirming only completed, acknowledged transactions therefore
+ * never loses a row, whatever the crash; the rows sent but not yet confirmed (at most one batch) may be sent again.
+ * Rows that share one WAL record (multi-row INSERT, COPY) are never split by a restart, since positions are only
+ * ever transaction ends.
+ */
+public final class Relay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+    private static final Duration STATUS_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration RETAINED_WAL_INTERVAL = Duration.ofSeconds(5);
+
+    private final RelayConfig config;
+    private final SourceDatabase source;
+    private final Router router;
+    private final RelayMetrics metrics;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile boolean streaming;
+    private volatile Throwable failure;
+    private Thread thread;
+
+    public Relay(RelayConfig config) {
+        this.config = config;
+        this.source = new SourceDatabase(config.dbUrl(), config.dbUser(), config.dbPassword(), config.relayName(),
+                config.publication(), config.tableSchema(), config.tableName());
+        this.router = new Router(config.topicTemplate(), config.ceSource(),
+                KafkaSink.maxRequestSize(config.producerSettings()));
+        this.metrics = new RelayMetrics(config.relayName());
+    }
+
+    /** Runs the fail-closed checks on the calling thread (throws {@link SourceCheckException}), then streams. */
+    public void start() {
+        source.checkAndPrepare();
+        thread = Thread.ofPlatform().name("outbox-relay-" + config.relayName()).start(this::runLoop);
+    }
+
+    private void runLoop() {
+        try (KafkaSink sink = KafkaSink.create(config.bootstrapServers(), "outbox-relay-" + config.relayName(),
+                config.producerSettings(), config.dlqTopic(), metrics)) {
+            awaitKafka();
+            long backoff = 500;
+            while (!stopping) {
+                try (SourceDatabase.Stream stream = source.openStream(STATUS_INTERVAL)) {
+                    streaming = true;
+                    log.info("relay {} streaming {} (publication {}) to Kafka", config.relayName(), config.table(),
+                            config.publication());
+                    backoff = 500;
+                    stream(stream, sink);
+                } catch (SQLException e) {
+                    streaming = false;
+                    if (stopping) {
+                        break;
+                    }
+                    log.warn("replication stream lost ({}); reconnecting in {} ms", e.getMessage(), backoff);
+                    sleep(backoff);
+                    backoff = Math.min(backoff * 2, 10_000);
+                    recheckSource();
+                } finally {
+                    streaming = false;
+                }
+            }
+        } catch (SourceCheckException e) {
+            failure = e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("relay {} failed: {}", config.relayName(), e.toString(), e);
+            failure = e;
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    /** After a lost connection the slot may have been invalidated meanwhile: check again, fail closed if so. */
+    private void recheckSource() {
+        try {
+            source.checkAndPrepare();
+        } catch (SourceCheckException e) {
+            if (e.getMessage().contains("lost or invalidated") || e.getMessage().contains("wal_level")) {
+                throw e;
+            }
+            log.warn("source not ready yet: {}", e.getMessage());
+        }
+    }
+
+    private void awaitKafka() throws InterruptedException {
+        long backoff = 500;
+        while (!stopping) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    config.bootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
+                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                metrics.kafkaAvailable(true);
+                return;
+            } catch (Exception e) {
+                if (e instanceof InterruptedException interrupted) {
+                    throw interrupted;
+                }
+                metrics.kafkaAvailable(false);
+                log.warn("Kafka at {} not reachable ({}); retrying in {} ms", config.bootstrapServers(),
+                        e.getMessage(), backoff);
+                sleep(backoff);
+                backoff = Math.min(backoff * 2, 10_000);
+            }
+        }
+    }
+
+    private void stream(SourceDatabase.Stream stream, KafkaSink sink) throws SQLException, InterruptedException {
+        Map<Integer, int[]> outboxColumns = new HashMap<>();
+        Map<Integer, Boolean> isOutbox = new HashMap<>();
+        List<Routing> batch = new ArrayList<>();
+        PgOutputMessage.Begin transaction = null;
+        long lastCommitEnd = 0;
+        long confirmed = 0;
+        long lastConfirmAt = System.nanoTime();
+        long lastRetainedCheck = 0;
+        long idleSince = System.nanoTime();
+        try (Connection monitoring = source.monitoringConnection()) {
+            // On stop, a transaction already begun is read to its commit (the server sends committed transactions
+            // whole), so a clean stop leaves nothing half-sent to repeat.
+            while (!stopping || transaction != null) {
+                ByteBuffer buffer = stream.stream().readPending();
+                if (buffer == null) {
+                    if (!batch.isEmpty()) {
+                        flush(batch, sink);
+                    }
+                    if (lastCommitEnd > confirmed) {
+                        stream.confirm(lastCommitEnd);
+                        confirmed = lastCommitEnd;
+                        lastConfirmAt = System.nanoTime();
+                    } else if (transaction == null
+                            && System.nanoTime() - lastConfirmAt > config.heartbeatInterval().toNanos()) {
+                        // Idle: nothing in flight, so everything the server has sent so far is done. Confirming its
+                        // position lets it recycle WAL written by other tables (the heartbeat).
+                        long received = stream.stream().getLastReceiveLSN().asLong();
+                        if (received > confirmed) {
+                            stream.confirm(received);
+                            confirmed = received;
+                        }
+                        lastConfirmAt = System.nanoTime();
+                    }
+                    if (System.nanoTime() - lastRetainedCheck > RETAINED_WAL_INTERVAL.toNanos()) {
+                        source.retainedWalBytes(monitoring).ifPresent(metrics::retainedWal);
+                        lastRetainedCheck = System.nanoTime();
+                    }
+                    // Poll fast right after activity (latency), slower when idle for a while (CPU).
+                    long idleNanos = System.nanoTime() - idleSince;
+                    LockSupport.parkNanos(idleNanos < 200_000_000L ? 500_000L : 5_000_000L);
+                    continue;
+                }
+                idleSince = System.nanoTime();
+                switch (PgOutputDecoder.decode(buffer)) {
+                    case PgOutputMessage.Begin begin -> transaction = begin;
+                    case PgOutputMessage.Relation relation -> {
+                        boolean outbox = relation.namespace().equals(config.tableSchema())
+                                && relation.name().equals(config.tableName());
+                        isOutbox.put(relation.oid(), outbox);
+                        if (outbox) {
+                            outboxColumns.put(relation.oid(), columnIndexes(relation));
+                        }
+                    }
+                    case PgOutputMessage.Insert insert -> {
+                        if (Boolean.TRUE.equals(isOutbox.get(insert.relationOid())) && transaction != null) {
+                            batch.add(router.route(row(outboxColumns.get(insert.relationOid()), insert,
+                                    transaction)));
+                            if (batch.size() >= config.batchMaxRecords() * 4) {
+                                // A huge transaction: send what we have, confirm nothing until its commit.
+                                flush(batch, sink);
+                            }
+                        }
+                    }
+                    case PgOutputMessage.Commit commit -> {
+                        transaction = null;
+                        lastCommitEnd = commit.endLsn();
+                        if (batch.size() >= config.batchMaxRecords()) {
+                            flush(batch, sink);
+                            stream.confirm(lastCommitEnd);
+                            confirmed = lastCommitEnd;
+                            lastConfirmAt = System.nanoTime();
+                        }
+                    }
+                    case PgOutputMessage.Ignored ignored -> {
+                    }
+                }
+            }
+            // Stopping: finish what was read, confirm it, so a clean restart repeats nothing.
+            if (!batch.isEmpty()) {
+                flush(batch, sink);
+            }
+            if (lastCommitEnd > confirmed) {
+                stream.confirm(lastCommitEnd);
+            }
+            log.info("relay {} stopped cleanly; {} rows relayed", config.relayName(), metrics.relayedTotal());
+        }
+    }
+
+    private void flush(List<Routing> batch, KafkaSink sink) throws InterruptedException {
+        sink.sendAll(batch, () -> stopping);
+        metrics.batch(batch.size());
+        batch.clear();
+    }
+
+    private static final String[] COLUMNS = {"id", "aggregatetype", "aggregateid", "type", "payload", "headers",
+            "created_at"};
+
+    private int[] columnIndexes(PgOutputMessage.Relation relation) {
+        int[] indexes = new int[COLUMNS.length];
+        for (int i = 0; i < COLUMNS.length; i++) {
+            indexes[i] = relation.columns().indexOf(COLUMNS[i]);
+            if (indexes[i] < 0 && i < 5) {
+                throw new SourceCheckException("the outbox table " + config.table() + " has no column '" + COLUMNS[i]
+                        + "': it must follow the table contract (id, aggregatetype, aggregateid, type, payload, "
+                        + "headers, created_at)");
+            }
+        }
+        return indexes;
+    }
+
+    private static OutboxRow row(int[] columns, PgOutputMessage.Insert insert, PgOutputMessage.Begin transaction) {
+        List<String> values = insert.values();
+        return new OutboxRow(value(values, columns[0]), value(values, columns[1]), value(values, columns[2]),
+                value(values, columns[3]), value(values, columns[4]), value(values, columns[5]),
+                value(values, columns[6]), transaction.finalLsn(), transaction.commitTimeMicros(), transaction.xid());
+    }
+
+    private static String value(List<String> values, int index) {
+        return index < 0 ? null : values.get(index);
+    }
+
+    /** Ready: streaming from the slot and Kafka answering, so every commit from now on will be delivered. */
+    public boolean ready() {
+        return streaming && metrics.kafkaAvailable() && failure == null;
+    }
+
+    public boolean alive() {
+        return failure == null && finished.getCount() > 0;
+    }
+
+    /** The error that ended the relay, if any. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Blocks until the relay loop has ended, by {@link #close()} or a fatal error. */
+    public void awaitTermination() throws InterruptedException {
+        finished.await();
+    }
+
+    RelayMetrics metrics() {
+        return metrics;
+    }
+
+    /** Finishes the batch in flight, confirms it, closes the stream and the producer. */
+    @Override
+    public void close() {
+        stopping = true;
+        try {
+            finished.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.outbox.relay;
+
+import dev.outbox.relay.route.Routing;
+import dev.outbox.relay.sink.KafkaSink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The relay's metrics (Prometheus names in the README) and the Kafka side of its health. */
+final class RelayMetrics implements KafkaSink.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayMetrics.class);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Counter> relayedByTopic = new ConcurrentHashMap<>();
+    private final Counter deadLetters;
+    private final DistributionSummary batchSizes;
+    private final Timer commitToAck;
+    private final AtomicLong retainedWalBytes = new AtomicLong(-1);
+    private final AtomicLong lastEventMillis = new AtomicLong(System.currentTimeMillis());
+    private final AtomicBoolean kafkaAvailable = new AtomicBoolean(false);
+    private final AtomicLong relayedTotal = new AtomicLong();
+
+    RelayMetrics(String relayName) {
+        registry.config().commonTags("relay", relayName);
+        deadLetters = Counter.builder("outbox_relay_dead_letters").description("rows sent to the dead-letter topic")
+                .register(registry);
+        batchSizes = DistributionSummary.builder("outbox_relay_batch_size")
+                .description("rows sent to Kafka per batch before the slot is confirmed")
+                .publishPercentileHistogram().register(registry);
+        commitToAck = Timer.builder("outbox_relay_commit_to_ack")
+                .description("from the source transaction's commit to Kafka's acknowledgement of its record")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        Gauge.builder("outbox_relay_slot_retained_wal_bytes", retainedWalBytes, AtomicLong::get)
+                .description("WAL the server keeps for this relay's slot").baseUnit("bytes").register(registry);
+        Gauge.builder("outbox_relay_seconds_since_last_event", lastEventMillis,
+                        last -> (System.currentTimeMillis() - last.get()) / 1000.0)
+                .description("seconds since the last row was relayed").register(registry);
+        Gauge.builder("outbox_relay_kafka_available", kafkaAvailable, up -> up.get() ? 1 : 0)
+                .register(registry);
+    }
+
+    @Override
+    public void delivered(Routing.Deliver routed, RecordMetadata metadata) {
+        relayedByTopic.computeIfAbsent(metadata.topic(), topic -> Counter.builder("outbox_relay_events")
+                .description("rows relayed to Kafka and acknowledged").tag("topic", topic).register(registry))
+                .increment();
+        long lag = System.currentTimeMillis() - routed.row().commitTimeEpochMillis();
+        commitToAck.record(Duration.ofMillis(Math.max(0, lag)));
+        lastEventMillis.set(System.currentTimeMillis());
+        relayedTotal.incrementAndGet();
+        if (log.isDebugEnabled()) {
+            log.debug("relayed {} ({} {}) to {}-{}@{}", routed.row().id(), routed.row().aggregateType(),
+                    routed.row().aggregateId(), metadata.topic(), metadata.partition(), metadata.offset());
+        }
+    }
+
+    @Override
+    public void deadLettered(Routing.DeadLetter deadLetter) {
+        deadLetters.increment();
+        lastEventMillis.set(System.currentTimeMillis());
+        log.warn("outbox row {} sent to the dead-letter topic: {}", deadLetter.row().id(), deadLetter.reason());
+    }
+
+    @Override
+    public void kafkaAvailable(boolean available) {
+        if (kafkaAvailable.getAndSet(available) != available) {
+            log.info("Kafka {}", available ? "available" : "unavailable");
+        }
+    }
+
+    boolean kafkaAvailable() {
+        return kafkaAvailable.get();
+    }
+
+    void batch(int size) {
+        batchSizes.record(size);
+    }
+
+    void retainedWal(long bytes) {
+        retainedWalBytes.set(bytes);
+    }
+
+    long relayedTotal() {
+        return relayedTotal.get();
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+}

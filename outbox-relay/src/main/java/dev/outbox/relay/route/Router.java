@@ -1,0 +1,120 @@
+package dev.outbox.relay.route;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * Turns an outbox row into the Kafka record of the contract (DESIGN.md, "Kafka record contract"), or into a dead
+ * letter when it cannot be one. A pure function: no I/O.
+ *
+ * <ul>
+ *   <li>topic: the template with {@code ${aggregatetype}} (and {@code ${type}}) replaced;</li>
+ *   <li>key: aggregateid as UTF-8; value: the payload JSON text as PostgreSQL prints the jsonb, UTF-8;</li>
+ *   <li>headers: {@code id}, each entry of the headers column (strings as they are, other JSON values as JSON
+ *       text), and CloudEvents binary-mode attributes {@code ce_specversion}, {@code ce_id}, {@code ce_type},
+ *       {@code ce_source}, {@code ce_subject}, {@code ce_time}, and {@code content-type}.</li>
+ * </ul>
+ */
+public final class Router {
+
+    private static final Pattern LEGAL_TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+    private static final DateTimeFormatter POSTGRES_TIMESTAMPTZ = new DateTimeFormatterBuilder()
+            .appendPattern("yyyy-MM-dd HH:mm:ss")
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .appendPattern("[XXX][XX][X]")
+            .toFormatter();
+
+    private final String topicTemplate;
+    private final String ceSource;
+    private final int maxRecordBytes;
+    private final ObjectMapper json = new ObjectMapper();
+
+    /**
+     * @param maxRecordBytes the producer's {@code max.request.size}: a bigger record is a dead letter
+     */
+    public Router(String topicTemplate, String ceSource, int maxRecordBytes) {
+        this.topicTemplate = topicTemplate;
+        this.ceSource = ceSource;
+        this.maxRecordBytes = maxRecordBytes;
+    }
+
+    public Routing route(OutboxRow row) {
+        if (row.aggregateType() == null || row.aggregateType().isBlank()) {
+            return deadLetter(row, "aggregatetype is blank: no topic can be derived");
+        }
+        if (row.aggregateId() == null || row.aggregateId().isBlank()) {
+            return deadLetter(row, "aggregateid is blank: the record would have no key, so no per-aggregate order");
+        }
+        String topic = topicTemplate.replace("${aggregatetype}", row.aggregateType())
+                .replace("${type}", row.type() == null ? "" : row.type());
+        if (!LEGAL_TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+            return new Routing.DeadLetter(row, "topic name '" + topic + "' is not legal in Kafka (1-249 of "
+                    + "[A-Za-z0-9._-])", "org.apache.kafka.common.errors.InvalidTopicException");
+        }
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("id", utf8(row.id()));
+        try {
+            JsonNode extra = json.readTree(row.headers() == null ? "{}" : row.headers());
+            for (Iterator<Map.Entry<String, JsonNode>> it = extra.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                JsonNode value = entry.getValue();
+                headers.add(entry.getKey(), utf8(value.isTextual() ? value.asText() : value.toString()));
+            }
+        } catch (JsonProcessingException e) {
+            return new Routing.DeadLetter(row, "headers column is not a JSON object: " + e.getOriginalMessage(),
+                    e.getClass().getName());
+        }
+        headers.add("ce_specversion", utf8("1.0"));
+        headers.add("ce_id", utf8(row.id()));
+        headers.add("ce_type", utf8(row.type()));
+        headers.add("ce_source", utf8(ceSource));
+        headers.add("ce_subject", utf8(row.aggregateId()));
+        headers.add("ce_time", utf8(rfc3339(row.createdAt())));
+        headers.add("content-type", utf8("application/json"));
+        byte[] key = utf8(row.aggregateId());
+        byte[] value = utf8(row.payload());
+        int size = key.length + value.length + topic.length() + 128;
+        for (var header : headers) {
+            size += header.key().length() + header.value().length + 8;
+        }
+        if (size > maxRecordBytes) {
+            return new Routing.DeadLetter(row, "record of about " + size + " bytes is over the producer's "
+                    + "max.request.size of " + maxRecordBytes + " bytes",
+                    "org.apache.kafka.common.errors.RecordTooLargeException");
+        }
+        return new Routing.Deliver(row, new ProducerRecord<>(topic, null, row.commitTimeEpochMillis(), key, value,
+                headers));
+    }
+
+    private static Routing deadLetter(OutboxRow row, String reason) {
+        return new Routing.DeadLetter(row, reason, IllegalArgumentException.class.getName());
+    }
+
+    /** PostgreSQL prints timestamptz as {@code 2026-11-23 21:40:01.123456+00}; CloudEvents wants RFC 3339. */
+    static String rfc3339(String postgresTimestamp) {
+        if (postgresTimestamp == null) {
+            return "";
+        }
+        try {
+            return OffsetDateTime.parse(postgresTimestamp, POSTGRES_TIMESTAMPTZ).toInstant().toString();
+        } catch (DateTimeParseException e) {
+            return postgresTimestamp;
+        }
+    }
+
+    static byte[] utf8(String text) {
+        return text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,179 @@
+package dev.outbox.relay.sink;
+
+import dev.outbox.relay.route.OutboxRow;
+import dev.outbox.relay.route.Routing;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends routed rows with one idempotent producer (acks=all) and returns only when Kafka has acknowledged every
+ * one of them, in order. A broker that is down is waited for (the producer retries without a deadline, sends that
+ * cannot get metadata are retried with backoff): nothing is skipped and the caller confirms nothing early. A row
+ * Kafka refuses for good (topic name, size) goes to the dead-letter topic with the reason in its headers.
+ */
+public final class KafkaSink implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaSink.class);
+
+    /** Listens to what the sink does; the relay turns it into metrics and health. */
+    public interface Listener {
+        void delivered(Routing.Deliver routed, RecordMetadata metadata);
+
+        void deadLettered(Routing.DeadLetter deadLetter);
+
+        void kafkaAvailable(boolean available);
+    }
+
+    private final Producer<byte[], byte[]> producer;
+    private final String dlqTopic;
+    private final Listener listener;
+
+    KafkaSink(Producer<byte[], byte[]> producer, String dlqTopic, Listener listener) {
+        this.producer = producer;
+        this.dlqTopic = dlqTopic;
+        this.listener = listener;
+    }
+
+    public static KafkaSink create(String bootstrapServers, String clientId, Map<String, String> overrides,
+            String dlqTopic, Listener listener) {
+        return new KafkaSink(new KafkaProducer<>(producerSettings(bootstrapServers, clientId, overrides),
+                new ByteArraySerializer(), new ByteArraySerializer()), dlqTopic, listener);
+    }
+
+    /** The producer's settings: our defaults, then the user's OUTBOX_KAFKA_* overrides. */
+    public static Map<String, Object> producerSettings(String bootstrapServers, String clientId,
+            Map<String, String> overrides) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        settings.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        // Never give up on a record: a broker outage is waited out, not turned into a loss or a skip.
+        settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+        settings.put(ProducerConfig.RETRIES_CONFIG, Integer.MAX_VALUE);
+        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        settings.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        settings.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        settings.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
+        settings.putAll(overrides);
+        return settings;
+    }
+
+    /** The producer's max.request.size, which the router uses to dead-letter oversize rows. */
+    public static int maxRequestSize(Map<String, String> overrides) {
+        String value = overrides.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        return value == null ? 1024 * 1024 : Integer.parseInt(value);
+    }
+
+    /**
+     * Sends every routing in order and waits until each is acknowledged (dead letters included).
+     *
+     * @param stopping tells a retry loop that the relay is shutting down; it still finishes the batch
+     */
+    public void sendAll(List<Routing> batch, BooleanSupplier stopping) throws InterruptedException {
+        List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
+        for (Routing routing : batch) {
+            futures.add(switch (routing) {
+                case Routing.Deliver deliver -> sendWithRetry(deliver.record());
+                case Routing.DeadLetter dead -> sendWithRetry(deadLetterRecord(dead));
+            });
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Routing routing = batch.get(i);
+            RecordMetadata metadata;
+            try {
+                metadata = futures.get(i).get();
+            } catch (ExecutionException e) {
+                if (routing instanceof Routing.Deliver deliver && isPermanentRefusal(e.getCause())) {
+                    Routing.DeadLetter dead = new Routing.DeadLetter(deliver.row(),
+                            "Kafka refused the record: " + e.getCause().getMessage(), e.getCause().getClass().getName());
+                    waitFor(sendWithRetry(deadLetterRecord(dead)));
+                    listener.deadLettered(dead);
+                    continue;
+                }
+                throw new IllegalStateException("Kafka did not accept outbox row " + routing.row().id() + ": "
+                        + e.getCause(), e.getCause());
+            }
+            switch (routing) {
+                case Routing.Deliver deliver -> listener.delivered(deliver, metadata);
+                case Routing.DeadLetter dead -> listener.deadLettered(dead);
+            }
+        }
+        listener.kafkaAvailable(true);
+    }
+
+    private static boolean isPermanentRefusal(Throwable cause) {
+        return cause instanceof RecordTooLargeException || cause instanceof InvalidTopicException;
+    }
+
+    private void waitFor(Future<RecordMetadata> future) throws InterruptedException {
+        try {
+            future.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Kafka did not accept a dead letter: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** send() blocks up to max.block.ms for metadata when no broker answers; then back off and try again. */
+    private Future<RecordMetadata> sendWithRetry(ProducerRecord<byte[], byte[]> record) throws InterruptedException {
+        long backoff = 100;
+        while (true) {
+            try {
+                return producer.send(record);
+            } catch (TimeoutException e) {
+                listener.kafkaAvailable(false);
+                log.warn("Kafka unavailable ({}); retrying in {} ms, nothing is skipped", e.getMessage(), backoff);
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+    }
+
+    /** The row's metadata and the reason; the payload too unless the row was refused for its size. */
+    ProducerRecord<byte[], byte[]> deadLetterRecord(Routing.DeadLetter dead) {
+        OutboxRow row = dead.row();
+        RecordHeaders headers = new RecordHeaders();
+        add(headers, "id", row.id());
+        add(headers, "dlq_reason", dead.reason());
+        add(headers, "dlq_exception_class", dead.exceptionClass());
+        add(headers, "dlq_outbox_id", row.id());
+        add(headers, "dlq_aggregatetype", row.aggregateType());
+        add(headers, "dlq_aggregateid", row.aggregateId());
+        add(headers, "dlq_type", row.type());
+        add(headers, "dlq_source_lsn", row.commitLsnText());
+        add(headers, "dlq_source_xid", Integer.toUnsignedString(row.xid()));
+        boolean oversize = dead.exceptionClass().endsWith("RecordTooLargeException");
+        byte[] value = oversize || row.payload() == null ? null : row.payload().getBytes(StandardCharsets.UTF_8);
+        byte[] key = row.aggregateId() == null ? null : row.aggregateId().getBytes(StandardCharsets.UTF_8);
+        return new ProducerRecord<>(dlqTopic, null, key, value, headers);
+    }
+
+    private static void add(RecordHeaders headers, String key, String value) {
+        headers.add(key, value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,275 @@
+package dev.outbox.relay.source;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+import java.util.Properties;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay's view of the source database: the fail-closed checks made before streaming, the replication slot,
+ * the replication stream, and the slot's retained WAL for the metrics.
+ */
+public final class SourceDatabase {
+
+    private static final Logger log = LoggerFactory.getLogger(SourceDatabase.class);
+
+    private final String url;
+    private final String user;
+    private final String password;
+    private final String slot;
+    private final String publication;
+    private final String schema;
+    private final String table;
+
+    public SourceDatabase(String url, String user, String password, String slot, String publication, String schema,
+            String table) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+        this.slot = slot;
+        this.publication = publication;
+        this.schema = schema;
+        this.table = table;
+    }
+
+    Connection connect(boolean replication) throws SQLException {
+        Properties properties = new Properties();
+        PGProperty.USER.set(properties, user);
+        PGProperty.PASSWORD.set(properties, password);
+        PGProperty.CONNECT_TIMEOUT.set(properties, 5);
+        PGProperty.APPLICATION_NAME.set(properties, "outbox-relay:" + slot);
+        if (replication) {
+            PGProperty.REPLICATION.set(properties, "database");
+            PGProperty.ASSUME_MIN_SERVER_VERSION.set(properties, "10");
+            PGProperty.PREFER_QUERY_MODE.set(properties, "simple");
+        }
+        return DriverManager.getConnection(url, properties);
+    }
+
+    /**
+     * Fails closed, with one line naming the fix, when: the server cannot be reached or refuses the credentials,
+     * wal_level is not logical, the outbox table is missing or unreadable, the publication is missing and cannot
+     * be created, or the slot exists but is lost, invalidated or of another plugin or database. A missing slot is
+     * created (a new slot streams what commits from now on: there is no snapshot of older rows).
+     */
+    public void checkAndPrepare() {
+        try (Connection connection = connectForChecks()) {
+            String walLevel = single(connection, "SHOW wal_level");
+            if (!"logical".equals(walLevel)) {
+                throw new SourceCheckException("wal_level is '" + walLevel + "' on " + url + ", logical decoding needs "
+                        + "'logical': ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL");
+            }
+            checkTable(connection);
+            checkPublication(connection);
+            checkSlot(connection);
+        } catch (SQLException e) {
+            throw new SourceCheckException("checking " + url + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Connection connectForChecks() {
+        try {
+            return connect(false);
+        } catch (SQLException e) {
+            if ("28P01".equals(e.getSQLState()) || "28000".equals(e.getSQLState())) {
+                throw new SourceCheckException("PostgreSQL refused OUTBOX_DB_USER '" + user + "' at " + url + ": "
+                        + e.getMessage() + ". Check OUTBOX_DB_USER and OUTBOX_DB_PASSWORD (and pg_hba.conf)", e);
+            }
+            if ("3D000".equals(e.getSQLState())) {
+                throw new SourceCheckException("the database of OUTBOX_DB_URL (" + url + ") does not exist", e);
+            }
+            throw new SourceCheckException("cannot connect to PostgreSQL at OUTBOX_DB_URL " + url + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void checkTable(Connection connection) throws SQLException {
+        String qualified = schema + "." + table;
+        String exists = single(connection, "SELECT to_regclass('" + qualified + "') IS NOT NULL");
+        if (!"t".equals(exists) && !"true".equals(exists)) {
+            throw new SourceCheckException("the outbox table " + qualified + " (OUTBOX_TABLE) does not exist in "
+                    + url + ": apply the library migrations (schema module) first");
+        }
+        String canRead = single(connection, "SELECT has_table_privilege('" + qualified + "', 'SELECT')");
+        if (!"t".equals(canRead) && !"true".equals(canRead)) {
+            throw new SourceCheckException("role " + user + " may not read " + qualified + ": GRANT SELECT ON "
+                    + qualified + " TO " + user);
+        }
+    }
+
+    private void checkPublication(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT p.pubinsert,
+                       EXISTS (SELECT 1 FROM pg_publication_tables t
+                                WHERE t.pubname = p.pubname AND t.schemaname = ? AND t.tablename = ?)
+                  FROM pg_publication p WHERE p.pubname = ?""")) {
+            statement.setString(1, schema);
+            statement.setString(2, table);
+            statement.setString(3, publication);
+            try (ResultSet rs = statement.executeQuery()) {
+                if (rs.next()) {
+                    if (!rs.getBoolean(1) || !rs.getBoolean(2)) {
+                        throw new SourceCheckException("publication " + publication + " (OUTBOX_PUBLICATION) does not "
+                                + "publish inserts into " + schema + "." + table + ": ALTER PUBLICATION " + publication
+                                + " ADD TABLE " + schema + "." + table + " / SET (publish = 'insert')");
+                    }
+                    return;
+                }
+            }
+        }
+        String create = "CREATE PUBLICATION " + publication + " FOR TABLE " + schema + "." + table
+                + " WITH (publish = 'insert')";
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(create);
+            log.info("created publication {} for table {}.{} (inserts only)", publication, schema, table);
+        } catch (SQLException e) {
+            throw new SourceCheckException("publication " + publication + " (OUTBOX_PUBLICATION) does not exist and "
+                    + "role " + user + " may not create it (" + e.getMessage().lines().findFirst().orElse("")
+                    + "). Create it as the table owner: " + create + " (the schema module's migration does)", e);
+        }
+    }
+
+    private void checkSlot(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT plugin, database, wal_status, active_pid FROM pg_replication_slots WHERE slot_name = ?""")) {
+            statement.setString(1, slot);
+            try (ResultSet rs = statement.executeQuery()) {
+                if (rs.next()) {
+                    String plugin = rs.getString(1);
+                    String database = rs.getString(2);
+                    String walStatus = rs.getString(3);
+                    String current = single(connection, "SELECT current_database()");
+                    if (!"pgoutput".equals(plugin) || !current.equals(database)) {
+                        throw new SourceCheckException("replication slot " + slot + " (OUTBOX_RELAY_NAME) belongs to "
+                                + "database " + database + " with plugin " + plugin + "; give this relay another "
+                                + "OUTBOX_RELAY_NAME");
+                    }
+                    if ("lost".equals(walStatus) || invalidated(connection)) {
+                        throw new SourceCheckException("replication slot " + slot + " is lost or invalidated (the "
+                                + "server removed WAL it still needed, e.g. max_slot_wal_keep_size): events committed"
+                                + " meanwhile cannot be streamed. The relay does not re-snapshot on its own. Recover: "
+                                + "SELECT pg_drop_replication_slot('" + slot + "'); restart the relay (it streams "
+                                + "from now on), then re-publish missed rows from the outbox table if you keep them");
+                    }
+                    return;
+                }
+            }
+        }
+        createSlot();
+    }
+
+    /** PostgreSQL 17+ reports why a slot was invalidated; older servers only have wal_status. */
+    private boolean invalidated(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT 1 FROM information_schema.columns
+                 WHERE table_name = 'pg_replication_slots' AND column_name = 'invalidation_reason'""")) {
+            try (ResultSet rs = statement.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+            }
+        }
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT invalidation_reason IS NOT NULL FROM pg_replication_slots WHERE slot_name = ?")) {
+            statement.setString(1, slot);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    private void createSlot() {
+        try (Connection replication = connect(true)) {
+            replication.unwrap(PGConnection.class).getReplicationAPI()
+                    .createReplicationSlot().logical()
+                    .withSlotName(slot)
+                    .withOutputPlugin("pgoutput")
+                    .make();
+            log.info("created replication slot {} (pgoutput); rows committed from now on will be relayed", slot);
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                throw new SourceCheckException("role " + user + " may not create replication slot " + slot + ": "
+                        + "ALTER ROLE " + user + " WITH REPLICATION", e);
+            }
+            throw new SourceCheckException("could not create replication slot " + slot + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens the stream at the slot's confirmed position: every transaction committed after it is sent again. */
+    public Stream openStream(java.time.Duration statusInterval) throws SQLException {
+        Connection connection = connect(true);
+        try {
+            PGReplicationStream stream = connection.unwrap(PGConnection.class).getReplicationAPI()
+                    .replicationStream().logical()
+                    .withSlotName(slot)
+                    .withSlotOption("proto_version", 1)
+                    .withSlotOption("publication_names", publication)
+                    .withStatusInterval((int) statusInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .start();
+            return new Stream(connection, stream);
+        } catch (SQLException e) {
+            connection.close();
+            if ("55006".equals(e.getSQLState())) {
+                throw new SourceCheckException("replication slot " + slot + " is in use by another process: is a "
+                        + "second relay running with OUTBOX_RELAY_NAME=" + slot + "? Two relays need two names", e);
+            }
+            throw e;
+        }
+    }
+
+    /** Bytes of WAL the server keeps for this slot (current position minus the slot's restart position). */
+    public Optional<Long> retainedWalBytes(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint
+                  FROM pg_replication_slots WHERE slot_name = ?""")) {
+            statement.setString(1, slot);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+            }
+        }
+    }
+
+    public Connection monitoringConnection() throws SQLException {
+        return connect(false);
+    }
+
+    private static String single(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** An open replication stream and its connection. */
+    public record Stream(Connection connection, PGReplicationStream stream) implements AutoCloseable {
+
+        /** Tells the server everything up to {@code lsn} is safely in Kafka; it may discard that WAL. */
+        public void confirm(long lsn) throws SQLException {
+            LogSequenceNumber position = LogSequenceNumber.valueOf(lsn);
+            stream.setFlushedLSN(position);
+            stream.setAppliedLSN(position);
+            stream.forceUpdateStatus();
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                if (!stream.isClosed()) {
+                    stream.close();
+                }
+            } finally {
+                connection.close();
+            }
+        }
+    }
+}
