@@ -1,0 +1,77 @@
+package dev.outbox.relay.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+
+    private final Router router = new Router("outbox.event.${aggregatetype}", "/outbox-relay/test", 1024 * 1024);
+
+    private static OutboxRow row(String aggregateType, String aggregateId, String payload) {
+        return new OutboxRow("0190a3b2-0000-7000-8000-000000000001", aggregateType, aggregateId, "OrderPlaced",
+                payload, "{\"saga_id\": \"s-9\", \"attempt\": 2}", "2026-11-23 21:40:01.123456+00",
+                0x16B374D848L, 0, 733);
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void rowBecomesTheContractRecord() {
+        var routing = router.route(row("order", "o-1", "{\"total\": 5}"));
+
+        assertThat(routing).isInstanceOf(Routing.Deliver.class);
+        var record = ((Routing.Deliver) routing).record();
+        assertThat(record.topic()).isEqualTo("outbox.event.order");
+        assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("o-1");
+        assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo("{\"total\": 5}");
+        assertThat(header(record, "id")).isEqualTo("0190a3b2-0000-7000-8000-000000000001");
+        assertThat(header(record, "saga_id")).isEqualTo("s-9");
+        assertThat(header(record, "attempt")).as("non-string header values as JSON text").isEqualTo("2");
+        assertThat(header(record, "ce_specversion")).isEqualTo("1.0");
+        assertThat(header(record, "ce_id")).isEqualTo("0190a3b2-0000-7000-8000-000000000001");
+        assertThat(header(record, "ce_type")).isEqualTo("OrderPlaced");
+        assertThat(header(record, "ce_source")).isEqualTo("/outbox-relay/test");
+        assertThat(header(record, "ce_subject")).isEqualTo("o-1");
+        assertThat(header(record, "ce_time")).isEqualTo("2026-11-23T21:40:01.123456Z");
+        assertThat(header(record, "content-type")).isEqualTo("application/json");
+        assertThat(record.timestamp()).as("the source commit time").isEqualTo(OutboxRow.POSTGRES_EPOCH_MICROS / 1000);
+    }
+
+    @Test
+    void templateMayUseTheEventType() {
+        var routing = new Router("events.${aggregatetype}.${type}", "s", 1 << 20).route(row("order", "o-1", "{}"));
+
+        assertThat(((Routing.Deliver) routing).record().topic()).isEqualTo("events.order.OrderPlaced");
+    }
+
+    @Test
+    void rowsThatCannotBeRecordsAreDeadLettersWithAReason() {
+        assertThat(router.route(row(" ", "o-1", "{}")))
+                .isInstanceOfSatisfying(Routing.DeadLetter.class,
+                        dead -> assertThat(dead.reason()).contains("aggregatetype is blank"));
+        assertThat(router.route(row("order", "", "{}")))
+                .isInstanceOfSatisfying(Routing.DeadLetter.class,
+                        dead -> assertThat(dead.reason()).contains("aggregateid is blank"));
+        assertThat(router.route(row("bad topic", "o-1", "{}")))
+                .isInstanceOfSatisfying(Routing.DeadLetter.class, dead -> {
+                    assertThat(dead.reason()).contains("'outbox.event.bad topic' is not legal");
+                    assertThat(dead.exceptionClass()).endsWith("InvalidTopicException");
+                });
+        assertThat(new Router("t.${aggregatetype}", "s", 100).route(row("order", "o-1", "{\"x\": \"" + "y".repeat(100)
+                + "\"}")))
+                .isInstanceOfSatisfying(Routing.DeadLetter.class,
+                        dead -> assertThat(dead.exceptionClass()).endsWith("RecordTooLargeException"));
+    }
+
+    @Test
+    void postgresTimestampsBecomeRfc3339() {
+        assertThat(Router.rfc3339("2026-11-23 21:40:01+00")).isEqualTo("2026-11-23T21:40:01Z");
+        assertThat(Router.rfc3339("2026-11-23 23:40:01.5+02")).isEqualTo("2026-11-23T21:40:01.500Z");
+        assertThat(Router.rfc3339("2026-11-23 21:40:01.123+05:30")).isEqualTo("2026-11-23T16:10:01.123Z");
+    }
+}
