@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,12 +29,18 @@ public final class EmbeddedPostgresServer implements Postgres {
      * @param port       0 picks a free port
      * @param dataDirectory where the cluster lives; empty = a temporary directory deleted on {@link #close()}
      * @param durable    fsync and full_page_writes on (off by default: tests need speed, not durability)
+     * @param settings   server settings applied over the defaults
      */
-    public record Options(int port, Optional<Path> dataDirectory, boolean durable) {
+    public record Options(int port, Optional<Path> dataDirectory, boolean durable, Map<String, String> settings) {
         public Options {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be 0..65535, was " + port);
             }
+            settings = Map.copyOf(settings);
+        }
+
+        public Options(int port, Optional<Path> dataDirectory, boolean durable) {
+            this(port, dataDirectory, durable, Map.of());
         }
 
         public static Options defaults() {
@@ -41,11 +48,18 @@ public final class EmbeddedPostgresServer implements Postgres {
         }
 
         public Options withDurable(boolean durable) {
-            return new Options(port, dataDirectory, durable);
+            return new Options(port, dataDirectory, durable, settings);
         }
 
         public Options withDataDirectory(Path directory) {
-            return new Options(port, Optional.of(directory), durable);
+            return new Options(port, Optional.of(directory), durable, settings);
+        }
+
+        /** A server setting over the defaults, e.g. {@code wal_level=replica} to test what fails without it. */
+        public Options withSetting(String name, String value) {
+            Map<String, String> more = new java.util.HashMap<>(settings);
+            more.put(name, value);
+            return new Options(port, dataDirectory, durable, more);
         }
     }
 
@@ -79,7 +93,7 @@ public final class EmbeddedPostgresServer implements Postgres {
     private void launch() throws IOException {
         long started = System.nanoTime();
         String fsync = options.durable() ? "on" : "off";
-        postgres = EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setPort(port)
                 .setDataDirectory(dataDirectory)
                 .setCleanDataDirectory(false)
@@ -94,8 +108,9 @@ public final class EmbeddedPostgresServer implements Postgres {
                 // relay up to 3 x wal_writer_delay late. With fsync off a flush is a cheap write().
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", fsync)
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                .start();
+                .setServerConfig("listen_addresses", "127.0.0.1");
+        options.settings().forEach(builder::setServerConfig);
+        postgres = builder.start();
         log.info("PostgreSQL started on 127.0.0.1:{} (data {}, fsync {}) in {} ms",
                 port, dataDirectory, fsync, (System.nanoTime() - started) / 1_000_000);
     }

@@ -1,0 +1,92 @@
+package dev.outbox.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outbox.schema.OutboxSchema;
+import dev.outbox.testkit.EmbeddedPostgresServer;
+import dev.outbox.testkit.Kafka;
+import dev.outbox.testkit.OutboxInfraTest;
+import dev.outbox.testkit.Postgres;
+import dev.outbox.testkit.TestDatabase;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Start-up problems end the relay process at once, non-zero, with one line that names the fix. */
+@OutboxInfraTest
+class RelayFailClosedIT {
+
+    private static Map<String, String> environment(String url, String user, String password, Kafka kafka) {
+        Map<String, String> environment = new HashMap<>();
+        environment.put("OUTBOX_DB_URL", url);
+        environment.put("OUTBOX_DB_USER", user);
+        environment.put("OUTBOX_DB_PASSWORD", password);
+        environment.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        environment.put("OUTBOX_RELAY_NAME", "fail_closed");
+        environment.put("OUTBOX_HTTP_PORT", "0");
+        return environment;
+    }
+
+    private static void assertFailsFast(Map<String, String> environment, String... messageParts) throws Exception {
+        try (RelayProcess relay = new RelayProcess(environment).start()) {
+            long started = System.nanoTime();
+            int exit = relay.awaitExit(20);
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            assertThat(exit).as("exit code; output:%n%s", relay.output()).isNotZero().isNotEqualTo(-1);
+            assertThat(relay.output()).contains(messageParts);
+            // The JVM's own start-up is part of the measured time; the checks themselves take milliseconds.
+            assertThat(seconds).as("seconds to fail").isLessThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void refusedCredentialsNameTheSettings(TestDatabase database, Kafka kafka) throws Exception {
+        OutboxSchema.migrateLibrary(database.dataSource());
+        // The embedded server trusts every local connection, so it cannot refuse a password; it refuses an unknown
+        // role the same way (SQLSTATE 28000/28P01), which takes the same path and message.
+        assertFailsFast(environment(database.jdbcUrl(), "nobody_here", "wrong", kafka),
+                "PostgreSQL refused OUTBOX_DB_USER 'nobody_here'", "Check OUTBOX_DB_USER and OUTBOX_DB_PASSWORD");
+    }
+
+    @Test
+    void missingPublicationWithoutTheRightToCreateItSaysHowToCreateIt(Postgres postgres, Kafka kafka)
+            throws Exception {
+        try (TestDatabase database = postgres.createDatabase("t_no_publication")) {
+            OutboxSchema.migrateLibrary(database.dataSource());
+            database.execute("DROP PUBLICATION outbox_pub",
+                    "DROP ROLE IF EXISTS limited_relay",
+                    "CREATE ROLE limited_relay LOGIN REPLICATION",
+                    "GRANT SELECT ON outbox TO limited_relay");
+            try {
+                assertFailsFast(environment(database.jdbcUrl(), "limited_relay", "", kafka),
+                        "publication outbox_pub (OUTBOX_PUBLICATION) does not exist",
+                        "CREATE PUBLICATION outbox_pub FOR TABLE public.outbox WITH (publish = 'insert')");
+            } finally {
+                database.execute("REASSIGN OWNED BY limited_relay TO postgres", "DROP OWNED BY limited_relay");
+                database.dropReplicationSlots();
+                database.execute("DROP ROLE limited_relay");
+            }
+        }
+    }
+
+    @Test
+    void walLevelReplicaIsRefusedWithTheFix(Kafka kafka) throws Exception {
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start(
+                EmbeddedPostgresServer.Options.defaults().withSetting("wal_level", "replica"))) {
+            TestDatabase database = server.createDatabase("t_replica");
+            OutboxSchema.migrateLibrary(database.dataSource());
+            assertFailsFast(environment(database.jdbcUrl(), server.user(), "", kafka),
+                    "wal_level is 'replica'", "ALTER SYSTEM SET wal_level = logical");
+        }
+    }
+
+    @Test
+    void invalidSettingExitsWithCodeTwoNamingIt(Kafka kafka) throws Exception {
+        Map<String, String> environment = environment("jdbc:postgresql://127.0.0.1:1/x", "u", "", kafka);
+        environment.put("OUTBOX_HTTP_PORT", "eighty");
+        try (RelayProcess relay = new RelayProcess(environment).start()) {
+            assertThat(relay.awaitExit(20)).isEqualTo(2);
+            assertThat(relay.output()).contains("OUTBOX_HTTP_PORT must be a whole number, was 'eighty'");
+        }
+    }
+}
