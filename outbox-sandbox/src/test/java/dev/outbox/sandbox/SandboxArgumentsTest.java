@@ -53,7 +53,7 @@ class SandboxArgumentsTest {
                 .hasMessage("--duplicates must be between 0 and 1, was 1.5");
         assertThatThrownBy(() -> SandboxArguments.parse("--kafka-port"))
                 .hasMessage("--kafka-port needs a value");
-        assertThatThrownBy(() -> SandboxArguments.parse("--orders"))
-                .hasMessage("unknown argument '--orders'");
+        assertThatThrownBy(() -> SandboxArguments.parse("--bogus"))
+                .hasMessage("unknown argument '--bogus'");
     }
 }

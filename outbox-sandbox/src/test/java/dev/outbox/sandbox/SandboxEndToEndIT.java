@@ -36,7 +36,7 @@ class SandboxEndToEndIT {
             assertThat(report.sagasByState().get("CONFIRMED")).isPositive();
             assertThat(report.sagasByState().get("REJECTED")).as("stock and credit rejections").isPositive();
             assertThat(report.sagasByState().get("CANCELLED")).as("customer cancels and timeouts").isPositive();
-            assertThat(report.timedOutSteps()).as("orders timed out while the inventory relay was frozen")
+            assertThat(report.timedOutOrders()).as("orders timed out while the inventory relay was frozen")
                     .isPositive();
             assertThat(report.eventsByTopic()).containsKeys(SandboxSystem.ORDER_TOPIC, SandboxSystem.RESERVATION_TOPIC);
         }
