@@ -47,23 +47,27 @@ public final class RelayMain {
             System.exit(1);
             return;
         }
-        HttpEndpoints endpoints = http;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping: finishing the batch in flight and confirming it");
-            relay.close();
-            if (endpoints != null) {
-                endpoints.close();
-            }
-        }, "outbox-relay-shutdown"));
+        // SIGTERM and SIGINT ask the loop to finish its batch and confirm it; main then exits 0. (A shutdown hook
+        // alone would do the same work but leave the JVM's exit status at 143.)
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                log.info("SIG{}: finishing the batch in flight and confirming it", name);
+                Thread.ofPlatform().name("outbox-relay-stop").start(relay::close);
+            });
+        }
         try {
             relay.awaitTermination();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (http != null) {
+            http.close();
+        }
         if (relay.failure() != null) {
             System.err.println("outbox-relay: " + relay.failure().getMessage());
-            Runtime.getRuntime().halt(1);
+            System.exit(1);
         }
+        System.exit(0);
     }
 
     static Map<String, String> settings(String[] args, Map<String, String> environment) {
