@@ -1,0 +1,147 @@
+package dev.outbox.bench;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * A read_committed consumer of one topic in the driver's JVM: counts distinct event ids (header {@code id}) and
+ * records latencies of events whose intended time is at or after {@link #measureFrom(long)}.
+ */
+final class BenchConsumer implements AutoCloseable {
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private final Set<ByteBuffer> seen = new HashSet<>();
+    private final AtomicLong distinct = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong firstMicros = new AtomicLong(-1);
+    private final AtomicLong lastMicros = new AtomicLong(-1);
+    private final AtomicLong lastCommitLatency = new AtomicLong(-1);
+    private final AtomicLong measured = new AtomicLong();
+    private volatile long measureFromMicros = Long.MAX_VALUE;
+    private volatile boolean running = true;
+    // Microseconds, up to an hour, 3 significant digits.
+    private final Histogram fromCommit = new Histogram(3_600_000_000L, 3);
+    private final Histogram fromSchedule = new Histogram(3_600_000_000L, 3);
+
+    BenchConsumer(String bootstrap, String topic) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("isolation.level", "read_committed");
+        p.put("enable.auto.commit", "false");
+        p.put("max.poll.records", "5000");
+        p.put("fetch.max.wait.ms", "100");
+        consumer = new KafkaConsumer<>(p);
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            partitions.add(new TopicPartition(topic, info.partition()));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        // Resolve the starting offsets now, so the first measured fetch pays no metadata round trips.
+        partitions.forEach(consumer::position);
+        thread = new Thread(this::loop, "bench-consumer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void loop() {
+        while (running) {
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(50));
+            if (records.isEmpty()) {
+                continue;
+            }
+            long now = Clock.nowMicros();
+            long from = measureFromMicros;
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                Header id = record.headers().lastHeader("id");
+                ByteBuffer key = ByteBuffer.wrap(id == null ? UUID.randomUUID().toString().getBytes() : id.value());
+                if (!seen.add(key)) {
+                    duplicates.incrementAndGet();
+                    continue;
+                }
+                byte[] value = record.value();
+                long t = value == null ? -1 : Payloads.field(value, 't');
+                long s = value == null ? -1 : Payloads.field(value, 's');
+                if (t > 0) {
+                    lastCommitLatency.set(Math.max(0, now - t));
+                }
+                if (s >= from && t > 0) {
+                    synchronized (this) {
+                        fromCommit.recordValue(Math.max(0, now - t));
+                        fromSchedule.recordValue(Math.max(0, now - s));
+                    }
+                    measured.incrementAndGet();
+                }
+                firstMicros.compareAndSet(-1, now);
+                lastMicros.set(now);
+                distinct.incrementAndGet();
+            }
+        }
+    }
+
+    void measureFrom(long micros) {
+        measureFromMicros = micros;
+    }
+
+    long distinct() {
+        return distinct.get();
+    }
+
+    long duplicates() {
+        return duplicates.get();
+    }
+
+    long measured() {
+        return measured.get();
+    }
+
+    long firstMicros() {
+        return firstMicros.get();
+    }
+
+    long lastMicros() {
+        return lastMicros.get();
+    }
+
+    /** Commit -> consume latency of the newest distinct event, in microseconds. */
+    long lastCommitLatencyMicros() {
+        return lastCommitLatency.get();
+    }
+
+    synchronized Histogram fromCommit() {
+        return fromCommit.copy();
+    }
+
+    synchronized Histogram fromSchedule() {
+        return fromSchedule.copy();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        consumer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.outbox.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Command line: {@code [--quick] [--scenario drain,steady,idle] [--contenders kind,...] [--reps N]
+ * [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000] [--steady-seconds S]
+ * [--out DIR]}. Defaults are the full suite; {@code --quick} shrinks every size for a smoke run of a few minutes.
+ */
+record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> contenders, int repetitions,
+        List<Integer> payloads, List<Long> drainCounts, List<Integer> rates, int steadySeconds,
+        int steadyWarmupSeconds, int idleEvents, int partitions, int writerConnections, Path outputDirectory) {
+
+    static BenchOptions parse(String... args) {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        Set<String> scenarios = new TreeSet<>(List.of("drain", "steady", "idle"));
+        List<Contender> contenders = defaultContenders();
+        int reps = quick ? 1 : 3;
+        List<Integer> payloads = List.of(256, 1024);
+        List<Long> drainCounts = quick ? List.of(20_000L) : List.of(100_000L, 1_000_000L);
+        List<Integer> rates = quick ? List.of(500, 1_000) : List.of(500, 1_000, 5_000);
+        int steadySeconds = quick ? 5 : 20;
+        int warmup = quick ? 1 : 3;
+        int idleEvents = quick ? 1 : 3;
+        Path out = Path.of("outbox-bench", "results");
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--quick" -> { }
+                case "--scenario", "--scenarios" -> scenarios = new TreeSet<>(List.of(args[++i].split(",")));
+                case "--contenders" -> {
+                    contenders = new ArrayList<>();
+                    for (String kind : args[++i].split(",")) {
+                        contenders.add(byKind(kind));
+                    }
+                }
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--payloads" -> payloads = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
+                case "--drain-counts" -> drainCounts = Arrays.stream(args[++i].split(",")).map(Long::valueOf).toList();
+                case "--rates" -> rates = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
+                case "--steady-seconds" -> steadySeconds = Integer.parseInt(args[++i]);
+                case "--idle-events" -> idleEvents = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + arg + "\n" + usage());
+            }
+        }
+        for (String scenario : scenarios) {
+            if (!Set.of("drain", "steady", "idle").contains(scenario)) {
+                throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + usage());
+            }
+        }
+        return new BenchOptions(quick, scenarios, List.copyOf(contenders), reps, payloads, drainCounts, rates,
+                steadySeconds, warmup, idleEvents, 3, 8, out);
+    }
+
+    static List<Contender> defaultContenders() {
+        List<Contender> result = new ArrayList<>();
+        for (Contender c : Contender.values()) {
+            if (c != Contender.OUR_RELAY || OurRelay.available()) {
+                result.add(c);
+            }
+        }
+        return result;
+    }
+
+    static Contender byKind(String kind) {
+        for (Contender c : Contender.values()) {
+            if (c.kind.equals(kind)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("unknown contender " + kind + "; one of "
+                + Arrays.stream(Contender.values()).map(c -> c.kind).toList());
+    }
+
+    /** Generous: the slowest contender (Debezium defaults) must still finish a 1M drain. */
+    long drainTimeoutSeconds(long count) {
+        return 60 + count / 1_000;
+    }
+
+    static String usage() {
+        return "usage: java -jar outbox-bench.jar [--quick] [--scenario drain,steady,idle] [--contenders "
+                + Arrays.stream(Contender.values()).map(c -> c.kind).toList()
+                + "] [--reps N] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
+                + " [--steady-seconds S] [--idle-events N] [--out DIR]";
+    }
+}

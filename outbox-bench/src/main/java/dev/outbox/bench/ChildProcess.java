@@ -1,0 +1,151 @@
+package dev.outbox.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A contender's JVM plus a sampler that keeps, every 200 ms, its CPU ticks and peak RSS from /proc, and the CPU
+ * ticks of every PostgreSQL backend serving it (walsender or client backend on its database, the driver's own
+ * connections excluded).
+ */
+final class ChildProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Thread sampler;
+    private final Connection monitor;
+    private final String database;
+    private final AtomicLong childTicks = new AtomicLong();
+    private final AtomicLong peakRssKb = new AtomicLong();
+    private final Map<Long, Long> backendTicks = new ConcurrentHashMap<>();
+    private final AtomicReference<String> result = new AtomicReference<>();
+    private final CountDownLatch resultLatch = new CountDownLatch(1);
+    private volatile boolean sampling = true;
+
+    ChildProcess(List<String> command, Map<String, String> environment, Path log, Connection monitor,
+            String database) {
+        this.monitor = monitor;
+        this.database = database;
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + command, e);
+        }
+        Thread output = new Thread(() -> copyOutput(log), "child-output");
+        output.setDaemon(true);
+        output.start();
+        sampler = new Thread(this::sampleLoop, "child-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+    }
+
+    private void copyOutput(Path log) {
+        try (BufferedReader reader = new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("RESULT ")) {
+                    result.set(line);
+                    resultLatch.countDown();
+                }
+                out.write(line);
+                out.write('\n');
+            }
+        } catch (IOException ignored) {
+            // The child was killed mid-line.
+        }
+        resultLatch.countDown();
+    }
+
+    private void sampleLoop() {
+        while (sampling) {
+            sampleOnce();
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    synchronized void sampleOnce() {
+        long pid = process.pid();
+        ProcStats.cpuTicks(pid).ifPresent(t -> childTicks.accumulateAndGet(t, Math::max));
+        ProcStats.peakRssKb(pid).ifPresent(kb -> peakRssKb.accumulateAndGet(kb, Math::max));
+        try (PreparedStatement query = monitor.prepareStatement(
+                "SELECT pid FROM pg_stat_activity WHERE datname = ? AND backend_type IN ('client backend', "
+                        + "'walsender') AND coalesce(application_name, '') NOT LIKE 'bench-driver%'")) {
+            query.setString(1, database);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    long backend = rows.getLong(1);
+                    ProcStats.cpuTicks(backend).ifPresent(t -> backendTicks.merge(backend, t, Math::max));
+                }
+            }
+        } catch (SQLException e) {
+            // A failed sample only loses resolution; the next one reads the same monotonic counters.
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The child's RESULT line, waiting up to {@code seconds}; null if it exited or timed out without one. */
+    String awaitResult(long seconds) throws InterruptedException {
+        resultLatch.await(seconds, TimeUnit.SECONDS);
+        return result.get();
+    }
+
+    double childCpuSeconds() {
+        return childTicks.get() / ProcStats.TICKS_PER_SECOND;
+    }
+
+    double backendCpuSeconds() {
+        return backendTicks.values().stream().mapToLong(Long::longValue).sum() / ProcStats.TICKS_PER_SECOND;
+    }
+
+    double peakRssMb() {
+        return peakRssKb.get() / 1024.0;
+    }
+
+    /** Takes a last sample while the child still runs, then kills it. */
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            sampleOnce();
+        }
+        sampling = false;
+        sampler.interrupt();
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+            sampler.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.outbox.bench;
+
+import dev.outbox.testkit.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Where the shipped relay's runnable jar is expected, relative to the repository root (the working directory). */
+final class OurRelay {
+    private OurRelay() {
+    }
+
+    static Path jar() {
+        return Path.of(System.getProperty("outbox.relay.jar", "outbox-relay/target/outbox-relay.jar"));
+    }
+
+    /** The documented runtime contract (DESIGN.md "Runtime contracts"), everything else at its default. */
+    static Map<String, String> environment(String name, TestDatabase database, String bootstrap) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("OUTBOX_DB_URL", database.jdbcUrl());
+        env.put("OUTBOX_DB_USER", database.user());
+        env.put("OUTBOX_DB_PASSWORD", database.password());
+        env.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        env.put("OUTBOX_RELAY_NAME", "bench_" + name);
+        env.put("OUTBOX_HTTP_PORT", "0");
+        return env;
+    }
+
+    static boolean available() {
+        return Files.isRegularFile(jar());
+    }
+}

@@ -1,0 +1,49 @@
+package dev.outbox.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/** CPU time and peak RSS of a process, read from /proc (Linux). */
+final class ProcStats {
+    private ProcStats() {
+    }
+
+    /** Assumed USER_HZ; Linux fixes it at 100 on every mainstream architecture. */
+    static final double TICKS_PER_SECOND = 100.0;
+
+    /** utime + stime in seconds, or empty when the process is gone. */
+    static OptionalLong cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // The command name (field 2) may contain spaces: fields are counted from the closing parenthesis.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return OptionalLong.of(Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** VmHWM (peak resident set) in kB, or empty when the process is gone. */
+    static OptionalLong peakRssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")));
+                }
+            }
+            return OptionalLong.empty();
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

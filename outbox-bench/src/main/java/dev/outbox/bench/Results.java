@@ -1,0 +1,82 @@
+package dev.outbox.bench;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Every figure one run measured, one sample per repetition, plus the failures. */
+final class Results {
+
+    /** One measured value. {@code variant} is e.g. "256 B x 100000" or "1000/s @ 1 KB". */
+    record Sample(String scenario, String variant, String contender, int repetition, String metric, double value) {
+    }
+
+    private final List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+
+    void add(String scenario, String variant, String contender, int repetition, String metric, double value) {
+        samples.add(new Sample(scenario, variant, contender, repetition, metric, value));
+    }
+
+    void fail(String what) {
+        failures.add(what);
+    }
+
+    List<Sample> samples() {
+        return List.copyOf(samples);
+    }
+
+    List<String> failures() {
+        return List.copyOf(failures);
+    }
+
+    Set<String> variants(String scenario) {
+        Set<String> result = new LinkedHashSet<>();
+        samples().stream().filter(s -> s.scenario().equals(scenario)).forEach(s -> result.add(s.variant()));
+        return result;
+    }
+
+    Set<String> contenders(String scenario) {
+        Set<String> result = new LinkedHashSet<>();
+        samples().stream().filter(s -> s.scenario().equals(scenario)).forEach(s -> result.add(s.contender()));
+        return result;
+    }
+
+    Optional<Stats> stats(String scenario, String variant, String contender, String metric) {
+        List<Double> values = new ArrayList<>();
+        for (Sample s : samples()) {
+            if (s.scenario().equals(scenario) && s.variant().equals(variant) && s.contender().equals(contender)
+                    && s.metric().equals(metric)) {
+                values.add(s.value());
+            }
+        }
+        return values.isEmpty() ? Optional.empty() : Optional.of(Stats.of(values));
+    }
+
+    /** variant -> contender -> stats of one metric, in insertion order. */
+    Map<String, Map<String, Stats>> table(String scenario, String metric) {
+        Map<String, Map<String, Stats>> result = new LinkedHashMap<>();
+        for (String variant : variants(scenario)) {
+            Map<String, Stats> row = new LinkedHashMap<>();
+            for (String contender : contenders(scenario)) {
+                stats(scenario, variant, contender, metric).ifPresent(s -> row.put(contender, s));
+            }
+            result.put(variant, row);
+        }
+        return result;
+    }
+
+    String csv() {
+        StringBuilder out = new StringBuilder("scenario,variant,contender,repetition,metric,value\n");
+        for (Sample s : samples()) {
+            out.append(s.scenario()).append(',').append(s.variant()).append(',').append(s.contender()).append(',')
+                    .append(s.repetition()).append(',').append(s.metric()).append(',').append(s.value()).append('\n');
+        }
+        return out.toString();
+    }
+}
