@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class KafkaSink implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaSink.class);
+    private static final Duration ACK_PATIENCE = Duration.ofSeconds(5);
 
     /** Listens to what the sink does; the relay turns it into metrics and health. */
     public interface Listener {
@@ -102,7 +104,7 @@ public final class KafkaSink implements AutoCloseable {
             Routing routing = batch.get(i);
             RecordMetadata metadata;
             try {
-                metadata = futures.get(i).get();
+                metadata = awaitAck(futures.get(i));
             } catch (ExecutionException e) {
                 if (routing instanceof Routing.Deliver deliver && isPermanentRefusal(e.getCause())) {
                     Routing.DeadLetter dead = new Routing.DeadLetter(deliver.row(),
@@ -122,13 +124,26 @@ public final class KafkaSink implements AutoCloseable {
         listener.kafkaAvailable(true);
     }
 
+    /** Waits as long as it takes; after a few seconds without an answer, reports Kafka unavailable (health DOWN). */
+    private RecordMetadata awaitAck(Future<RecordMetadata> future) throws ExecutionException, InterruptedException {
+        while (true) {
+            try {
+                return future.get(ACK_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                listener.kafkaAvailable(false);
+                log.warn("no acknowledgement from Kafka for {} s; still waiting, the slot is not confirmed meanwhile",
+                        ACK_PATIENCE.toSeconds());
+            }
+        }
+    }
+
     private static boolean isPermanentRefusal(Throwable cause) {
         return cause instanceof RecordTooLargeException || cause instanceof InvalidTopicException;
     }
 
     private void waitFor(Future<RecordMetadata> future) throws InterruptedException {
         try {
-            future.get();
+            awaitAck(future);
         } catch (ExecutionException e) {
             throw new IllegalStateException("Kafka did not accept a dead letter: " + e.getCause(), e.getCause());
         }

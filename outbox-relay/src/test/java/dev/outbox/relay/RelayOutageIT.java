@@ -1,0 +1,106 @@
+package dev.outbox.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outbox.schema.OutboxSchema;
+import dev.outbox.testkit.KafkaBrokerProcess;
+import dev.outbox.testkit.OutboxInfraTest;
+import dev.outbox.testkit.TestDatabase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What the relay does while Kafka is down, and while the outbox is idle but the database busy. */
+@OutboxInfraTest
+class RelayOutageIT {
+
+    private static RelayConfig config(TestDatabase database, String bootstrap, String name, Map<String, String> extra) {
+        var values = new java.util.HashMap<>(Map.of(
+                "OUTBOX_DB_URL", database.jdbcUrl(),
+                "OUTBOX_DB_USER", database.user(),
+                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+                "OUTBOX_RELAY_NAME", name,
+                "OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}",
+                "OUTBOX_HTTP_PORT", "0"));
+        values.putAll(extra);
+        return RelayConfig.from(values);
+    }
+
+    private static String confirmedFlushLsn(TestDatabase database, String slot) {
+        return String.valueOf(database.dsl().fetchValue(
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?", slot));
+    }
+
+    @Test
+    void brokerDownForThirtySecondsLosesNothingAndTheSlotWaits(TestDatabase database) throws Exception {
+        OutboxSchema.migrateLibrary(database.dataSource());
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.start();
+                Relay relay = new Relay(config(database, broker.bootstrapServers(), "outage", Map.of()))) {
+            relay.start();
+            await().atMost(Duration.ofSeconds(30)).until(relay::ready);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                ids.add(Outboxes.insertCommitted(database, "orders", "o-" + (i % 7), "{\"i\": " + i + "}"));
+            }
+            try (var consumer = Outboxes.consumer(broker.bootstrapServers(), "outage.orders")) {
+                assertThat(Outboxes.readAtLeast(consumer, 500, Duration.ofSeconds(60))).hasSize(500);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> relay.metrics().relayedTotal() == 500);
+
+            broker.stop();
+            for (int i = 500; i < 1_000; i++) {
+                ids.add(Outboxes.insertCommitted(database, "orders", "o-" + (i % 7), "{\"i\": " + i + "}"));
+            }
+            String confirmedBefore = confirmedFlushLsn(database, "outage");
+            // Thirty seconds without a broker: the slot's confirmed position must not move meanwhile.
+            await().pollInterval(Duration.ofMillis(500)).during(Duration.ofSeconds(30)).atMost(Duration.ofSeconds(40))
+                    .until(() -> confirmedFlushLsn(database, "outage").equals(confirmedBefore));
+            assertThat(relay.ready()).as("not ready while Kafka is down").isFalse();
+
+            broker.restart();
+            try (var consumer = Outboxes.consumer(broker.bootstrapServers(), "outage.orders")) {
+                var records = new ArrayList<>(Outboxes.readAtLeast(consumer, 1_000, Duration.ofSeconds(120)));
+                records.addAll(Outboxes.drainQuiet(consumer));
+                Set<String> received = new HashSet<>();
+                records.forEach(r -> received.add(Outboxes.header(r, "id")));
+                assertThat(received).containsExactlyInAnyOrderElementsOf(ids);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(relay::ready);
+        }
+    }
+
+    @Test
+    void idleOutboxOnABusyDatabaseKeepsRetainedWalSmall(TestDatabase database, dev.outbox.testkit.Kafka kafka) {
+        database.execute("CREATE TABLE IF NOT EXISTS busy (id bigserial PRIMARY KEY, filler text)");
+        OutboxSchema.migrateLibrary(database.dataSource());
+        try (Relay relay = new Relay(config(database, kafka.bootstrapServers(), "heartbeat",
+                Map.of("OUTBOX_HEARTBEAT_INTERVAL_MS", "1000")))) {
+            relay.start();
+            await().atMost(Duration.ofSeconds(30)).until(relay::ready);
+            long walBefore = walPosition(database);
+            // About 200 MB of WAL in tables the relay does not publish.
+            while (walPosition(database) - walBefore < 200L * 1024 * 1024) {
+                database.execute("INSERT INTO busy (filler) SELECT repeat('x', 1000) FROM generate_series(1, 20000)",
+                        "DELETE FROM busy");
+            }
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(retainedWal(database, "heartbeat"))
+                    .isLessThan(64L * 1024 * 1024));
+        }
+    }
+
+    private static long walPosition(TestDatabase database) {
+        return ((Number) database.dsl().fetchValue("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")).longValue();
+    }
+
+    private static long retainedWal(TestDatabase database, String slot) {
+        database.execute("CHECKPOINT");
+        return ((Number) database.dsl().fetchValue("""
+                SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM pg_replication_slots
+                 WHERE slot_name = ?""", slot)).longValue();
+    }
+}
