@@ -71,7 +71,8 @@ public final class BenchMain {
             if (options.scenarios().contains("drain")) {
                 for (int payload : options.payloads()) {
                     for (long count : options.drainCounts()) {
-                        for (int rep = 1; rep <= options.repetitions(); rep++) {
+                        int reps = count >= 1_000_000 ? options.largeDrainRepetitions() : options.repetitions();
+                        for (int rep = 1; rep <= reps; rep++) {
                             for (Contender contender : options.contenders()) {
                                 drain(contender, payload, count, rep);
                             }
@@ -82,7 +83,7 @@ public final class BenchMain {
             if (options.scenarios().contains("steady")) {
                 for (int payload : options.payloads()) {
                     for (int rate : options.rates()) {
-                        for (int rep = 1; rep <= options.repetitions(); rep++) {
+                        for (int rep = 1; rep <= options.steadyRepetitions(); rep++) {
                             for (Contender contender : relays()) {
                                 steady(contender, payload, rate, rep);
                             }
@@ -91,7 +92,7 @@ public final class BenchMain {
                 }
             }
             if (options.scenarios().contains("idle")) {
-                for (int rep = 1; rep <= options.repetitions(); rep++) {
+                for (int rep = 1; rep <= options.steadyRepetitions(); rep++) {
                     for (Contender contender : relays()) {
                         idle(contender, options.payloads().getFirst(), rep);
                     }
@@ -103,7 +104,7 @@ public final class BenchMain {
         }
         String loadAfter = ProcStats.loadAverage();
         Report.Environment environment = new Report.Environment(started, Instant.now(), loadBefore, loadAfter,
-                pgVersion, options.toString(), Report.machine());
+                pgVersion, options.toString(), Report.machine(), OurRelay.describe(options.contenders()));
         Files.writeString(options.outputDirectory().resolve("samples.csv"), results.csv());
         Report.write(options.outputDirectory(), results, environment);
         log.info("report written to {}", options.outputDirectory().resolve("REPORT.md"));
@@ -166,6 +167,7 @@ public final class BenchMain {
                 results.add("drain", variant, contender.label, rep, "cpu_s_per_M_pg_backend",
                         child.backendCpuSeconds() / count * 1e6);
                 results.add("drain", variant, contender.label, rep, "peak_rss_mb", child.peakRssMb());
+                results.hotThreads(contender.label + ", drain " + variant, child.hottestThreads(6));
                 log.info("drain {} {} rep {}: {} events/s, cpu {} s + pg {} s, rss {} MB", variant,
                         contender.label, rep, Math.round(eventsPerSecond), child.childCpuSeconds(),
                         child.backendCpuSeconds(), Math.round(child.peakRssMb()));

@@ -9,10 +9,12 @@ import java.util.TreeSet;
 
 /**
  * Command line: {@code [--quick] [--scenario drain,steady,idle] [--contenders kind,...] [--reps N]
+ * [--large-drain-reps N] [--steady-reps N]
  * [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000] [--steady-seconds S]
  * [--out DIR]}. Defaults are the full suite; {@code --quick} shrinks every size for a smoke run of a few minutes.
  */
 record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> contenders, int repetitions,
+        int largeDrainRepetitions, int steadyRepetitions,
         List<Integer> payloads, List<Long> drainCounts, List<Integer> rates, int steadySeconds,
         int steadyWarmupSeconds, int idleEvents, int partitions, int writerConnections, Path outputDirectory) {
 
@@ -21,6 +23,8 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         Set<String> scenarios = new TreeSet<>(List.of("drain", "steady", "idle"));
         List<Contender> contenders = defaultContenders();
         int reps = quick ? 1 : 3;
+        Integer largeReps = null;
+        Integer steadyReps = null;
         List<Integer> payloads = List.of(256, 1024);
         List<Long> drainCounts = quick ? List.of(20_000L) : List.of(100_000L, 1_000_000L);
         List<Integer> rates = quick ? List.of(500, 1_000) : List.of(500, 1_000, 5_000);
@@ -40,6 +44,8 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
                     }
                 }
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--large-drain-reps" -> largeReps = Integer.valueOf(args[++i]);
+                case "--steady-reps" -> steadyReps = Integer.valueOf(args[++i]);
                 case "--payloads" -> payloads = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
                 case "--drain-counts" -> drainCounts = Arrays.stream(args[++i].split(",")).map(Long::valueOf).toList();
                 case "--rates" -> rates = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
@@ -54,7 +60,8 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
                 throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + usage());
             }
         }
-        return new BenchOptions(quick, scenarios, List.copyOf(contenders), reps, payloads, drainCounts, rates,
+        return new BenchOptions(quick, scenarios, List.copyOf(contenders), reps,
+                largeReps == null ? reps : largeReps, steadyReps == null ? reps : steadyReps, payloads, drainCounts, rates,
                 steadySeconds, warmup, idleEvents, 3, 8, out);
     }
 
@@ -86,7 +93,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
     static String usage() {
         return "usage: java -jar outbox-bench.jar [--quick] [--scenario drain,steady,idle] [--contenders "
                 + Arrays.stream(Contender.values()).map(c -> c.kind).toList()
-                + "] [--reps N] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
+                + "] [--reps N] [--large-drain-reps N (drains of 1M+)] [--steady-reps N (steady and idle)] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
                 + " [--steady-seconds S] [--idle-events N] [--out DIR]";
     }
 }

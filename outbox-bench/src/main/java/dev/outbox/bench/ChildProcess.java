@@ -37,6 +37,7 @@ final class ChildProcess implements AutoCloseable {
     private final AtomicReference<String> result = new AtomicReference<>();
     private final CountDownLatch resultLatch = new CountDownLatch(1);
     private volatile boolean sampling = true;
+    private volatile Map<String, Long> threadTicks = Map.of();
 
     ChildProcess(List<String> command, Map<String, String> environment, Path log, Connection monitor,
             String database) {
@@ -91,6 +92,10 @@ final class ChildProcess implements AutoCloseable {
         long pid = process.pid();
         ProcStats.cpuTicks(pid).ifPresent(t -> childTicks.accumulateAndGet(t, Math::max));
         ProcStats.peakRssKb(pid).ifPresent(kb -> peakRssKb.accumulateAndGet(kb, Math::max));
+        Map<String, Long> threads = ProcStats.threadTicks(pid);
+        if (!threads.isEmpty()) {
+            threadTicks = threads;
+        }
         try (PreparedStatement query = monitor.prepareStatement(
                 "SELECT pid FROM pg_stat_activity WHERE datname = ? AND backend_type IN ('client backend', "
                         + "'walsender') AND coalesce(application_name, '') NOT LIKE 'bench-driver%'")) {
@@ -130,6 +135,17 @@ final class ChildProcess implements AutoCloseable {
 
     double peakRssMb() {
         return peakRssKb.get() / 1024.0;
+    }
+
+    /** The busiest threads of the child (names with digits folded to N), as "name cpu-seconds" lines. */
+    String hottestThreads(int limit) {
+        StringBuilder out = new StringBuilder();
+        threadTicks.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(limit)
+                .forEach(e -> out.append(String.format("%s %.2f s; ", e.getKey(),
+                        e.getValue() / ProcStats.TICKS_PER_SECOND)));
+        return out.toString();
     }
 
     /** Takes a last sample while the child still runs, then kills it. */

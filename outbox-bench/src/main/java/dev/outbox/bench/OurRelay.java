@@ -27,6 +27,27 @@ final class OurRelay {
         return env;
     }
 
+    /** Which relay build was measured: the jar's time and the last commit touching outbox-relay. */
+    static String describe(java.util.List<Contender> contenders) {
+        if (!contenders.contains(Contender.OUR_RELAY)) {
+            return "not measured in this run" + (available() ? "" : " (no " + jar() + ")");
+        }
+        String commit = "unknown";
+        try {
+            Process git = new ProcessBuilder("git", "log", "-1", "--format=%h %cI %s", "--", "outbox-relay")
+                    .redirectErrorStream(true).start();
+            commit = new String(git.getInputStream().readAllBytes()).trim();
+            git.waitFor();
+        } catch (java.io.IOException | InterruptedException e) {
+            // Not a git checkout: the jar's time is all there is.
+        }
+        try {
+            return jar() + " built " + Files.getLastModifiedTime(jar()) + "; last outbox-relay commit: " + commit;
+        } catch (java.io.IOException e) {
+            return jar() + "; last outbox-relay commit: " + commit;
+        }
+    }
+
     static boolean available() {
         return Files.isRegularFile(jar());
     }

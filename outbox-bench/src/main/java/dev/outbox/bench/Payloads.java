@@ -11,8 +11,8 @@ final class Payloads {
 
     /** Length of the padding so that PostgreSQL's jsonb text of the payload is about {@code size} bytes. */
     static int padFor(int size) {
-        // {"s": 1700000000000000, "t": 1700000000000000, "pad": "..."} is 61 bytes without the padding.
-        return Math.max(0, size - 61);
+        // {"s": 1700000000000000, "t": 1700000000000000, "pad": ""} is 57 bytes without the padding.
+        return Math.max(0, size - 57);
     }
 
     /** SQL expression building the payload from two parameters: intended micros (bigint) and pad length (int). */

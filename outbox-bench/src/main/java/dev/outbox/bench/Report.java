@@ -16,7 +16,7 @@ final class Report {
     }
 
     record Environment(Instant started, Instant finished, String loadBefore, String loadAfter, String postgres,
-            String options, String machine) {
+            String options, String machine, String relay) {
     }
 
     static final String DRAIN = "drain";
@@ -68,6 +68,7 @@ final class Report {
         md.append("| PostgreSQL | ").append(env.postgres()).append(" |\n");
         md.append("| Kafka | 4.3.0 single KRaft node in its own JVM (testkit KafkaBrokerProcess) |\n");
         md.append("| Debezium | 3.6.3.Final |\n");
+        md.append("| our relay | ").append(env.relay()).append(" |\n");
         md.append("| options | `").append(env.options()).append("` |\n\n");
 
         if (!results.variants(DRAIN).isEmpty()) {
@@ -141,6 +142,14 @@ final class Report {
                 s.ifPresent(stats -> md.append("| ").append(contender).append(" | ").append(cell(s, 1))
                         .append(" | ").append(stats.count()).append(" |\n"));
             }
+            md.append('\n');
+        }
+        if (!results.hotThreads().isEmpty()) {
+            md.append("## Where the CPU went (busiest threads of each contender's JVM, last drain run)\n\n");
+            md.append("From /proc/<pid>/task at the end of the run; digits in thread names folded to N.\n\n");
+            md.append("| contender, run | threads (CPU seconds) |\n|---|---|\n");
+            results.hotThreads().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v)
+                    .append(" |\n"));
             md.append('\n');
         }
         md.append("## Failures\n\n");

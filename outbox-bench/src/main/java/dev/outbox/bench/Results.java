@@ -18,9 +18,21 @@ final class Results {
 
     private final List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, String> hotThreads = Collections.synchronizedMap(new LinkedHashMap<>());
 
     void add(String scenario, String variant, String contender, int repetition, String metric, double value) {
         samples.add(new Sample(scenario, variant, contender, repetition, metric, value));
+    }
+
+    /** Where a contender's CPU went in one drain run (the latest run of each label wins). */
+    void hotThreads(String label, String threads) {
+        hotThreads.put(label, threads);
+    }
+
+    Map<String, String> hotThreads() {
+        synchronized (hotThreads) {
+            return new LinkedHashMap<>(hotThreads);
+        }
     }
 
     void fail(String what) {
@@ -66,7 +78,9 @@ final class Results {
             for (String contender : contenders(scenario)) {
                 stats(scenario, variant, contender, metric).ifPresent(s -> row.put(contender, s));
             }
-            result.put(variant, row);
+            if (!row.isEmpty()) {
+                result.put(variant, row);
+            }
         }
         return result;
     }
