@@ -75,6 +75,35 @@ class RelayOutageIT {
     }
 
     @Test
+    void postgresKilledAndRestartedMidStreamLosesNothing(dev.outbox.testkit.Kafka kafka) throws Exception {
+        try (var server = dev.outbox.testkit.EmbeddedPostgresServer.start(
+                dev.outbox.testkit.EmbeddedPostgresServer.Options.defaults().withDurable(true))) {
+            TestDatabase database = server.createDatabase("t_pg_restart");
+            OutboxSchema.migrateLibrary(database.dataSource());
+            try (Relay relay = new Relay(config(database, kafka.bootstrapServers(), "pg_restart", Map.of()))) {
+                relay.start();
+                await().atMost(Duration.ofSeconds(30)).until(relay::ready);
+                List<String> ids = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    ids.add(Outboxes.insertCommitted(database, "orders", "o-" + (i % 5), "{\"i\": " + i + "}"));
+                }
+                server.kill();
+                server.restart();
+                for (int i = 300; i < 600; i++) {
+                    ids.add(Outboxes.insertCommitted(database, "orders", "o-" + (i % 5), "{\"i\": " + i + "}"));
+                }
+                try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), "pg_restart.orders")) {
+                    var records = new ArrayList<>(Outboxes.readAtLeast(consumer, 600, Duration.ofSeconds(120)));
+                    records.addAll(Outboxes.drainQuiet(consumer));
+                    Set<String> received = new HashSet<>();
+                    records.forEach(r -> received.add(Outboxes.header(r, "id")));
+                    assertThat(received).containsExactlyInAnyOrderElementsOf(ids);
+                }
+            }
+        }
+    }
+
+    @Test
     void idleOutboxOnABusyDatabaseKeepsRetainedWalSmall(TestDatabase database, dev.outbox.testkit.Kafka kafka) {
         database.execute("CREATE TABLE IF NOT EXISTS busy (id bigserial PRIMARY KEY, filler text)");
         OutboxSchema.migrateLibrary(database.dataSource());
