@@ -1,0 +1,180 @@
+package dev.outbox.relay;
+
+import dev.outbox.schema.OutboxSchema;
+import dev.outbox.testkit.EmbeddedPostgresServer;
+import dev.outbox.testkit.KafkaBrokerProcess;
+import dev.outbox.testkit.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/**
+ * A rerunnable benchmark, not a test: drain of a 100,000-row backlog (events/s, warm JVM) and commit→consume latency
+ * at 1,000 events/s, against the test kit's durable PostgreSQL 18 and its broker in its own JVM on this machine.
+ *
+ * <pre>
+ * bin/with-jdk21 mvn -B -o -q -pl outbox-relay test-compile exec:java \
+ *     -Dexec.mainClass=dev.outbox.relay.RelayBenchmark -Dexec.classpathScope=test
+ * </pre>
+ *
+ * Latency is measured at a consumer: its receive time minus the record timestamp, which the relay sets to the source
+ * transaction's commit time (millisecond resolution), so it bounds commit→Kafka-ack from above.
+ */
+public final class RelayBenchmark {
+
+    private static final int BACKLOG = 100_000;
+    private static final int WARM_UP = 30_000;
+    private static final int RATE = 1_000;
+    private static final Duration LATENCY_RUN = Duration.ofSeconds(30);
+
+    private RelayBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int batch = Integer.parseInt(System.getProperty("batch", "5000"));
+        try (var postgres = EmbeddedPostgresServer.start(EmbeddedPostgresServer.Options.defaults().withDurable(true));
+             var kafka = KafkaBrokerProcess.start();
+             TestDatabase database = postgres.createDatabase("relay_bench")) {
+            OutboxSchema.migrateLibrary(database.dataSource());
+            kafka.createTopic("bench.event.order", 6, Map.of());
+            RelayConfig config = RelayConfig.from(Map.of(
+                    "OUTBOX_DB_URL", database.jdbcUrl(),
+                    "OUTBOX_DB_USER", database.user(),
+                    "OUTBOX_DB_PASSWORD", database.password(),
+                    "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                    "OUTBOX_RELAY_NAME", "relay_bench",
+                    "OUTBOX_TOPIC_TEMPLATE", "bench.event.${aggregatetype}",
+                    "OUTBOX_HTTP_PORT", "0",
+                    "OUTBOX_BATCH_MAX_RECORDS", Integer.toString(batch)));
+
+            // Warm-up: the same drain, smaller, to compile the hot paths before measuring.
+            drain(config, database, WARM_UP);
+            double perSecond = drain(config, database, BACKLOG);
+            System.out.printf("drain of %,d rows: %,.0f events/s (batch %d)%n", BACKLOG, perSecond, batch);
+
+            long[] latencies = latency(config, database, kafka.bootstrapServers());
+            Arrays.sort(latencies);
+            System.out.printf("latency at %,d events/s over %ds (%,d events): p50 %d ms, p99 %d ms, max %d ms%n",
+                    RATE, LATENCY_RUN.toSeconds(), latencies.length, percentile(latencies, 0.50),
+                    percentile(latencies, 0.99), latencies[latencies.length - 1]);
+        }
+    }
+
+    /** Writes {@code rows} while the relay is stopped, then times the relay from start to the last acknowledgement. */
+    private static double drain(RelayConfig config, TestDatabase database, int rows) throws Exception {
+        // The slot must exist before the backlog is written, or the rows would precede it.
+        try (Relay relay = new Relay(config)) {
+            relay.start();
+            waitUntil(relay::ready, Duration.ofSeconds(60));
+        }
+        writeBacklog(database, rows);
+        long start = System.nanoTime();
+        try (Relay relay = new Relay(config)) {
+            relay.start();
+            // From the start, including the checks and the producer's first connection: conservative.
+            waitUntil(() -> relay.metrics().relayedTotal() >= rows, Duration.ofMinutes(10));
+            return rows / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static void writeBacklog(TestDatabase database, int rows) throws SQLException {
+        try (Connection connection = database.dataSource().getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement insert = connection.prepareStatement(Outboxes.INSERT)) {
+                for (int i = 0; i < rows; i++) {
+                    bind(insert, i);
+                    insert.addBatch();
+                    if (i % 1000 == 999) {
+                        insert.executeBatch();
+                        connection.commit();
+                    }
+                }
+                insert.executeBatch();
+                connection.commit();
+            }
+        }
+    }
+
+    private static void bind(PreparedStatement insert, int i) throws SQLException {
+        insert.setString(1, UUID.randomUUID().toString());
+        insert.setString(2, "order");
+        insert.setString(3, "order-" + (i % 1000));
+        insert.setString(4, "OrderPlaced");
+        insert.setString(5, "{\"orderId\": \"order-" + (i % 1000) + "\", \"sequence\": " + i
+                + ", \"lines\": [{\"sku\": \"sku-1\", \"quantity\": 2}], \"total\": 1999}");
+        insert.setString(6, "{\"saga_id\": \"s-" + i + "\"}");
+    }
+
+    /** One-row transactions at {@link #RATE} per second on a fixed schedule (open loop); latency per record. */
+    private static long[] latency(RelayConfig config, TestDatabase database, String bootstrapServers)
+            throws Exception {
+        int total = (int) (RATE * LATENCY_RUN.toSeconds());
+        long[] latencies = new long[total];
+        try (Relay relay = new Relay(config);
+             KafkaConsumer<byte[], byte[]> consumer = Outboxes.consumer(bootstrapServers, "bench.event.order")) {
+            relay.start();
+            waitUntil(relay::ready, Duration.ofSeconds(60));
+            // Join the group and skip what the drains left before writing.
+            while (consumer.assignment().isEmpty()) {
+                consumer.poll(Duration.ofMillis(100));
+            }
+            consumer.seekToEnd(consumer.assignment());
+            consumer.assignment().forEach(consumer::position);
+            AtomicBoolean failed = new AtomicBoolean();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try (Connection connection = database.dataSource().getConnection();
+                     PreparedStatement insert = connection.prepareStatement(Outboxes.INSERT)) {
+                    long start = System.nanoTime();
+                    for (int i = 0; i < total; i++) {
+                        long due = start + i * 1_000_000_000L / RATE;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            LockSupport.parkNanos(wait);
+                        }
+                        bind(insert, i);
+                        insert.executeUpdate();
+                    }
+                } catch (SQLException e) {
+                    failed.set(true);
+                    throw new IllegalStateException(e);
+                }
+            });
+            int received = 0;
+            long deadline = System.nanoTime() + LATENCY_RUN.plusSeconds(60).toNanos();
+            while (received < total && System.nanoTime() < deadline && !failed.get()) {
+                for (var record : consumer.poll(Duration.ofMillis(50))) {
+                    long now = System.currentTimeMillis();
+                    if (received < total) {
+                        latencies[received++] = now - record.timestamp();
+                    }
+                }
+            }
+            writer.join();
+            if (received < total) {
+                throw new IllegalStateException("only " + received + " of " + total + " events arrived");
+            }
+        }
+        return latencies;
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out after " + timeout);
+            }
+            LockSupport.parkNanos(1_000_000L);
+        }
+    }
+}
