@@ -46,6 +46,13 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals("--render")) {
+            // Renders REPORT.md and the charts again from a results directory's stored samples.
+            Path directory = Path.of(args[1]);
+            Report.write(directory, Results.load(directory),
+                    Report.Environment.load(directory.resolve("environment.properties")));
+            System.exit(0);
+        }
         BenchOptions options = BenchOptions.parse(args);
         new BenchMain(options).run();
         System.exit(0);
@@ -111,7 +118,9 @@ public final class BenchMain {
     private String pgVersion;
 
     private void drains(boolean large) throws Exception {
-        for (int payload : options.payloads()) {
+        // Drains of 1M rows and more run with the first payload size only: each costs minutes per contender.
+        List<Integer> payloads = large ? List.of(options.payloads().getFirst()) : options.payloads();
+        for (int payload : payloads) {
             for (long count : options.drainCounts()) {
                 if ((count >= LARGE) != large) {
                     continue;
@@ -139,6 +148,13 @@ public final class BenchMain {
                 ProcStats.loadAverage(), pgVersion, options.toString(), Report.machine(),
                 OurRelay.describe(options.contenders()));
         Files.writeString(options.outputDirectory().resolve("samples.csv"), results.csv());
+        // Everything the report is made of, so that it can be rendered again without re-running (--render).
+        Files.writeString(options.outputDirectory().resolve("failures.txt"),
+                String.join("\n", results.failures()) + (results.failures().isEmpty() ? "" : "\n"));
+        StringBuilder hot = new StringBuilder();
+        results.hotThreads().forEach((k, v) -> hot.append(k).append('\t').append(v).append('\n'));
+        Files.writeString(options.outputDirectory().resolve("hot-threads.tsv"), hot.toString());
+        environment.store(options.outputDirectory().resolve("environment.properties"));
         Report.write(options.outputDirectory(), results, environment);
     }
     private List<Contender> relays() {

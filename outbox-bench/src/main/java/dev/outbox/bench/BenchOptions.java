@@ -94,6 +94,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         return "usage: java -jar outbox-bench.jar [--quick] [--scenario drain,steady,idle] [--contenders "
                 + Arrays.stream(Contender.values()).map(c -> c.kind).toList()
                 + "] [--reps N] [--large-drain-reps N (drains of 1M+)] [--steady-reps N (steady and idle)] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
-                + " [--steady-seconds S] [--idle-events N] [--out DIR]";
+                + " [--steady-seconds S] [--idle-events N] [--out DIR]\n"
+                + "   or: java -jar outbox-bench.jar --render DIR   (re-render a results directory's report)";
     }
 }

@@ -156,6 +156,9 @@ final class Charts {
     }
 
     static String format(double v) {
+        if (v == 0) {
+            return "0";
+        }
         if (v >= 1_000_000) {
             return String.format("%.1fM", v / 1_000_000);
         }

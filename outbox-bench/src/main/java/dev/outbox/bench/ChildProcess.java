@@ -137,7 +137,7 @@ final class ChildProcess implements AutoCloseable {
         return peakRssKb.get() / 1024.0;
     }
 
-    /** The busiest threads of the child (names with digits folded to N), as "name cpu-seconds" lines. */
+    /** The busiest threads of the child (numbers after - or # folded to N), as "name cpu-seconds" entries. */
     String hottestThreads(int limit) {
         StringBuilder out = new StringBuilder();
         threadTicks.entrySet().stream()

@@ -47,7 +47,7 @@ final class ProcStats {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-                            .replaceAll("[0-9]+", "N");
+                            .replaceAll("(?<=[-#])[0-9]+", "N");
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     result.merge(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
                 } catch (IOException | RuntimeException e) {

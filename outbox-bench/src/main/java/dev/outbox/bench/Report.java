@@ -17,6 +17,31 @@ final class Report {
 
     record Environment(Instant started, Instant finished, String loadBefore, String loadAfter, String postgres,
             String options, String machine, String relay) {
+
+        void store(Path file) throws IOException {
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("started", started.toString());
+            p.setProperty("finished", finished.toString());
+            p.setProperty("loadBefore", loadBefore);
+            p.setProperty("loadAfter", loadAfter);
+            p.setProperty("postgres", postgres);
+            p.setProperty("options", options);
+            p.setProperty("machine", machine);
+            p.setProperty("relay", relay);
+            try (var out = Files.newBufferedWriter(file)) {
+                p.store(out, "outbox-bench run environment");
+            }
+        }
+
+        static Environment load(Path file) throws IOException {
+            java.util.Properties p = new java.util.Properties();
+            try (var in = Files.newBufferedReader(file)) {
+                p.load(in);
+            }
+            return new Environment(Instant.parse(p.getProperty("started")), Instant.parse(p.getProperty("finished")),
+                    p.getProperty("loadBefore"), p.getProperty("loadAfter"), p.getProperty("postgres"),
+                    p.getProperty("options"), p.getProperty("machine"), p.getProperty("relay"));
+        }
     }
 
     static final String DRAIN = "drain";
@@ -144,9 +169,10 @@ final class Report {
             }
             md.append('\n');
         }
+        md.append(targets(results));
         if (!results.hotThreads().isEmpty()) {
             md.append("## Where the CPU went (busiest threads of each contender's JVM, last drain run)\n\n");
-            md.append("From /proc/<pid>/task at the end of the run; digits in thread names folded to N.\n\n");
+            md.append("From /proc/<pid>/task at the end of the run; Linux keeps 15 characters of a thread name; numbers after - or # folded to N (pools summed).\n\n");
             md.append("| contender, run | threads (CPU seconds) |\n|---|---|\n");
             results.hotThreads().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v)
                     .append(" |\n"));
@@ -160,6 +186,80 @@ final class Report {
         }
         md.append('\n');
         return md.toString();
+    }
+
+    /** The issue's targets for our relay, each checked against this run's medians. */
+    static String targets(Results results) {
+        String relay = Contender.OUR_RELAY.label;
+        String stock = Contender.DEBEZIUM_DEFAULT.label;
+        StringBuilder md = new StringBuilder("## Targets (issue 6) for our relay, from this run's medians\n\n");
+        if (!results.contenders(DRAIN).contains(relay) && !results.contenders(STEADY).contains(relay)) {
+            md.append("Our relay was not measured in this run: no target can be checked.\n\n");
+            return md.toString();
+        }
+        md.append("| target | where | measured | verdict |\n|---|---|---|---|\n");
+        for (String variant : results.variants(DRAIN)) {
+            Optional<Stats> ours = results.stats(DRAIN, variant, relay, "events_per_s");
+            if (ours.isEmpty()) {
+                md.append("| drain | ").append(variant).append(" | no figure (see Failures) | not met |\n");
+                continue;
+            }
+            double r = ours.get().median();
+            results.stats(DRAIN, variant, stock, "events_per_s").ifPresent(d -> md.append("| drain ≥ 2× stock (")
+                    .append(stock).append(") | ").append(variant).append(" | ")
+                    .append(String.format("%,.0f vs %,.0f events/s = %.2f×", r, d.median(), r / d.median()))
+                    .append(" | ").append(verdict(r / d.median(), 2.0, "×")).append(" |\n"));
+            md.append("| drain ≥ 40,000 events/s | ").append(variant).append(" | ")
+                    .append(String.format("%,.0f events/s", r)).append(" | ").append(verdict(r, 40_000, " events/s"))
+                    .append(" |\n");
+            results.stats(DRAIN, variant, Contender.INSERT_MULTIROW.label, "events_per_s").ifPresent(i -> md
+                    .append("| drain ≥ multi-row insert rate | ").append(variant).append(" | ")
+                    .append(String.format("%,.0f vs %,.0f events/s", r, i.median())).append(" | ")
+                    .append(verdict(r, i.median(), " events/s")).append(" |\n"));
+        }
+        for (String variant : results.variants(STEADY)) {
+            if (!variant.startsWith("1000/s")) {
+                continue;
+            }
+            Optional<Stats> p99 = results.stats(STEADY, variant, relay, "commit_p99_ms");
+            md.append("| p99 ≤ 20 ms at 1,000 events/s | ").append(variant).append(" | ")
+                    .append(p99.map(p -> String.format("%,.1f ms", p.median())).orElse("no figure (see Failures)"))
+                    .append(" | ").append(p99.map(p -> p.median() <= 20 ? "met"
+                            : String.format("missed by %,.1f ms (%.1f× the target)", p.median() - 20,
+                                    p.median() / 20)).orElse("not met"))
+                    .append(" |\n");
+        }
+        md.append("| ≥ 500 sagas/s with p99 ≤ 250 ms | saga | not measured (no saga scenario in this suite yet) "
+                + "| unknown |\n\n");
+        md.append("Where the relay's drain time goes, from the same run: the pgoutput decode ceiling is how fast ")
+                .append("PostgreSQL decodes and ships the WAL, the raw producer how fast Kafka takes the same ")
+                .append("records; the relay's distance to the slower of the two is spent in the relay itself ")
+                .append("(its busiest threads are listed below).\n\n");
+        md.append("| drain | our relay | pgoutput decode | raw producer | relay / min(ceilings) |\n")
+                .append("|---|---|---|---|---|\n");
+        for (String variant : results.variants(DRAIN)) {
+            Optional<Stats> ours = results.stats(DRAIN, variant, relay, "events_per_s");
+            Optional<Stats> decode = results.stats(DRAIN, variant, Contender.PGOUTPUT_DECODE.label, "events_per_s");
+            Optional<Stats> raw = results.stats(DRAIN, variant, Contender.RAW_PRODUCER.label, "events_per_s");
+            if (ours.isEmpty() || decode.isEmpty() || raw.isEmpty()) {
+                continue;
+            }
+            double ceiling = Math.min(decode.get().median(), raw.get().median());
+            md.append("| ").append(variant).append(" | ").append(String.format("%,.0f", ours.get().median()))
+                    .append(" | ").append(String.format("%,.0f", decode.get().median())).append(" | ")
+                    .append(String.format("%,.0f", raw.get().median())).append(" | ")
+                    .append(String.format("%.0f%%", 100 * ours.get().median() / ceiling)).append(" |\n");
+        }
+        md.append('\n');
+        return md.toString();
+    }
+
+    private static String verdict(double measured, double target, String unit) {
+        if (measured >= target) {
+            return "met";
+        }
+        return String.format("missed by %,.2f%s (%.0f%% of the target)", target - measured, unit,
+                100 * measured / target);
     }
 
     static String cell(Optional<Stats> stats, int decimals) {

@@ -85,6 +85,30 @@ final class Results {
         return result;
     }
 
+    /** Reads back what {@link BenchMain} stored in a results directory (samples, failures, hot threads). */
+    static Results load(java.nio.file.Path directory) throws java.io.IOException {
+        Results results = new Results();
+        List<String> lines = java.nio.file.Files.readAllLines(directory.resolve("samples.csv"));
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",", 6);
+            results.add(f[0], f[1], f[2], Integer.parseInt(f[3]), f[4], Double.parseDouble(f[5]));
+        }
+        java.nio.file.Path failures = directory.resolve("failures.txt");
+        if (java.nio.file.Files.exists(failures)) {
+            java.nio.file.Files.readAllLines(failures).stream().filter(l -> !l.isBlank()).forEach(results::fail);
+        }
+        java.nio.file.Path hot = directory.resolve("hot-threads.tsv");
+        if (java.nio.file.Files.exists(hot)) {
+            for (String line : java.nio.file.Files.readAllLines(hot)) {
+                int tab = line.indexOf('\t');
+                if (tab > 0) {
+                    results.hotThreads(line.substring(0, tab), line.substring(tab + 1));
+                }
+            }
+        }
+        return results;
+    }
+
     String csv() {
         StringBuilder out = new StringBuilder("scenario,variant,contender,repetition,metric,value\n");
         for (Sample s : samples()) {

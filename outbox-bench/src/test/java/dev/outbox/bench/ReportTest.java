@@ -54,4 +54,41 @@ class ReportTest {
         }
         assertThat(Files.exists(directory.resolve("latency-p999.png"))).isFalse();
     }
+
+    @Test
+    void targetsSayByHowMuchOurRelayMissesThem() {
+        Results results = new Results();
+        String variant = "256 B x 100000";
+        results.add("drain", variant, Contender.OUR_RELAY.label, 1, "events_per_s", 30_000);
+        results.add("drain", variant, Contender.DEBEZIUM_DEFAULT.label, 1, "events_per_s", 10_000);
+        results.add("drain", variant, Contender.INSERT_MULTIROW.label, 1, "events_per_s", 20_000);
+        results.add("drain", variant, Contender.PGOUTPUT_DECODE.label, 1, "events_per_s", 100_000);
+        results.add("drain", variant, Contender.RAW_PRODUCER.label, 1, "events_per_s", 60_000);
+        results.add("steady", "1000/s @ 256 B", Contender.OUR_RELAY.label, 1, "commit_p99_ms", 50);
+        String targets = Report.targets(results);
+        assertThat(targets).contains("30,000 vs 10,000 events/s = 3.00× | met");
+        assertThat(targets).contains("| drain ≥ 40,000 events/s | 256 B x 100000 | 30,000 events/s | missed by "
+                + "10,000.00 events/s (75% of the target) |");
+        assertThat(targets).contains("30,000 vs 20,000 events/s | met");
+        assertThat(targets).contains("50.0 ms | missed by 30.0 ms (2.5× the target)");
+        assertThat(targets).contains("| 256 B x 100000 | 30,000 | 100,000 | 60,000 | 50% |");
+    }
+
+    @Test
+    void withoutOurRelayNoTargetIsClaimed() {
+        assertThat(Report.targets(sampleResults())).contains("Our relay was not measured in this run");
+    }
+
+    @Test
+    void storedResultsRenderTheSameReport(@TempDir Path directory) throws Exception {
+        Results results = sampleResults();
+        results.hotThreads("polling, drain 256 B x 1000", "java 1.00 s; ");
+        Files.writeString(directory.resolve("samples.csv"), results.csv());
+        Files.writeString(directory.resolve("failures.txt"), String.join("\n", results.failures()) + "\n");
+        Files.writeString(directory.resolve("hot-threads.tsv"), "polling, drain 256 B x 1000\tjava 1.00 s; \n");
+        environment().store(directory.resolve("environment.properties"));
+        assertThat(Report.markdown(Results.load(directory),
+                Report.Environment.load(directory.resolve("environment.properties"))))
+                .isEqualTo(Report.markdown(results, environment()));
+    }
 }
