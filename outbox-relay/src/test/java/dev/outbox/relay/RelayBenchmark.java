@@ -20,9 +20,13 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * at 1,000 events/s, against the test kit's durable PostgreSQL 18 and its broker in its own JVM on this machine.
  *
  * <pre>
- * bin/with-jdk21 mvn -B -o -q -pl outbox-relay test-compile exec:java \
- *     -Dexec.mainClass=dev.outbox.relay.RelayBenchmark -Dexec.classpathScope=test
+ * bin/with-jdk21 mvn -B -o -q -pl outbox-relay test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=/tmp/relay-cp.txt -Dmdep.includeScope=test
+ * bin/with-jdk21 java -cp outbox-relay/target/test-classes:outbox-relay/target/classes:$(cat /tmp/relay-cp.txt) \
+ *     dev.outbox.relay.RelayBenchmark
  * </pre>
+ * {@code -Dbatch=N} sets {@code OUTBOX_BATCH_MAX_RECORDS} (default 5000); {@code -Ddelivery=exactly-once|at-least-once}
+ * sets {@code OUTBOX_DELIVERY} (unset: the relay's default).
  *
  * Latency is measured at a consumer: its receive time minus the record timestamp, which the relay sets to the source
  * transaction's commit time (millisecond resolution), so it bounds commit→Kafka-ack from above.
@@ -39,12 +43,14 @@ public final class RelayBenchmark {
 
     public static void main(String[] args) throws Exception {
         int batch = Integer.parseInt(System.getProperty("batch", "5000"));
+        // -Ddelivery=exactly-once measures the transactional mode (issue 7); unset, the relay's default applies.
+        String delivery = System.getProperty("delivery");
         try (var postgres = EmbeddedPostgresServer.start(EmbeddedPostgresServer.Options.defaults().withDurable(true));
              var kafka = KafkaBrokerProcess.start();
              TestDatabase database = postgres.createDatabase("relay_bench")) {
             OutboxSchema.migrateLibrary(database.dataSource());
             kafka.createTopic("bench.event.order", 6, Map.of());
-            RelayConfig config = RelayConfig.from(Map.of(
+            Map<String, String> settings = new java.util.HashMap<>(Map.of(
                     "OUTBOX_DB_URL", database.jdbcUrl(),
                     "OUTBOX_DB_USER", database.user(),
                     "OUTBOX_DB_PASSWORD", database.password(),
@@ -53,11 +59,16 @@ public final class RelayBenchmark {
                     "OUTBOX_TOPIC_TEMPLATE", "bench.event.${aggregatetype}",
                     "OUTBOX_HTTP_PORT", "0",
                     "OUTBOX_BATCH_MAX_RECORDS", Integer.toString(batch)));
+            if (delivery != null) {
+                settings.put("OUTBOX_DELIVERY", delivery);
+            }
+            RelayConfig config = RelayConfig.from(settings);
 
             // Warm-up: the same drain, smaller, to compile the hot paths before measuring.
             drain(config, database, WARM_UP);
             double perSecond = drain(config, database, BACKLOG);
-            System.out.printf("drain of %,d rows: %,.0f events/s (batch %d)%n", BACKLOG, perSecond, batch);
+            System.out.printf("drain of %,d rows: %,.0f events/s (batch %d, delivery %s)%n", BACKLOG, perSecond,
+                    batch, delivery == null ? "default" : delivery);
 
             long[] latencies = latency(config, database, kafka.bootstrapServers());
             Arrays.sort(latencies);
