@@ -215,6 +215,9 @@ public final class BenchMain {
                         child.backendCpuSeconds() / count * 1e6);
                 results.add("drain", variant, contender.label, rep, "peak_rss_mb", child.peakRssMb());
                 results.hotThreads(contender.label + ", drain " + variant, child.hottestThreads(6));
+                if (options.profile()) {
+                    child.dumpFlightRecording(options.outputDirectory().resolve("logs/" + run.name + ".jfr"));
+                }
                 log.info("drain {} {} rep {}: {} events/s, cpu {} s + pg {} s, rss {} MB", variant,
                         contender.label, rep, Math.round(eventsPerSecond), child.childCpuSeconds(),
                         child.backendCpuSeconds(), Math.round(child.peakRssMb()));
@@ -420,6 +423,12 @@ public final class BenchMain {
             List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-Xms256m"));
             if (Runtime.version().feature() >= 23) {
                 command.add("--sun-misc-unsafe-memory-access=allow");
+            }
+            if (options.profile()) {
+                // Java Flight Recorder's method sampling: where the contender's threads spend their time.
+                command.add("-XX:StartFlightRecording=settings=profile,filename="
+                        + options.outputDirectory().resolve("logs/" + name + ".jfr").toAbsolutePath()
+                        + ",dumponexit=true");
             }
             if (contender == Contender.OUR_RELAY) {
                 // As shipped: its own jar, settings only through the documented OUTBOX_* variables.

@@ -16,7 +16,8 @@ import java.util.TreeSet;
 record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> contenders, int repetitions,
         int largeDrainRepetitions, int steadyRepetitions,
         List<Integer> payloads, List<Long> drainCounts, List<Integer> rates, int steadySeconds,
-        int steadyWarmupSeconds, int idleEvents, int partitions, int writerConnections, Path outputDirectory) {
+        int steadyWarmupSeconds, int idleEvents, int partitions, int writerConnections, Path outputDirectory,
+        boolean profile) {
 
     static BenchOptions parse(String... args) {
         boolean quick = Arrays.asList(args).contains("--quick");
@@ -32,10 +33,12 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         int warmup = quick ? 1 : 3;
         int idleEvents = quick ? 1 : 3;
         Path out = Path.of("outbox-bench", "results");
+        boolean profile = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "--quick" -> { }
+                case "--profile" -> profile = true;
                 case "--scenario", "--scenarios" -> scenarios = new TreeSet<>(List.of(args[++i].split(",")));
                 case "--contenders" -> {
                     contenders = new ArrayList<>();
@@ -62,7 +65,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         }
         return new BenchOptions(quick, scenarios, List.copyOf(contenders), reps,
                 largeReps == null ? reps : largeReps, steadyReps == null ? reps : steadyReps, payloads, drainCounts, rates,
-                steadySeconds, warmup, idleEvents, 3, 8, out);
+                steadySeconds, warmup, idleEvents, 3, 8, out, profile);
     }
 
     static List<Contender> defaultContenders() {
@@ -94,7 +97,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         return "usage: java -jar outbox-bench.jar [--quick] [--scenario drain,steady,idle] [--contenders "
                 + Arrays.stream(Contender.values()).map(c -> c.kind).toList()
                 + "] [--reps N] [--large-drain-reps N (drains of 1M+)] [--steady-reps N (steady and idle)] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
-                + " [--steady-seconds S] [--idle-events N] [--out DIR]\n"
+                + " [--steady-seconds S] [--idle-events N] [--out DIR] [--profile (JFR in every contender)]\n"
                 + "   or: java -jar outbox-bench.jar --render DIR   (re-render a results directory's report)";
     }
 }

@@ -111,6 +111,28 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Dumps the child's flight recording while it still runs (a killed JVM writes nothing), then writes the
+     * JDK's "hot-methods" view of it beside the file.
+     */
+    void dumpFlightRecording(Path file) {
+        String bin = Path.of(System.getProperty("java.home"), "bin").toString();
+        try {
+            Process dump = new ProcessBuilder(bin + "/jcmd", Long.toString(process.pid()), "JFR.dump",
+                    "filename=" + file.toAbsolutePath()).redirectErrorStream(true).start();
+            dump.getInputStream().readAllBytes();
+            dump.waitFor(60, TimeUnit.SECONDS);
+            Path view = Path.of(file.toString().replace(".jfr", "-hot-methods.txt"));
+            Process jfr = new ProcessBuilder(bin + "/jfr", "view", "--width", "160", "hot-methods",
+                    file.toAbsolutePath().toString()).redirectErrorStream(true).redirectOutput(view.toFile()).start();
+            jfr.waitFor(60, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not dump the flight recording of " + process.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     long pid() {
         return process.pid();
     }
