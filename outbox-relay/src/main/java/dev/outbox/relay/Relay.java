@@ -49,6 +49,8 @@ public final class Relay implements AutoCloseable {
     private volatile boolean streaming;
     private volatile Throwable failure;
     private Thread thread;
+    /** Exactly-once: end LSN of the last source transaction committed in Kafka; transactions before it are skipped. */
+    private long committedPosition;
 
     public Relay(RelayConfig config) {
         this.config = config;
@@ -66,12 +68,22 @@ public final class Relay implements AutoCloseable {
     }
 
     private void runLoop() {
-        try (KafkaSink sink = KafkaSink.create(config.bootstrapServers(), "outbox-relay-" + config.relayName(),
-                config.producerSettings(), config.dlqTopic(), metrics)) {
+        try (KafkaSink sink = config.exactlyOnce()
+                ? KafkaSink.createTransactional(config.bootstrapServers(), config.relayName(),
+                        config.producerSettings(), config.dlqTopic(), config.positionTopic(), metrics)
+                : KafkaSink.create(config.bootstrapServers(), "outbox-relay-" + config.relayName(),
+                        config.producerSettings(), config.dlqTopic(), metrics)) {
             awaitKafka();
+            if (sink.transactional()) {
+                // Fences an older instance of this relay (its open transaction is aborted) before reading the slot.
+                committedPosition = sink.initTransactions();
+                log.info("exactly-once: committed source position in Kafka is {}", lsnText(committedPosition));
+            }
             long backoff = 500;
+            long slotBusySince = 0;
             while (!stopping) {
                 try (SourceDatabase.Stream stream = source.openStream(STATUS_INTERVAL)) {
+                    slotBusySince = 0;
                     streaming = true;
                     log.info("relay {} streaming {} (publication {}) to Kafka", config.relayName(), config.table(),
                             config.publication());
@@ -86,11 +98,23 @@ public final class Relay implements AutoCloseable {
                     sleep(backoff);
                     backoff = Math.min(backoff * 2, 10_000);
                     recheckSource();
+                } catch (SourceCheckException e) {
+                    // A fenced predecessor releases the slot as it exits: wait for that, a minute at most.
+                    if (!e.isTransient()) {
+                        throw e;
+                    }
+                    slotBusySince = slotBusySince == 0 ? System.nanoTime() : slotBusySince;
+                    if (System.nanoTime() - slotBusySince > TimeUnit.SECONDS.toNanos(60)) {
+                        throw e;
+                    }
+                    log.warn("{}; retrying", e.getMessage());
+                    sleep(1_000);
                 } finally {
                     streaming = false;
                 }
             }
-        } catch (SourceCheckException e) {
+        } catch (SourceCheckException | KafkaSink.FencedException e) {
+            log.error("relay {} stopped: {}", config.relayName(), e.getMessage());
             failure = e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -152,12 +176,17 @@ public final class Relay implements AutoCloseable {
             while (!stopping || transaction != null) {
                 ByteBuffer buffer = stream.stream().readPending();
                 if (buffer == null) {
-                    if (!batch.isEmpty()) {
-                        flush(batch, sink);
+                    // Exactly-once commits Kafka transactions at source transaction ends only.
+                    if (!batch.isEmpty() && (transaction == null || !sink.transactional())) {
+                        flush(batch, sink, lastCommitEnd);
                     }
-                    if (lastCommitEnd > confirmed) {
-                        stream.confirm(lastCommitEnd);
-                        confirmed = lastCommitEnd;
+                    // Exactly-once with a source transaction still open: the rows of the ones before it are not
+                    // committed in Kafka yet, so the slot may only go as far as the committed position.
+                    long confirmable = sink.transactional() ? Math.min(lastCommitEnd, committedPosition)
+                            : lastCommitEnd;
+                    if (confirmable > confirmed) {
+                        stream.confirm(confirmable);
+                        confirmed = confirmable;
                         lastConfirmAt = System.nanoTime();
                     } else if (transaction == null
                             && System.nanoTime() - lastConfirmAt > config.heartbeatInterval().toNanos()) {
@@ -165,6 +194,11 @@ public final class Relay implements AutoCloseable {
                         // position lets it recycle WAL written by other tables (the heartbeat).
                         long received = stream.stream().getLastReceiveLSN().asLong();
                         if (received > confirmed) {
+                            if (sink.transactional()) {
+                                // The Kafka position moves first, so the slot never passes it.
+                                sink.sendTransaction(List.of(), received);
+                                committedPosition = received;
+                            }
                             stream.confirm(received);
                             confirmed = received;
                         }
@@ -191,12 +225,13 @@ public final class Relay implements AutoCloseable {
                         }
                     }
                     case PgOutputMessage.Insert insert -> {
-                        if (Boolean.TRUE.equals(isOutbox.get(insert.relationOid())) && transaction != null) {
+                        if (Boolean.TRUE.equals(isOutbox.get(insert.relationOid())) && transaction != null
+                                && transaction.finalLsn() >= committedPosition) {
                             batch.add(router.route(row(outboxColumns.get(insert.relationOid()), insert,
                                     transaction)));
-                            if (batch.size() >= config.batchMaxRecords() * 4) {
+                            if (batch.size() >= config.batchMaxRecords() * 4 && !sink.transactional()) {
                                 // A huge transaction: send what we have, confirm nothing until its commit.
-                                flush(batch, sink);
+                                flush(batch, sink, lastCommitEnd);
                             }
                         }
                     }
@@ -204,7 +239,7 @@ public final class Relay implements AutoCloseable {
                         transaction = null;
                         lastCommitEnd = commit.endLsn();
                         if (batch.size() >= config.batchMaxRecords()) {
-                            flush(batch, sink);
+                            flush(batch, sink, lastCommitEnd);
                             stream.confirm(lastCommitEnd);
                             confirmed = lastCommitEnd;
                             lastConfirmAt = System.nanoTime();
@@ -216,7 +251,7 @@ public final class Relay implements AutoCloseable {
             }
             // Stopping: finish what was read, confirm it, so a clean restart repeats nothing.
             if (!batch.isEmpty()) {
-                flush(batch, sink);
+                flush(batch, sink, lastCommitEnd);
             }
             if (lastCommitEnd > confirmed) {
                 stream.confirm(lastCommitEnd);
@@ -225,8 +260,13 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    private void flush(List<Routing> batch, KafkaSink sink) throws InterruptedException {
-        sink.sendAll(batch, () -> stopping);
+    private void flush(List<Routing> batch, KafkaSink sink, long endLsn) throws InterruptedException {
+        if (sink.transactional()) {
+            sink.sendTransaction(batch, endLsn);
+            committedPosition = endLsn;
+        } else {
+            sink.sendAll(batch, () -> stopping);
+        }
         metrics.batch(batch.size());
         batch.clear();
     }
@@ -290,6 +330,10 @@ public final class Relay implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    static String lsnText(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
     }
 
     private static void sleep(long millis) {

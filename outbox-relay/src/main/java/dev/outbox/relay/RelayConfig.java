@@ -30,12 +30,17 @@ import java.util.regex.Pattern;
  *                          position so the slot retains no WAL; default 10000
  * @param ceSource          {@code OUTBOX_CE_SOURCE}: CloudEvents {@code ce_source}; default
  *                          {@code /outbox-relay/<relay name>}
+ * @param exactlyOnce       {@code OUTBOX_DELIVERY}: {@code at-least-once} (default) or {@code exactly-once} (one
+ *                          Kafka transaction per batch with the source position inside it)
+ * @param positionTopic     {@code OUTBOX_POSITION_TOPIC}: compacted topic holding each relay's committed source
+ *                          position in exactly-once mode; default {@code outbox.relay.positions}
  * @param producerSettings  every {@code OUTBOX_KAFKA_<X>} (other than the bootstrap servers) as producer setting
  *                          {@code <x>} ({@code _} becomes {@code .}, lower case)
  */
 public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String bootstrapServers, String relayName,
         String table, String publication, String topicTemplate, String dlqTopic, int httpPort, int batchMaxRecords,
-        Duration heartbeatInterval, String ceSource, Map<String, String> producerSettings) {
+        Duration heartbeatInterval, String ceSource, boolean exactlyOnce, String positionTopic,
+        Map<String, String> producerSettings) {
 
     static final String PREFIX = "OUTBOX_";
     static final String KAFKA_PREFIX = "OUTBOX_KAFKA_";
@@ -63,6 +68,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 "must be 1..1000000, was " + batchMaxRecords);
         require(heartbeatInterval != null && heartbeatInterval.toMillis() >= 100, "OUTBOX_HEARTBEAT_INTERVAL_MS",
                 "must be at least 100, was " + (heartbeatInterval == null ? null : heartbeatInterval.toMillis()));
+        require(positionTopic != null && positionTopic.matches("[A-Za-z0-9._-]{1,249}"), "OUTBOX_POSITION_TOPIC",
+                "must be a valid Kafka topic name, was '" + positionTopic + "'");
         ceSource = ceSource == null || ceSource.isBlank() ? "/outbox-relay/" + relayName : ceSource;
         producerSettings = Map.copyOf(producerSettings);
     }
@@ -94,13 +101,25 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 integer(values, "OUTBOX_BATCH_MAX_RECORDS", 5000),
                 Duration.ofMillis(integer(values, "OUTBOX_HEARTBEAT_INTERVAL_MS", 10_000)),
                 values.get("OUTBOX_CE_SOURCE"),
+                delivery(values.getOrDefault("OUTBOX_DELIVERY", "at-least-once")),
+                values.getOrDefault("OUTBOX_POSITION_TOPIC", "outbox.relay.positions"),
                 producer);
     }
 
     static final java.util.List<String> KNOWN = java.util.List.of("OUTBOX_DB_URL", "OUTBOX_DB_USER",
             "OUTBOX_DB_PASSWORD", "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "OUTBOX_RELAY_NAME", "OUTBOX_TABLE",
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
-            "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL");
+            "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
+            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC");
+
+    private static boolean delivery(String value) {
+        return switch (value.strip()) {
+            case "exactly-once" -> true;
+            case "at-least-once" -> false;
+            default -> throw new RelayConfigException("OUTBOX_DELIVERY",
+                    "must be exactly-once or at-least-once, was '" + value + "'");
+        };
+    }
 
     private static int integer(Map<String, String> values, String key, int defaultValue) {
         String value = values.get(key);
@@ -135,7 +154,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
     public String toString() {
         return "RelayConfig[db=" + dbUrl + " as " + dbUser + ", kafka=" + bootstrapServers + ", name=" + relayName
                 + ", table=" + table + ", publication=" + publication + ", topics=" + topicTemplate + ", dlq="
-                + dlqTopic + ", http=" + httpPort + ", batch=" + batchMaxRecords + ", producer settings="
+                + dlqTopic + ", http=" + httpPort + ", batch=" + batchMaxRecords + ", delivery="
+                + (exactlyOnce ? "exactly-once" : "at-least-once") + ", producer settings="
                 + producerSettings.keySet() + "]";
     }
 }

@@ -48,17 +48,98 @@ public final class KafkaSink implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final String dlqTopic;
     private final Listener listener;
+    private final PositionTopic positions;
 
-    KafkaSink(Producer<byte[], byte[]> producer, String dlqTopic, Listener listener) {
+    KafkaSink(Producer<byte[], byte[]> producer, String dlqTopic, Listener listener, PositionTopic positions) {
         this.producer = producer;
         this.dlqTopic = dlqTopic;
         this.listener = listener;
+        this.positions = positions;
     }
 
+    /** At-least-once: an idempotent producer; the caller confirms the slot after {@link #sendAll}. */
     public static KafkaSink create(String bootstrapServers, String clientId, Map<String, String> overrides,
             String dlqTopic, Listener listener) {
         return new KafkaSink(new KafkaProducer<>(producerSettings(bootstrapServers, clientId, overrides),
-                new ByteArraySerializer(), new ByteArraySerializer()), dlqTopic, listener);
+                new ByteArraySerializer(), new ByteArraySerializer()), dlqTopic, listener, null);
+    }
+
+    /**
+     * Exactly-once: a transactional producer ({@code transactional.id} from the relay name); each batch and the
+     * source position it reaches are committed in one Kafka transaction. {@link #initTransactions()} first.
+     */
+    public static KafkaSink createTransactional(String bootstrapServers, String relayName,
+            Map<String, String> overrides, String dlqTopic, String positionTopic, Listener listener) {
+        Map<String, Object> settings = producerSettings(bootstrapServers, "outbox-relay-" + relayName, overrides);
+        settings.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "outbox-relay-" + relayName);
+        settings.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        return new KafkaSink(new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer()),
+                dlqTopic, listener, new PositionTopic(bootstrapServers, positionTopic, relayName));
+    }
+
+    public boolean transactional() {
+        return positions != null;
+    }
+
+    /**
+     * Fences any older producer of this relay name (aborting its open transaction) and returns the source position
+     * committed in Kafka: the end LSN of the last transaction whose rows are all in Kafka, or 0.
+     */
+    public long initTransactions() {
+        positions.ensureExists();
+        producer.initTransactions();
+        return positions.readCommitted();
+    }
+
+    /**
+     * Exactly-once: the rows and the position record {@code endLsn} in one Kafka transaction. Any failure (fenced
+     * by a newer instance, a refused record, a failed commit) is fatal: the process must exit and restart.
+     */
+    public void sendTransaction(List<Routing> batch, long endLsn) {
+        try {
+            producer.beginTransaction();
+            List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
+            for (Routing routing : batch) {
+                futures.add(producer.send(switch (routing) {
+                    case Routing.Deliver deliver -> deliver.record();
+                    case Routing.DeadLetter dead -> deadLetterRecord(dead);
+                }));
+            }
+            producer.send(positions.record(endLsn));
+            producer.commitTransaction();
+            for (int i = 0; i < batch.size(); i++) {
+                RecordMetadata metadata = futures.get(i).get();
+                switch (batch.get(i)) {
+                    case Routing.Deliver deliver -> listener.delivered(deliver, metadata);
+                    case Routing.DeadLetter dead -> listener.deadLettered(dead);
+                }
+            }
+            listener.kafkaAvailable(true);
+        } catch (org.apache.kafka.common.errors.ProducerFencedException
+                 | org.apache.kafka.common.errors.InvalidProducerEpochException e) {
+            throw new FencedException("another relay named like this one started and fenced this one ("
+                    + e.getClass().getSimpleName() + "); exiting so that only the newer one runs", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a record of a committed transaction has no metadata: " + e.getCause(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted inside a Kafka transaction", e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            try {
+                producer.abortTransaction();
+            } catch (RuntimeException abortFailed) {
+                e.addSuppressed(abortFailed);
+            }
+            throw new IllegalStateException("Kafka transaction failed and was aborted (" + e + "); exiting to "
+                    + "restart from the committed position", e);
+        }
+    }
+
+    /** The relay was fenced by a newer instance with the same transactional id. */
+    public static final class FencedException extends RuntimeException {
+        FencedException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The producer's settings: our defaults, then the user's OUTBOX_KAFKA_* overrides. */
@@ -190,5 +271,8 @@ public final class KafkaSink implements AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(30));
+        if (positions != null) {
+            positions.close();
+        }
     }
 }

@@ -221,7 +221,7 @@ public final class SourceDatabase {
             connection.close();
             if ("55006".equals(e.getSQLState())) {
                 throw new SourceCheckException("replication slot " + slot + " is in use by another process: is a "
-                        + "second relay running with OUTBOX_RELAY_NAME=" + slot + "? Two relays need two names", e);
+                        + "second relay running with OUTBOX_RELAY_NAME=" + slot + "? Two relays need two names", e, true);
             }
             throw e;
         }
