@@ -15,6 +15,7 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,6 +23,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -63,10 +69,13 @@ final class DefaultEventConsumer implements EventConsumer {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> deadLetters;
     private final Thread thread;
+    /** Runs the partitions of one poll side by side; null when {@code concurrency} is 1. */
+    private final ExecutorService workers;
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
-    private final Map<TopicPartition, RetryState> retries = new HashMap<>();
-    private final Map<String, Counter> counters = new HashMap<>();
-    private final Map<String, Timer> timers = new HashMap<>();
+    // Workers touch the entries of their own partition only, but concurrently: hence concurrent maps.
+    private final Map<TopicPartition, RetryState> retries = new ConcurrentHashMap<>();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean running = true;
     private volatile Set<TopicPartition> assignment = Set.of();
@@ -85,6 +94,13 @@ final class DefaultEventConsumer implements EventConsumer {
 
     /** Outcome of one record: done (offset may advance) or rewound for a later retry. */
     private enum Outcome { DONE, RETRY_LATER }
+
+    /**
+     * What a partition's share of a poll came to: the offset to commit (null if no record was done) and the offset
+     * to rewind to (null unless a record waits for a retry).
+     */
+    private record PartitionResult(TopicPartition partition, OffsetAndMetadata done, Long retryAt) {
+    }
 
     DefaultEventConsumer(EventConsumer.Builder settings) {
         this.settings = settings;
@@ -107,6 +123,8 @@ final class DefaultEventConsumer implements EventConsumer {
         this.deadLetters = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         this.thread = new Thread(this::run, "outbox-consumer-" + settings.group);
         this.thread.setDaemon(true);
+        this.workers = settings.concurrency == 1 ? null : Executors.newFixedThreadPool(settings.concurrency,
+                Thread.ofPlatform().daemon().name("outbox-consumer-" + settings.group + "-worker-", 1).factory());
     }
 
     void start() {
@@ -170,22 +188,89 @@ final class DefaultEventConsumer implements EventConsumer {
             // Bounded: with the broker gone, leaving the group must not hold up a service's shutdown.
             consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
             deadLetters.close(CLOSE_TIMEOUT);
+            if (workers != null) {
+                workers.shutdownNow();
+            }
             assignment = Set.of();
             log.info("Consumer group {} stopped", settings.group);
         }
     }
 
+    /**
+     * Handles a poll's records, partition by partition in offset order; with {@code concurrency > 1}, different
+     * partitions run at the same time on the workers. Either way this returns only when every record handled has
+     * committed (or was given up for a retry), so the offsets committed next never pass an uncommitted record, and
+     * the KafkaConsumer (not thread-safe) is only ever touched by this thread.
+     */
     private void processBatch(ConsumerRecords<byte[], byte[]> records) {
-        for (TopicPartition partition : records.partitions()) {
-            for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-                if (!running) {
-                    return; // graceful stop: the unprocessed rest is redelivered to whoever gets the partition
-                }
-                if (process(partition, record) == Outcome.RETRY_LATER) {
-                    break; // the partition was rewound and paused: drop the rest of this batch for it
-                }
-                pending.put(partition, new OffsetAndMetadata(record.offset() + 1));
+        Set<TopicPartition> partitions = records.partitions();
+        if (workers == null || partitions.size() < 2) {
+            for (TopicPartition partition : partitions) {
+                apply(processPartition(partition, records.records(partition)));
             }
+            return;
+        }
+        List<Future<PartitionResult>> results = new ArrayList<>(partitions.size());
+        for (TopicPartition partition : partitions) {
+            List<ConsumerRecord<byte[], byte[]>> ofPartition = records.records(partition);
+            results.add(workers.submit(() -> processPartition(partition, ofPartition)));
+        }
+        RuntimeException failure = null;
+        for (Future<PartitionResult> result : results) {
+            try {
+                apply(getUninterruptibly(result));
+            } catch (ExecutionException e) {
+                // process() turns every handler failure into a retry, so this is a bug or an Error: after the
+                // other partitions are accounted for, stop the runner as the single-threaded loop would.
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static <T> T getUninterruptibly(Future<T> future) throws ExecutionException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the worker is mid-transaction: its outcome must be known before going on
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private PartitionResult processPartition(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> records) {
+        OffsetAndMetadata done = null;
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (!running) {
+                break; // graceful stop: the unprocessed rest is redelivered to whoever gets the partition
+            }
+            if (process(partition, record) == Outcome.RETRY_LATER) {
+                // Drop the rest of this batch for the partition: it is rewound and paused until the backoff ends.
+                return new PartitionResult(partition, done, record.offset());
+            }
+            done = new OffsetAndMetadata(record.offset() + 1);
+        }
+        return new PartitionResult(partition, done, null);
+    }
+
+    private void apply(PartitionResult result) {
+        if (result.done() != null) {
+            pending.put(result.partition(), result.done());
+        }
+        if (result.retryAt() != null) {
+            consumer.seek(result.partition(), result.retryAt());
+            consumer.pause(List.of(result.partition()));
         }
     }
 
@@ -226,8 +311,6 @@ final class DefaultEventConsumer implements EventConsumer {
                     record.partition(), record.offset(), retry.attempts, infrastructure ? ", database unavailable" : "",
                     backoff.toMillis(), e.toString());
             retry.resumeAtNanos = System.nanoTime() + backoff.toNanos();
-            consumer.seek(partition, record.offset());
-            consumer.pause(List.of(partition));
             return Outcome.RETRY_LATER;
         }
     }
@@ -442,7 +525,6 @@ final class DefaultEventConsumer implements EventConsumer {
     }
 
     private Counter counter(String name, String topic) {
-        // Only the polling thread gets here, so a plain map caches the registry lookups.
         return counters.computeIfAbsent(name + '\u0000' + topic, k -> Counter.builder(name)
                 .tags("group", settings.group, "topic", topic).register(settings.meterRegistry));
     }

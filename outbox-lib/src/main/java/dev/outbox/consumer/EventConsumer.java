@@ -28,8 +28,9 @@ import org.apache.kafka.common.TopicPartition;
  *   <li>the transaction commits; only then is the Kafka offset committed (after each polled batch, on rebalance and
  *       on shutdown). A crash in between redelivers the record and the inbox skips it.</li>
  * </ol>
- * Records of one partition are processed in order. A failing handler is retried with exponential backoff (the
- * partition is paused and rewound, other partitions go on); after {@code maxAttempts}, or at once for a
+ * Records of one partition are processed in order; with {@link Builder#concurrency(int)} above 1, different
+ * partitions of a poll are processed at the same time on worker threads. A failing handler is retried with
+ * exponential backoff (the partition is paused and rewound, other partitions go on); after {@code maxAttempts}, or at once for a
  * {@link NonRetriableException}, an unknown type, unreadable JSON or a missing/invalid {@code id} header, the record
  * is copied to {@code <topic><deadLetterSuffix>} with {@link DeadLetterHeaders} and the runner moves on. Database
  * unavailability (no connection could be opened, or SQLState classes 08, 53, 57P) is retried without limit, with
@@ -94,6 +95,7 @@ public interface EventConsumer extends AutoCloseable {
         Duration initialBackoff = Duration.ofMillis(200);
         Duration maxBackoff = Duration.ofSeconds(10);
         Duration pollTimeout = Duration.ofMillis(500);
+        int concurrency = 1;
         String deadLetterSuffix = "-dlt";
         ObjectMapper objectMapper;
         MeterRegistry meterRegistry = Metrics.globalRegistry;
@@ -182,6 +184,23 @@ public interface EventConsumer extends AutoCloseable {
                 throw new IllegalArgumentException("pollTimeout must be positive, was " + pollTimeout);
             }
             this.pollTimeout = pollTimeout;
+            return this;
+        }
+
+        /**
+         * Partitions handled at the same time, each by one worker thread with its own connection and transaction.
+         * Default 1: the polling thread handles every record itself. Records of one partition are always handled
+         * one after the other, in order; a poll's offsets are committed only once every partition's share of it
+         * has committed in the database, so the guarantees are the same at any setting. Above 1, handlers of
+         * different partitions run concurrently and must take their locks in a consistent order (they must already
+         * when several instances share the group). Worth raising when handlers wait on the database rather than
+         * the CPU; more than the assigned partitions, or the connection pool, gains nothing.
+         */
+        public Builder concurrency(int concurrency) {
+            if (concurrency < 1 || concurrency > 256) {
+                throw new IllegalArgumentException("concurrency must be 1..256, was " + concurrency);
+            }
+            this.concurrency = concurrency;
             return this;
         }
 
