@@ -106,17 +106,25 @@ final class DefaultSagaLog implements SagaLog {
         Objects.requireNonNull(sagaId, "sagaId must not be null");
         Objects.requireNonNull(eventId, "eventId must not be null");
         requireText("type", type);
-        tx.execute("""
-                INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset)
-                VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint)
-                ON CONFLICT DO NOTHING
-                """, sagaId, eventId, direction.name(), type, topic, partition, offset);
-        if (step != null) {
+        if (step == null) {
             tx.execute("""
-                    UPDATE saga_log SET event_ids = array_append(event_ids, ?::uuid), updated_at = now()
-                    WHERE saga_id = ?::uuid AND step = ? AND NOT (?::uuid = ANY(event_ids))
-                    """, eventId, sagaId, step, eventId);
+                    INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset)
+                    VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint)
+                    ON CONFLICT DO NOTHING
+                    """, sagaId, eventId, direction.name(), type, topic, partition, offset);
+            return;
         }
+        // One statement, one round trip, for both rows: every handler of a saga pays it at least once.
+        tx.execute("""
+                WITH recorded AS (
+                    INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset)
+                    VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint)
+                    ON CONFLICT DO NOTHING
+                )
+                UPDATE saga_log SET event_ids = array_append(event_ids, ?::uuid), updated_at = now()
+                WHERE saga_id = ?::uuid AND step = ? AND NOT (?::uuid = ANY(event_ids))
+                """, sagaId, eventId, direction.name(), type, topic, partition, offset, eventId, sagaId, step,
+                eventId);
     }
 
     @Override
