@@ -26,7 +26,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  *     dev.outbox.relay.RelayBenchmark
  * </pre>
  * {@code -Dbatch=N} sets {@code OUTBOX_BATCH_MAX_RECORDS} (default 5000); {@code -Ddelivery=exactly-once|at-least-once}
- * sets {@code OUTBOX_DELIVERY} (unset: the relay's default).
+ * sets {@code OUTBOX_DELIVERY} (unset: the relay's default); {@code -Ddurable=false} turns PostgreSQL's fsync off.
  *
  * Latency is measured at a consumer: its receive time minus the record timestamp, which the relay sets to the source
  * transaction's commit time (millisecond resolution), so it bounds commit→Kafka-ack from above.
@@ -45,7 +45,10 @@ public final class RelayBenchmark {
         int batch = Integer.parseInt(System.getProperty("batch", "5000"));
         // -Ddelivery=exactly-once measures the transactional mode (issue 7); unset, the relay's default applies.
         String delivery = System.getProperty("delivery");
-        try (var postgres = EmbeddedPostgresServer.start(EmbeddedPostgresServer.Options.defaults().withDurable(true));
+        // -Ddurable=false runs PostgreSQL with fsync off, to tell WAL flush time apart from the relay's own.
+        boolean durable = Boolean.parseBoolean(System.getProperty("durable", "true"));
+        try (var postgres = EmbeddedPostgresServer.start(
+                EmbeddedPostgresServer.Options.defaults().withDurable(durable));
              var kafka = KafkaBrokerProcess.start();
              TestDatabase database = postgres.createDatabase("relay_bench")) {
             OutboxSchema.migrateLibrary(database.dataSource());
@@ -67,8 +70,8 @@ public final class RelayBenchmark {
             // Warm-up: the same drain, smaller, to compile the hot paths before measuring.
             drain(config, database, WARM_UP);
             double perSecond = drain(config, database, BACKLOG);
-            System.out.printf("drain of %,d rows: %,.0f events/s (batch %d, delivery %s)%n", BACKLOG, perSecond,
-                    batch, delivery == null ? "default" : delivery);
+            System.out.printf("drain of %,d rows: %,.0f events/s (batch %d, delivery %s, durable %s)%n", BACKLOG,
+                    perSecond, batch, delivery == null ? "default" : delivery, durable);
 
             long[] latencies = latency(config, database, kafka.bootstrapServers());
             Arrays.sort(latencies);
