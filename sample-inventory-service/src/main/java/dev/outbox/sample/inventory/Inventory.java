@@ -72,7 +72,7 @@ final class Inventory {
             }
         }
         // All or nothing: a line that does not fit rolls the lines before it back to here.
-        tx.execute("SAVEPOINT reserve_lines");
+        Sql.execute(tx, "SAVEPOINT reserve_lines");
         List<StockReserved.Line> reserved = new ArrayList<>();
         long total = 0;
         for (Map.Entry<String, Integer> line : wanted.entrySet()) {
@@ -84,17 +84,17 @@ final class Inventory {
                     .map(r -> r.get(0, Long.class))
                     .orElse(null);
             if (price == null) {
-                tx.execute("ROLLBACK TO SAVEPOINT reserve_lines");
+                Sql.execute(tx, "ROLLBACK TO SAVEPOINT reserve_lines");
                 publish(tx, new StockReservationFailed(orderId,
                         "insufficient stock for sku " + line.getKey() + ": " + line.getValue() + " requested"), event);
                 return;
             }
-            tx.execute("INSERT INTO reservation (order_id, sku, quantity, status) VALUES (?, ?, ?, 'RESERVED')",
+            Sql.execute(tx, "INSERT INTO reservation (order_id, sku, quantity, status) VALUES (?, ?, ?, 'RESERVED')",
                     orderId, line.getKey(), line.getValue());
             reserved.add(new StockReserved.Line(line.getKey(), line.getValue(), price));
             total = Math.addExact(total, Math.multiplyExact(price, (long) line.getValue()));
         }
-        tx.execute("RELEASE SAVEPOINT reserve_lines");
+        Sql.execute(tx, "RELEASE SAVEPOINT reserve_lines");
         publish(tx, new StockReserved(orderId, reserved, total), event);
     }
 
@@ -126,7 +126,7 @@ final class Inventory {
         requireOrderId(confirmed, event);
         recordConsumed(tx, confirmed.orderId(), event);
         for (Record2<String, Integer> row : moveReservations(tx, confirmed.orderId(), "COMMITTED")) {
-            tx.execute("""
+            Sql.execute(tx, """
                     UPDATE stock SET reserved = reserved - ?, sold = sold + ?, updated_at = now()
                     WHERE sku = ?""", row.value2(), row.value2(), row.value1());
         }
@@ -137,7 +137,7 @@ final class Inventory {
         requireOrderId(cancelled, event);
         recordConsumed(tx, cancelled.orderId(), event);
         for (Record2<String, Integer> row : moveReservations(tx, cancelled.orderId(), "RELEASED")) {
-            tx.execute("""
+            Sql.execute(tx, """
                     UPDATE stock SET reserved = reserved - ?, available = available + ?, updated_at = now()
                     WHERE sku = ?""", row.value2(), row.value2(), row.value1());
         }

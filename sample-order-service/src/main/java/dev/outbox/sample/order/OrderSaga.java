@@ -70,14 +70,14 @@ final class OrderSaga {
             if (tx.fetchOptional("SELECT 1 FROM customer WHERE id = ?", request.customerId()).isEmpty()) {
                 throw ApiException.badRequest("customerId", "unknown customer " + request.customerId());
             }
-            tx.execute("INSERT INTO orders (id, customer_id, status, total_cents) VALUES (?, ?, 'PENDING', 0)",
+            Sql.execute(tx, "INSERT INTO orders (id, customer_id, status, total_cents) VALUES (?, ?, 'PENDING', 0)",
                     orderId, request.customerId());
             List<OrderPlaced.Line> lines = request.lines().stream()
                     .map(l -> new OrderPlaced.Line(l.sku(), l.quantity()))
                     .toList();
             for (int i = 0; i < lines.size(); i++) {
                 // The price is the inventory's: it arrives with StockReserved.
-                tx.execute("""
+                Sql.execute(tx, """
                         INSERT INTO order_line (order_id, line_no, sku, quantity, unit_price_cents)
                         VALUES (?, ?, ?, ?, 0)""", orderId, i + 1, lines.get(i).sku(), lines.get(i).quantity());
             }
@@ -186,22 +186,23 @@ final class OrderSaga {
         }
         sagaLog.markSucceeded(tx, orderId, RESERVE_STOCK);
         for (StockReserved.Line line : reply.lines()) {
-            tx.execute("UPDATE order_line SET unit_price_cents = ? WHERE order_id = ? AND sku = ?",
+            Sql.execute(tx, "UPDATE order_line SET unit_price_cents = ? WHERE order_id = ? AND sku = ?",
                     line.unitPriceCents(), orderId, line.sku());
         }
         long total = reply.totalCents();
-        tx.execute("UPDATE orders SET total_cents = ? WHERE id = ?", total, orderId);
+        Sql.execute(tx, "UPDATE orders SET total_cents = ? WHERE id = ?", total, orderId);
         String customerId = tx.fetchOne("SELECT customer_id FROM orders WHERE id = ?", orderId).get(0, String.class);
         sagaLog.startStep(tx, orderId, SAGA_TYPE, CHARGE_CREDIT, Map.of("customerId", customerId, "amountCents", total),
                 null);
-        int charged = tx.execute("""
+        int charged = Sql.execute(tx, """
                 UPDATE customer SET credit_available_cents = credit_available_cents - ?, updated_at = now()
                 WHERE id = ? AND credit_available_cents >= ?""", total, customerId, total);
         if (charged == 1) {
             // The primary key on charge.order_id makes a second charge impossible, not merely unlikely.
-            tx.execute("INSERT INTO charge (order_id, customer_id, amount_cents, status) VALUES (?, ?, ?, 'CHARGED')",
-                    orderId, customerId, total);
-            tx.execute("""
+            Sql.execute(tx, """
+                    INSERT INTO charge (order_id, customer_id, amount_cents, status)
+                    VALUES (?, ?, ?, 'CHARGED')""", orderId, customerId, total);
+            Sql.execute(tx, """
                     UPDATE orders SET status = 'CONFIRMED', updated_at = now()
                     WHERE id = ? AND status = 'PENDING'""", orderId);
             sagaLog.markSucceeded(tx, orderId, CHARGE_CREDIT);
@@ -228,7 +229,7 @@ final class OrderSaga {
             return;
         }
         String reason = "out of stock: " + reply.reason();
-        tx.execute("""
+        Sql.execute(tx, """
                 UPDATE orders SET status = 'REJECTED', reason = ?, updated_at = now()
                 WHERE id = ? AND status = 'PENDING'""", reason, orderId);
         sagaLog.markFailed(tx, orderId, RESERVE_STOCK, reason);
@@ -251,7 +252,7 @@ final class OrderSaga {
      * (the outbox cannot know them when it writes the row).
      */
     void onOwnEventRelayed(DSLContext tx, ConsumedEvent event) {
-        tx.execute("""
+        Sql.execute(tx, """
                 UPDATE saga_event SET topic = ?, kafka_partition = ?, kafka_offset = ?
                 WHERE event_id = ? AND direction = 'PUBLISHED'""",
                 event.topic(), event.partition(), event.offset(), event.eventId());
@@ -277,7 +278,7 @@ final class OrderSaga {
 
     /** Ends a PENDING order as REJECTED or CANCELLED and starts the compensation (OrderCancelled, then release). */
     private void cancel(DSLContext tx, UUID orderId, String newStatus, String reason) {
-        tx.execute("""
+        Sql.execute(tx, """
                 UPDATE orders SET status = ?, reason = ?, updated_at = now()
                 WHERE id = ? AND status = 'PENDING'""", newStatus, reason, orderId);
         sagaLog.markCompensating(tx, orderId, RESERVE_STOCK, reason);
@@ -314,7 +315,7 @@ final class OrderSaga {
      * @return the order's status; null when there is no such order
      */
     private static String lockSaga(DSLContext tx, UUID orderId) {
-        tx.execute("SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, RESERVE_STOCK);
+        Sql.execute(tx, "SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, RESERVE_STOCK);
         return lockOrder(tx, orderId);
     }
 
