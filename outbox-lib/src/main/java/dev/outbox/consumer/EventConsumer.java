@@ -30,11 +30,11 @@ import org.apache.kafka.common.TopicPartition;
  * </ol>
  * Records of one partition are processed in order; with {@link Builder#concurrency(int)} above 1, different
  * partitions of a poll are processed at the same time on worker threads. A failing handler is retried with
- * exponential backoff (the partition is paused and rewound, other partitions go on); after {@code maxAttempts}, or at once for a
- * {@link NonRetriableException}, an unknown type, unreadable JSON or a missing/invalid {@code id} header, the record
- * is copied to {@code <topic><deadLetterSuffix>} with {@link DeadLetterHeaders} and the runner moves on. Database
- * unavailability (no connection could be opened, or SQLState classes 08, 53, 57P) is retried without limit, with
- * the same backoff, and never dead-lettered.
+ * exponential backoff (the partition is paused and rewound, other partitions go on); after {@code maxAttempts}, or
+ * at once for a {@link NonRetriableException}, an unknown type, unreadable JSON or a missing/invalid {@code id}
+ * header, the record is copied to {@code <topic><deadLetterSuffix>} with {@link DeadLetterHeaders} and the runner
+ * moves on. Database unavailability (no connection could be opened, or SQLState classes 08, 53, 57P) is retried
+ * without limit, with the same backoff, and never dead-lettered.
  *
  * <pre>{@code
  * EventConsumer consumer = EventConsumer.builder(dataSource, "localhost:9092", "inventory")

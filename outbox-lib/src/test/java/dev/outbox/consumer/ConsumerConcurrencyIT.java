@@ -140,7 +140,8 @@ class ConsumerConcurrencyIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> committedTotal(kafka) == (long) PARTITIONS * PER_PARTITION);
         assertThat(metTogether).isTrue();
         assertAppliedOnceInOrder(dsl);
-        Set<String> threads = Set.copyOf(dsl.fetch("SELECT DISTINCT thread FROM applied").map(r -> r.get(0, String.class)));
+        Set<String> threads = Set.copyOf(dsl.fetch("SELECT DISTINCT thread FROM applied")
+                .map(r -> r.get(0, String.class)));
         assertThat(threads).hasSizeGreaterThan(1).allMatch(t -> t.startsWith("outbox-consumer-" + group + "-worker-"));
     }
 
