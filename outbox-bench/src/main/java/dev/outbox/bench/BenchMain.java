@@ -74,6 +74,8 @@ public final class BenchMain {
             pgVersion = rs.getString(1) + "; fsync=" + rs.getString(2) + ", synchronous_commit=" + rs.getString(3)
                     + ", full_page_writes=" + rs.getString(4);
         }
+        // Taken once, at the start: the jar in use and the relay's last commit at that moment.
+        this.relayDescription = OurRelay.describe(options.contenders());
         this.started = started;
         this.loadBefore = loadBefore;
         this.pgVersion = pgVersion;
@@ -116,6 +118,7 @@ public final class BenchMain {
     private Instant started;
     private String loadBefore;
     private String pgVersion;
+    private String relayDescription;
 
     private void drains(boolean large) throws Exception {
         // Drains of 1M rows and more run with the first payload size only: each costs minutes per contender.
@@ -145,8 +148,7 @@ public final class BenchMain {
     /** Rewritten after every run, so a run stopped early still leaves a report of what it measured. */
     private void writeReport() throws Exception {
         Report.Environment environment = new Report.Environment(started, Instant.now(), loadBefore,
-                ProcStats.loadAverage(), pgVersion, options.toString(), Report.machine(),
-                OurRelay.describe(options.contenders()));
+                ProcStats.loadAverage(), pgVersion, options.toString(), Report.machine(), relayDescription);
         Files.writeString(options.outputDirectory().resolve("samples.csv"), results.csv());
         // Everything the report is made of, so that it can be rendered again without re-running (--render).
         Files.writeString(options.outputDirectory().resolve("failures.txt"),
@@ -266,6 +268,9 @@ public final class BenchMain {
             record("steady", variant, contender, rep, "intended_p99_ms", scheduled.getValueAtPercentile(99) / 1e3);
             record("steady", variant, contender, rep, "intended_max_ms", scheduled.getMaxValue() / 1e3);
             record("steady", variant, contender, rep, "achieved_write_rate", achieved);
+            if (options.profile()) {
+                child.dumpFlightRecording(options.outputDirectory().resolve("logs/" + run.name + ".jfr"));
+            }
             log.info("steady {} {} rep {}: p50 {} ms p99 {} ms p99.9 {} ms max {} ms (written at {}/s, {} s)",
                     variant, contender.label, rep, commit.getValueAtPercentile(50) / 1e3,
                     commit.getValueAtPercentile(99) / 1e3, commit.getValueAtPercentile(99.9) / 1e3,
