@@ -79,6 +79,7 @@ final class DefaultEventConsumer implements EventConsumer {
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean running = true;
     private volatile Set<TopicPartition> assignment = Set.of();
+    private long lastCommitNanos = System.nanoTime();
 
     /** The record of a partition being retried: its offset, attempts so far and when to try again. */
     private static final class RetryState {
@@ -170,7 +171,9 @@ final class DefaultEventConsumer implements EventConsumer {
                 resumeDuePartitions();
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(nextPollTimeout());
                 processBatch(records);
-                commitPending();
+                if (System.nanoTime() - lastCommitNanos >= settings.commitInterval.toNanos()) {
+                    commitPending();
+                }
             }
         } catch (WakeupException e) {
             if (running) {
@@ -491,6 +494,7 @@ final class DefaultEventConsumer implements EventConsumer {
     }
 
     private void commitPending() {
+        lastCommitNanos = System.nanoTime();
         if (pending.isEmpty()) {
             return;
         }

@@ -40,6 +40,9 @@ class EventConsumerSettingsTest {
         assertThatThrownBy(() -> builder().backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
                 .hasMessageContaining("backoff");
         assertThatThrownBy(() -> builder().pollTimeout(Duration.ZERO)).hasMessageContaining("pollTimeout");
+        assertThatThrownBy(() -> builder().concurrency(0)).hasMessageContaining("concurrency");
+        assertThatThrownBy(() -> builder().commitInterval(Duration.ofMillis(-1))).hasMessageContaining("commitInterval");
+        assertThatThrownBy(() -> builder().commitInterval(null)).hasMessageContaining("commitInterval");
         assertThatThrownBy(() -> builder().on("Ping", Ping.class, (tx, e, c) -> { })
                 .on("Ping", Ping.class, (tx, e, c) -> { })).hasMessageContaining("Ping");
     }
