@@ -97,9 +97,6 @@ public final class OrderService implements AutoCloseable {
                 // Handlers wait on the database far more than they compute: handle partitions side by side, leaving
                 // half the pool to the HTTP API (and the timeout scanner). Order per partition is kept either way.
                 .concurrency(Math.max(1, Math.min(4, config.dbPoolSize() / 2)))
-                // Fewer offset commits (each a broker round trip before the next poll); the inbox absorbs the
-                // records a crash makes Kafka redeliver.
-                .commitInterval(Duration.ofMillis(100))
                 .maxAttempts(10)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();
