@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** Admin calls the test kit needs: readiness and topic creation. */
 final class KafkaAdmin {
@@ -56,9 +57,17 @@ final class KafkaAdmin {
             // The leader is elected asynchronously; the topic is usable once every partition has one.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (true) {
-                var description = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
-                if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-                    return;
+                try {
+                    var description = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+                    if (description.partitions().stream().allMatch(p -> p.leader() != null
+                            && !p.leader().isEmpty())) {
+                        return;
+                    }
+                } catch (ExecutionException e) {
+                    // On a loaded machine the new topic may not be in the metadata yet: ask again until the deadline.
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw e;
+                    }
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("topic " + name + " has no leader after 30 s");
