@@ -79,7 +79,6 @@ final class DefaultEventConsumer implements EventConsumer {
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean running = true;
     private volatile Set<TopicPartition> assignment = Set.of();
-    private long lastCommitNanos = System.nanoTime();
 
     /** The record of a partition being retried: its offset, attempts so far and when to try again. */
     private static final class RetryState {
@@ -171,9 +170,7 @@ final class DefaultEventConsumer implements EventConsumer {
                 resumeDuePartitions();
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(nextPollTimeout());
                 processBatch(records);
-                if (System.nanoTime() - lastCommitNanos >= settings.commitInterval.toNanos()) {
-                    commitPending();
-                }
+                commitPending();
             }
         } catch (WakeupException e) {
             if (running) {
@@ -494,7 +491,6 @@ final class DefaultEventConsumer implements EventConsumer {
     }
 
     private void commitPending() {
-        lastCommitNanos = System.nanoTime();
         if (pending.isEmpty()) {
             return;
         }

@@ -25,9 +25,8 @@ import org.apache.kafka.common.TopicPartition;
  *       means a duplicate: commit and skip;</li>
  *   <li>the handler runs with the transaction (events it publishes inherit {@code saga_id}, {@code correlation_id},
  *       {@code causation_id} and the trace context);</li>
- *   <li>the transaction commits; only then is the Kafka offset committed (after each polled batch, or at most every
- *       {@link Builder#commitInterval(Duration) commit interval}; on rebalance and on shutdown). A crash in between
- *       redelivers the record and the inbox skips it.</li>
+ *   <li>the transaction commits; only then is the Kafka offset committed (after each polled batch, on rebalance and
+ *       on shutdown). A crash in between redelivers the record and the inbox skips it.</li>
  * </ol>
  * Records of one partition are processed in order; with {@link Builder#concurrency(int)} above 1, different
  * partitions of a poll are processed at the same time on worker threads. A failing handler is retried with
@@ -97,7 +96,6 @@ public interface EventConsumer extends AutoCloseable {
         Duration maxBackoff = Duration.ofSeconds(10);
         Duration pollTimeout = Duration.ofMillis(500);
         int concurrency = 1;
-        Duration commitInterval = Duration.ZERO;
         String deadLetterSuffix = "-dlt";
         ObjectMapper objectMapper;
         MeterRegistry meterRegistry = Metrics.globalRegistry;
@@ -203,20 +201,6 @@ public interface EventConsumer extends AutoCloseable {
                 throw new IllegalArgumentException("concurrency must be 1..256, was " + concurrency);
             }
             this.concurrency = concurrency;
-            return this;
-        }
-
-        /**
-         * The least time between two offset commits of the running loop. Default zero: after every polled batch.
-         * Offsets are still only ever committed for records whose transaction committed, and always on rebalance
-         * and shutdown; a longer interval means fewer commit round trips to the broker (each one holds up the next
-         * poll) at the price of more records redelivered, and skipped by the inbox, after a crash.
-         */
-        public Builder commitInterval(Duration interval) {
-            if (interval == null || interval.isNegative() || interval.compareTo(Duration.ofMinutes(1)) > 0) {
-                throw new IllegalArgumentException("commitInterval must be 0..1 min, was " + interval);
-            }
-            this.commitInterval = interval;
             return this;
         }
 
