@@ -64,7 +64,7 @@ class RelayOutageIT {
 
             broker.restart();
             try (var consumer = Outboxes.consumer(broker.bootstrapServers(), "outage.orders")) {
-                var records = new ArrayList<>(Outboxes.readAtLeast(consumer, 1_000, Duration.ofSeconds(120)));
+                var records = new ArrayList<>(Outboxes.readAtLeast(consumer, 1_000, Duration.ofSeconds(240)));
                 records.addAll(Outboxes.drainQuiet(consumer));
                 Set<String> received = new HashSet<>();
                 records.forEach(r -> received.add(Outboxes.header(r, "id")));

@@ -49,6 +49,7 @@ public final class KafkaSink implements AutoCloseable {
     private final String dlqTopic;
     private final Listener listener;
     private final PositionTopic positions;
+    private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
 
     KafkaSink(Producer<byte[], byte[]> producer, String dlqTopic, Listener listener, PositionTopic positions) {
         this.producer = producer;
@@ -235,6 +236,13 @@ public final class KafkaSink implements AutoCloseable {
         long backoff = 100;
         while (true) {
             try {
+                // A topic seen for the first time (auto-created, or a broker just back) may take longer than
+                // max.block.ms to appear in the metadata; send() would then fail the record's future, which cannot
+                // be retried in order. Wait for the metadata here instead, where a retry keeps the order.
+                if (!knownTopics.contains(record.topic())) {
+                    producer.partitionsFor(record.topic());
+                    knownTopics.add(record.topic());
+                }
                 return producer.send(record);
             } catch (TimeoutException e) {
                 listener.kafkaAvailable(false);
