@@ -19,7 +19,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
               --orders N          orders to place (default 1000)
               --rate N            orders per second, open loop (default 100)
               --concurrency N     HTTP requests in flight at most (default 32)
-              --deadline-ms N     how long an order waits for the stock reservation (default 2000)
+              --deadline-ms N     how long an order waits for the stock reservation (default 5000)
               --duplicates F      re-publish this fraction of all events as duplicates, 0..1 (default 0)
               --seed N            random seed of the order mix (default 42)
               --order-port N      order service HTTP port (default 8081; 0 = free port)
@@ -49,7 +49,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
     }
 
     static SandboxArguments defaults() {
-        return new SandboxArguments(Command.DEMO, false, 0, 0, 1000, 100, 32, Duration.ofMillis(2000), 0, false, 42,
+        return new SandboxArguments(Command.DEMO, false, 0, 0, 1000, 100, 32, Duration.ofMillis(5000), 0, false, 42,
                 8081, 8082);
     }
 
@@ -62,7 +62,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
         int orders = 1000;
         int rate = 100;
         int concurrency = 32;
-        long deadlineMillis = 2000;
+        long deadlineMillis = 5000;
         double duplicates = 0;
         long seed = 42;
         int orderPort = 8081;
