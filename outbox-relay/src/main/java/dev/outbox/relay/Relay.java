@@ -89,6 +89,10 @@ public final class Relay implements AutoCloseable {
                             config.publication());
                     backoff = 500;
                     stream(stream, sink);
+                } catch (KafkaSink.RetryFromSlotException e) {
+                    log.warn("{}; re-reading from the slot's confirmed position", e.getMessage());
+                    sleep(backoff);
+                    backoff = Math.min(backoff * 2, 10_000);
                 } catch (SQLException e) {
                     streaming = false;
                     if (stopping) {
@@ -249,8 +253,9 @@ public final class Relay implements AutoCloseable {
                     }
                 }
             }
-            // Stopping: finish what was read, confirm it, so a clean restart repeats nothing.
-            if (!batch.isEmpty()) {
+            // Stopping: finish what was read, confirm it, so a clean restart repeats nothing. Exactly-once commits
+            // the position first even with no rows left, so the slot is not confirmed past Kafka's position.
+            if (!batch.isEmpty() || (sink.transactional() && lastCommitEnd > committedPosition)) {
                 flush(batch, sink, lastCommitEnd);
             }
             if (lastCommitEnd > confirmed) {

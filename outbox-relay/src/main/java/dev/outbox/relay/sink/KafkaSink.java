@@ -136,6 +136,17 @@ public final class KafkaSink implements AutoCloseable {
         }
     }
 
+    /**
+     * A record failed for a reason that may pass (e.g. metadata not there in time). Retrying that one record would
+     * break the order, so the caller restarts from the slot's confirmed position instead: nothing after it was
+     * confirmed, so PostgreSQL sends it all again, in order (at-least-once duplicates, no loss).
+     */
+    public static final class RetryFromSlotException extends RuntimeException {
+        RetryFromSlotException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The relay was fenced by a newer instance with the same transactional id. */
     public static final class FencedException extends RuntimeException {
         FencedException(String message, Throwable cause) {
@@ -194,6 +205,10 @@ public final class KafkaSink implements AutoCloseable {
                     waitFor(sendWithRetry(deadLetterRecord(dead)));
                     listener.deadLettered(dead);
                     continue;
+                }
+                if (e.getCause() instanceof org.apache.kafka.common.errors.RetriableException) {
+                    throw new RetryFromSlotException("Kafka did not accept outbox row " + routing.row().id()
+                            + " for now (" + e.getCause() + ")", e.getCause());
                 }
                 throw new IllegalStateException("Kafka did not accept outbox row " + routing.row().id() + ": "
                         + e.getCause(), e.getCause());
