@@ -117,7 +117,10 @@ public final class KafkaSink implements AutoCloseable {
             }
             listener.kafkaAvailable(true);
         } catch (org.apache.kafka.common.errors.ProducerFencedException
-                 | org.apache.kafka.common.errors.InvalidProducerEpochException e) {
+                 | org.apache.kafka.common.errors.InvalidProducerEpochException
+                 | org.apache.kafka.common.errors.InvalidTxnStateException e) {
+            // With transaction protocol v2 a newer instance's initTransactions() can surface here as an invalid
+            // transaction state rather than as ProducerFencedException: the same situation, the same exit.
             throw new FencedException("another relay named like this one started and fenced this one ("
                     + e.getClass().getSimpleName() + "); exiting so that only the newer one runs", e);
         } catch (ExecutionException e) {
