@@ -90,6 +90,8 @@ public final class Relay implements AutoCloseable {
                     backoff = 500;
                     stream(stream, sink);
                 } catch (KafkaSink.RetryFromSlotException e) {
+                    // Not ready until a batch is acknowledged again (KafkaSink reports that).
+                    metrics.kafkaAvailable(false);
                     log.warn("{}; re-reading from the slot's confirmed position", e.getMessage());
                     sleep(backoff);
                     backoff = Math.min(backoff * 2, 10_000);
