@@ -435,10 +435,11 @@ public final class BenchMain {
                         + options.outputDirectory().resolve("logs/" + name + ".jfr").toAbsolutePath()
                         + ",dumponexit=true");
             }
-            if (contender == Contender.OUR_RELAY) {
+            if (contender.ourRelay()) {
                 // As shipped: its own jar, settings only through the documented OUTBOX_* variables.
                 command.addAll(List.of("-jar", OurRelay.jar().toString()));
-                return new ChildProcess(command, OurRelay.environment(name, database, kafka.bootstrapServers()),
+                return new ChildProcess(command,
+                        OurRelay.environment(contender, name, database, kafka.bootstrapServers()),
                         options.outputDirectory().resolve("logs/" + name + ".log"), monitor, database.name());
             }
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), ContenderMain.class.getName(),

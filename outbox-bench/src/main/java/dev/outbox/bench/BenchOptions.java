@@ -71,7 +71,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
     static List<Contender> defaultContenders() {
         List<Contender> result = new ArrayList<>();
         for (Contender c : Contender.values()) {
-            if (c != Contender.OUR_RELAY || OurRelay.available()) {
+            if (!c.ourRelay() || OurRelay.available()) {
                 result.add(c);
             }
         }

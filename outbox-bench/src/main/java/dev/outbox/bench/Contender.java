@@ -3,6 +3,8 @@ package dev.outbox.bench;
 /** What the driver runs. Relays are measured in every scenario; ceilings only in the drain. */
 enum Contender {
     OUR_RELAY("our relay (defaults)", "our-relay", Role.RELAY, true),
+    /** The same jar with {@code OUTBOX_DELIVERY=exactly-once}: Kafka transactions, the driver reads read_committed. */
+    OUR_RELAY_EOS("our relay (exactly-once)", "our-relay-eos", Role.RELAY, true),
     DEBEZIUM_DEFAULT("Debezium outbox (defaults)", "debezium-default", Role.RELAY, true),
     DEBEZIUM_TUNED("Debezium outbox (tuned)", "debezium-tuned", Role.RELAY, true),
     POLLING("polling relay (tuned)", "polling", Role.RELAY, false),
@@ -28,6 +30,11 @@ enum Contender {
     /** The backlog is committed before the contender starts (relays and the decode ceiling read it). */
     boolean needsBacklog() {
         return role == Role.RELAY || role == Role.DECODE_CEILING;
+    }
+
+    /** Runs the shipped relay jar (in either delivery mode). */
+    boolean ourRelay() {
+        return this == OUR_RELAY || this == OUR_RELAY_EOS;
     }
 
     /** The driver's consumer decides when it is done (else the child prints its own RESULT). */

@@ -15,8 +15,12 @@ final class OurRelay {
         return Path.of(System.getProperty("outbox.relay.jar", "outbox-relay/target/outbox-relay.jar"));
     }
 
-    /** The documented runtime contract (DESIGN.md "Runtime contracts"), everything else at its default. */
-    static Map<String, String> environment(String name, TestDatabase database, String bootstrap) {
+    /**
+     * The documented runtime contract (DESIGN.md "Runtime contracts"), everything else at its default; the
+     * exactly-once contender adds only {@code OUTBOX_DELIVERY=exactly-once}.
+     */
+    static Map<String, String> environment(Contender contender, String name, TestDatabase database,
+            String bootstrap) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("OUTBOX_DB_URL", database.jdbcUrl());
         env.put("OUTBOX_DB_USER", database.user());
@@ -24,12 +28,17 @@ final class OurRelay {
         env.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         env.put("OUTBOX_RELAY_NAME", "bench_" + name);
         env.put("OUTBOX_HTTP_PORT", "0");
+        if (contender == Contender.OUR_RELAY_EOS) {
+            // Positions go to the shared compacted outbox.relay.positions, keyed by the relay name (unique per
+            // run); the driver's consumer reads only the run's own topic.
+            env.put("OUTBOX_DELIVERY", "exactly-once");
+        }
         return env;
     }
 
     /** Which relay build was measured: the jar's time and the last commit touching outbox-relay. */
     static String describe(java.util.List<Contender> contenders) {
-        if (!contenders.contains(Contender.OUR_RELAY)) {
+        if (contenders.stream().noneMatch(Contender::ourRelay)) {
             return "not measured in this run" + (available() ? "" : " (no " + jar() + ")");
         }
         String commit = "unknown";
