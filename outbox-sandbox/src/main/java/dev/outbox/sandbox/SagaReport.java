@@ -19,7 +19,7 @@ import org.jooq.Record;
 
 /** What the sandbox reads back after a run: sagas per state, their latency, events per topic, invariants. */
 record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p50Millis, double p99Millis,
-        double sagasPerSecond, Map<String, Long> eventsByTopic, Map<String, Long> deadLettersByTopic,
+        double sagasPerSecond, double spanSeconds, Map<String, Long> eventsByTopic, Map<String, Long> deadLettersByTopic,
         List<String> violations) {
 
     static final List<String> TERMINAL = List.of("CONFIRMED", "REJECTED", "CANCELLED");
@@ -66,7 +66,7 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p5
                 events.put(topic, size);
             }
         });
-        return new SagaReport(byState, timedOut, p50, p99, rate, events, deadLetters,
+        return new SagaReport(byState, timedOut, p50, p99, rate, span, events, deadLetters,
                 violations(orders, inventory));
     }
 

@@ -1,11 +1,14 @@
 package dev.outbox.sandbox;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /** The sandbox's command line: a command and its flags. Invalid input fails naming the flag. */
 record SandboxArguments(Command command, boolean help, int postgresPort, int kafkaPort, int orders, int rate,
         int concurrency, Duration deadline, double duplicateRatio, boolean exitAfterSummary, long seed,
-        int orderPort, int inventoryPort) {
+        int orderPort, int inventoryPort, boolean durable, boolean disruption, Optional<Path> summaryJson) {
 
     enum Command { DEMO, INFRA }
 
@@ -25,6 +28,10 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
               --order-port N      order service HTTP port (default 8081; 0 = free port)
               --inventory-port N  inventory service HTTP port (default 8082; 0 = free port)
               --exit              stop after the summary instead of keeping the APIs up
+              --durable           PostgreSQL with fsync, full_page_writes and synchronous_commit on (default
+                                  off: the test kit's fast settings; use it for any figure that is published)
+              --no-disruption     do not freeze the inventory relay halfway (the demo's forced timeouts)
+              --summary-json FILE also write the summary as JSON to FILE (for the benchmark's saga scenario)
             common options:
               --pg-port N         PostgreSQL port (default: a free port)
               --kafka-port N      Kafka port (default: a free port)
@@ -46,11 +53,20 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
         if (duplicateRatio < 0 || duplicateRatio > 1) {
             throw new IllegalArgumentException("--duplicates must be between 0 and 1, was " + duplicateRatio);
         }
+        summaryJson.ifPresent(file -> {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw new IllegalArgumentException("--summary-json: directory " + parent + " does not exist");
+            }
+            if (Files.isDirectory(file)) {
+                throw new IllegalArgumentException("--summary-json must name a file, " + file + " is a directory");
+            }
+        });
     }
 
     static SandboxArguments defaults() {
         return new SandboxArguments(Command.DEMO, false, 0, 0, 1000, 100, 32, Duration.ofMillis(5000), 0, false, 42,
-                8081, 8082);
+                8081, 8082, false, true, Optional.empty());
     }
 
     static SandboxArguments parse(String... args) {
@@ -67,12 +83,18 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
         long seed = 42;
         int orderPort = 8081;
         int inventoryPort = 8082;
+        boolean durable = false;
+        boolean disruption = true;
+        Optional<Path> summaryJson = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "infra" -> command = Command.INFRA;
                 case "--help", "-h" -> help = true;
                 case "--exit" -> exit = true;
+                case "--durable" -> durable = true;
+                case "--no-disruption" -> disruption = false;
+                case "--summary-json" -> summaryJson = Optional.of(file(arg, value(args, ++i, arg)));
                 case "--pg-port" -> postgresPort = port(arg, value(args, ++i, arg));
                 case "--kafka-port" -> kafkaPort = port(arg, value(args, ++i, arg));
                 case "--order-port" -> orderPort = port(arg, value(args, ++i, arg));
@@ -87,7 +109,8 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
             }
         }
         return new SandboxArguments(command, help, postgresPort, kafkaPort, orders, rate, concurrency,
-                Duration.ofMillis(deadlineMillis), duplicates, exit, seed, orderPort, inventoryPort);
+                Duration.ofMillis(deadlineMillis), duplicates, exit, seed, orderPort, inventoryPort, durable, disruption,
+                summaryJson);
     }
 
     private static String value(String[] args, int index, String flag) {
@@ -95,6 +118,13 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
             throw new IllegalArgumentException(flag + " needs a value");
         }
         return args[index];
+    }
+
+    private static Path file(String flag, String value) {
+        if (value.isBlank() || value.startsWith("--")) {
+            throw new IllegalArgumentException(flag + " needs a file name, was '" + value + "'");
+        }
+        return Path.of(value);
     }
 
     private static int port(String flag, String value) {

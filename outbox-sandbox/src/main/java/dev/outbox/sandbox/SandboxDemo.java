@@ -30,7 +30,8 @@ final class SandboxDemo {
 
     static SagaReport run(SandboxArguments arguments, SandboxSystem system, PrintStream out)
             throws InterruptedException {
-        return run(arguments, system, out, List.of(inventoryRelayStall(arguments, system)));
+        return run(arguments, system, out,
+                arguments.disruption() ? List.of(inventoryRelayStall(arguments, system)) : List.of());
     }
 
     static SagaReport run(SandboxArguments arguments, SandboxSystem system, PrintStream out,
@@ -81,6 +82,11 @@ final class SandboxDemo {
         }
         if (workload.failedRequests() > 0) {
             out.printf("  %d order requests failed, e.g. %s%n", workload.failedRequests(), workload.errors());
+        }
+        if (arguments.summaryJson().isPresent()) {
+            SummaryJson.write(arguments.summaryJson().get(), arguments, report, workload.placedTotal(),
+                    workload.failedRequests());
+            out.printf("  summary written to %s%n", arguments.summaryJson().get());
         }
         return report;
     }

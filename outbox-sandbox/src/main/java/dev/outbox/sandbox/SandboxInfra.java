@@ -24,8 +24,13 @@ final class SandboxInfra implements AutoCloseable {
     }
 
     static SandboxInfra start(int postgresPort, int kafkaPort) {
+        return start(postgresPort, kafkaPort, false);
+    }
+
+    /** {@code durable}: fsync, full_page_writes and synchronous_commit on (else the test kit's fast settings). */
+    static SandboxInfra start(int postgresPort, int kafkaPort, boolean durable) {
         var pg = CompletableFuture.supplyAsync(() -> EmbeddedPostgresServer.start(
-                new EmbeddedPostgresServer.Options(postgresPort, Optional.empty(), false)));
+                new EmbeddedPostgresServer.Options(postgresPort, Optional.empty(), durable)));
         var broker = CompletableFuture.supplyAsync(() -> EmbeddedKafkaBroker.start(
                 new EmbeddedKafkaBroker.Options(kafkaPort, 0, Optional.empty(), Map.of())));
         try {

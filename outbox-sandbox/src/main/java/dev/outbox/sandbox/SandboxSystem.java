@@ -70,7 +70,8 @@ final class SandboxSystem implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        SandboxInfra infra = SandboxInfra.start(arguments.postgresPort(), arguments.kafkaPort());
+        SandboxInfra infra = SandboxInfra.start(arguments.postgresPort(), arguments.kafkaPort(),
+                arguments.durable());
         SandboxSystem system = null;
         try {
             system = new SandboxSystem(arguments, infra, workDirectory);

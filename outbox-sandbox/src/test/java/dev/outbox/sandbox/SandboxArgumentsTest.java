@@ -16,6 +16,33 @@ class SandboxArgumentsTest {
         assertThat(arguments.kafkaPort()).isZero();
         assertThat(arguments.orders()).isEqualTo(1000);
         assertThat(arguments.exitAfterSummary()).isFalse();
+        assertThat(arguments.durable()).isFalse();
+        assertThat(arguments.disruption()).isTrue();
+        assertThat(arguments.summaryJson()).isEmpty();
+    }
+
+    @Test
+    void benchmarkFlagsAreRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory) {
+        java.nio.file.Path file = directory.resolve("summary.json");
+        SandboxArguments arguments = SandboxArguments.parse("--durable", "--no-disruption", "--summary-json",
+                file.toString());
+
+        assertThat(arguments.durable()).isTrue();
+        assertThat(arguments.disruption()).isFalse();
+        assertThat(arguments.summaryJson()).contains(file);
+    }
+
+    @Test
+    void summaryJsonNeedsAFileInAnExistingDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory) {
+        assertThatThrownBy(() -> SandboxArguments.parse("--summary-json"))
+                .hasMessage("--summary-json needs a value");
+        assertThatThrownBy(() -> SandboxArguments.parse("--summary-json", "--exit"))
+                .hasMessage("--summary-json needs a file name, was '--exit'");
+        assertThatThrownBy(() -> SandboxArguments.parse("--summary-json", directory.toString()))
+                .hasMessage("--summary-json must name a file, " + directory + " is a directory");
+        java.nio.file.Path missing = directory.resolve("no-such-dir").resolve("s.json");
+        assertThatThrownBy(() -> SandboxArguments.parse("--summary-json", missing.toString()))
+                .hasMessage("--summary-json: directory " + missing.getParent() + " does not exist");
     }
 
     @Test

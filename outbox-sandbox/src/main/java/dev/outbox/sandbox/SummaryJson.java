@@ -1,0 +1,59 @@
+package dev.outbox.sandbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The demo's summary, machine-readable ({@code --summary-json FILE}); {@code outbox-bench}'s saga scenario reads
+ * it. Field names are a contract with that reader: add fields, do not rename them.
+ */
+final class SummaryJson {
+
+    static final int FORMAT = 1;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private SummaryJson() {
+    }
+
+    static Map<String, Object> of(SandboxArguments arguments, SagaReport report, long ordersPlaced,
+            long failedRequests) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("format", FORMAT);
+        summary.put("offeredRate", arguments.rate());
+        summary.put("ordersRequested", arguments.orders());
+        summary.put("ordersPlaced", ordersPlaced);
+        summary.put("failedRequests", failedRequests);
+        summary.put("durable", arguments.durable());
+        summary.put("disruption", arguments.disruption());
+        summary.put("sagasByState", report.sagasByState());
+        summary.put("terminal", SagaReport.TERMINAL.stream()
+                .mapToLong(state -> report.sagasByState().getOrDefault(state, 0L)).sum());
+        summary.put("timedOut", report.timedOutOrders());
+        summary.put("p50Millis", report.p50Millis());
+        summary.put("p99Millis", report.p99Millis());
+        summary.put("sagasPerSecond", report.sagasPerSecond());
+        summary.put("spanSeconds", report.spanSeconds());
+        summary.put("invariants", report.violations().isEmpty() ? "PASS" : "FAIL");
+        summary.put("violations", report.violations().stream().limit(20).toList());
+        return summary;
+    }
+
+    /** Written to a temporary file and moved into place, so a reader never sees half a summary. */
+    static void write(Path file, SandboxArguments arguments, SagaReport report, long ordersPlaced,
+            long failedRequests) {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            JSON.writeValue(temporary.toFile(), of(arguments, report, ordersPlaced, failedRequests));
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the summary to " + file, e);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.outbox.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SummaryJsonTest {
+
+    @Test
+    void summaryCarriesWhatTheBenchmarkReads() {
+        Map<String, Long> states = new LinkedHashMap<>();
+        states.put("CONFIRMED", 90L);
+        states.put("REJECTED", 6L);
+        states.put("CANCELLED", 3L);
+        states.put("PENDING", 1L);
+        SagaReport report = new SagaReport(states, 2, 40.5, 180.25, 48.0, 2.06, Map.of(), Map.of(),
+                List.of("sku SKU-1: stock not conserved"));
+        SandboxArguments arguments = SandboxArguments.parse("--rate", "50", "--orders", "100", "--durable",
+                "--no-disruption");
+
+        Map<String, Object> summary = SummaryJson.of(arguments, report, 100, 1);
+
+        assertThat(summary).containsEntry("offeredRate", 50).containsEntry("ordersRequested", 100)
+                .containsEntry("ordersPlaced", 100L).containsEntry("failedRequests", 1L)
+                .containsEntry("durable", true).containsEntry("disruption", false)
+                .containsEntry("terminal", 99L).containsEntry("timedOut", 2L)
+                .containsEntry("p50Millis", 40.5).containsEntry("p99Millis", 180.25)
+                .containsEntry("sagasPerSecond", 48.0).containsEntry("spanSeconds", 2.06)
+                .containsEntry("invariants", "FAIL");
+        assertThat(summary.get("sagasByState")).isEqualTo(states);
+    }
+}
