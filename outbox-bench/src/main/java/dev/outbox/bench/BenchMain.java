@@ -64,21 +64,15 @@ public final class BenchMain {
         String loadBefore = ProcStats.loadAverage();
         Instant started = Instant.now();
         log.info("load average before: {}; plan: {}", loadBefore, options);
-        postgres = EmbeddedPostgresServer.start(EmbeddedPostgresServer.Options.defaults().withDurable(true));
-        kafka = KafkaBrokerProcess.start();
-        String pgVersion;
-        try (Connection c = driverConnection("postgres"); Statement s = c.createStatement();
-                var rs = s.executeQuery("SELECT version(), current_setting('fsync'), "
-                        + "current_setting('synchronous_commit'), current_setting('full_page_writes')")) {
-            rs.next();
-            pgVersion = rs.getString(1) + "; fsync=" + rs.getString(2) + ", synchronous_commit=" + rs.getString(3)
-                    + ", full_page_writes=" + rs.getString(4);
-        }
         // Taken once, at the start: the jar in use and the relay's last commit at that moment.
         this.relayDescription = OurRelay.describe(options.contenders());
         this.started = started;
         this.loadBefore = loadBefore;
-        this.pgVersion = pgVersion;
+        this.pgVersion = "not started (saga only: each sandbox runs its own, durable)";
+        boolean shared = options.scenarios().stream().anyMatch(s -> !s.equals("saga"));
+        if (shared) {
+            sharedServers();
+        }
         try {
             // Small drains, steady, idle, then the large drains: a run cut short still has every scenario.
             if (options.scenarios().contains("drain")) {
@@ -108,11 +102,34 @@ public final class BenchMain {
                 drains(true);
             }
         } finally {
-            kafka.close();
-            postgres.close();
+            if (shared) {
+                kafka.close();
+                postgres.close();
+            }
+        }
+        if (options.scenarios().contains("saga")) {
+            // Last, with the shared servers stopped: each sandbox brings its own PostgreSQL and Kafka.
+            for (int rep = 1; rep <= options.steadyRepetitions(); rep++) {
+                for (int rate : options.sagaRates()) {
+                    saga(rate, rep);
+                    writeReport();
+                }
+            }
         }
         writeReport();
         log.info("report written to {}", options.outputDirectory().resolve("REPORT.md"));
+    }
+
+    private void sharedServers() throws Exception {
+        postgres = EmbeddedPostgresServer.start(EmbeddedPostgresServer.Options.defaults().withDurable(true));
+        kafka = KafkaBrokerProcess.start();
+        try (Connection c = driverConnection("postgres"); Statement s = c.createStatement();
+                var rs = s.executeQuery("SELECT version(), current_setting('fsync'), "
+                        + "current_setting('synchronous_commit'), current_setting('full_page_writes')")) {
+            rs.next();
+            pgVersion = rs.getString(1) + "; fsync=" + rs.getString(2) + ", synchronous_commit=" + rs.getString(3)
+                    + ", full_page_writes=" + rs.getString(4);
+        }
     }
 
     private Instant started;
@@ -304,6 +321,90 @@ public final class BenchMain {
                 record("idle", "after 10 s idle", contender, rep, "latency_ms", ms);
                 log.info("idle {} rep {} event {}: {} ms", contender.label, rep, i, ms);
             }
+        }
+    }
+
+    /**
+     * One sandbox run at {@code rate}: the shaded sandbox jar as a child process with its own durable PostgreSQL
+     * and Kafka, two relay processes and both services, {@code --no-disruption}; its summary JSON gives the
+     * figures. CPU is counted from the first order placed to the summary written, for the sandbox JVM (Kafka,
+     * both services, the workload) and, apart, for its descendants plus the PostgreSQL server it started.
+     */
+    private void saga(int rate, int rep) throws Exception {
+        runCounter++;
+        String name = String.format("r%03d_saga_%d", runCounter, rate);
+        String variant = Report.sagaVariant(rate);
+        Path jar = SandboxJar.path();
+        if (!Files.isRegularFile(jar)) {
+            results.fail(String.format("saga %s rep %d: no %s (build it: bin/with-jdk21 mvn -B -q -pl "
+                    + "outbox-sandbox -am -DskipTests package)", variant, rep, jar));
+            return;
+        }
+        int orders = options.sagaOrders(rate);
+        int pgPort = SandboxJar.freePort();
+        Path summaryFile = options.outputDirectory().resolve("logs/" + name + ".json").toAbsolutePath();
+        Files.deleteIfExists(summaryFile);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java));
+        if (Runtime.version().feature() >= 23) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.addAll(List.of("-jar", jar.toString(), "--exit", "--durable", "--no-disruption",
+                "--order-port", "0", "--inventory-port", "0", "--pg-port", Integer.toString(pgPort),
+                "--rate", Integer.toString(rate), "--orders", Integer.toString(orders),
+                "--summary-json", summaryFile.toString()));
+        SagaCpuWindow window = new SagaCpuWindow(pgPort);
+        try (ChildProcess child = new ChildProcess(command, Map.of(),
+                options.outputDirectory().resolve("logs/" + name + ".log"), null, null, window)) {
+            window.attach(child);
+            long timeout = SandboxJar.timeoutSeconds(orders, rate);
+            int exit = child.awaitExit(timeout);
+            if (exit < 0) {
+                results.fail(String.format("saga %s rep %d: sandbox still running after %d s (see logs/%s.log)",
+                        variant, rep, timeout, name));
+                return;
+            }
+            if (!Files.isRegularFile(summaryFile)) {
+                results.fail(String.format("saga %s rep %d: sandbox exited with %d and wrote no summary "
+                        + "(see logs/%s.log)", variant, rep, exit, name));
+                return;
+            }
+            SagaSummary summary = SagaSummary.parse(Files.readString(summaryFile));
+            if (!summary.durable() || summary.disruption()) {
+                results.fail(String.format("saga %s rep %d: the sandbox ran durable=%s disruption=%s, not "
+                        + "measured", variant, rep, summary.durable(), summary.disruption()));
+                return;
+            }
+            double thousands = Math.max(summary.terminal(), 1) / 1000.0;
+            String sandbox = Report.SAGA_CONTENDER;
+            results.add(Report.SAGA, variant, sandbox, rep, "offered_rate", rate);
+            results.add(Report.SAGA, variant, sandbox, rep, "orders", summary.ordersPlaced());
+            results.add(Report.SAGA, variant, sandbox, rep, "sagas_per_s", summary.sagasPerSecond());
+            results.add(Report.SAGA, variant, sandbox, rep, "p50_ms", summary.p50Millis());
+            results.add(Report.SAGA, variant, sandbox, rep, "p99_ms", summary.p99Millis());
+            results.add(Report.SAGA, variant, sandbox, rep, "timed_out", summary.timedOut());
+            results.add(Report.SAGA, variant, sandbox, rep, "failed_requests", summary.failedRequests());
+            results.add(Report.SAGA, variant, sandbox, rep, "invariants_pass", summary.invariantsPass() ? 1 : 0);
+            if (window.complete()) {
+                results.add(Report.SAGA, variant, sandbox, rep, "cpu_s_per_1000_jvm",
+                        window.jvmSeconds() / thousands);
+                results.add(Report.SAGA, variant, sandbox, rep, "cpu_s_per_1000_others",
+                        window.othersSeconds() / thousands);
+            } else {
+                results.fail(String.format("saga %s rep %d: CPU window incomplete (no start or end line seen)",
+                        variant, rep));
+            }
+            results.add(Report.SAGA, variant, sandbox, rep, "peak_rss_mb", child.peakRssMb());
+            if (!summary.invariantsPass()) {
+                results.fail(String.format("saga %s rep %d: invariants FAIL: %s", variant, rep,
+                        summary.violations()));
+            }
+            log.info("saga {} rep {}: {} sagas/s, p50 {} ms, p99 {} ms, invariants {}, cpu {} s (JVM) + {} s "
+                    + "(relays, PostgreSQL){}", variant, rep, Math.round(summary.sagasPerSecond()),
+                    Math.round(summary.p50Millis()), Math.round(summary.p99Millis()),
+                    summary.invariantsPass() ? "PASS" : "FAIL", String.format("%.2f", window.jvmSeconds()),
+                    String.format("%.2f", window.othersSeconds()),
+                    window.postmaster().map(p -> ", postmaster pid " + p).orElse(", PostgreSQL not found"));
         }
     }
 

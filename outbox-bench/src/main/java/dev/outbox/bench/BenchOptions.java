@@ -11,13 +11,21 @@ import java.util.TreeSet;
  * Command line: {@code [--quick] [--scenario drain,steady,idle] [--contenders kind,...] [--reps N]
  * [--large-drain-reps N] [--steady-reps N]
  * [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000] [--steady-seconds S]
- * [--out DIR]}. Defaults are the full suite; {@code --quick} shrinks every size for a smoke run of a few minutes.
+ * [--saga-rates 50,100,...] [--saga-orders N] [--out DIR]}. Defaults are the full suite except the saga
+ * scenario (asked for with {@code --scenario saga}); {@code --quick} shrinks every size for a smoke run of a few
+ * minutes.
  */
 record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> contenders, int repetitions,
         int largeDrainRepetitions, int steadyRepetitions,
         List<Integer> payloads, List<Long> drainCounts, List<Integer> rates, int steadySeconds,
         int steadyWarmupSeconds, int idleEvents, int partitions, int writerConnections, Path outputDirectory,
-        boolean profile) {
+        boolean profile, List<Integer> sagaRates, int sagaOrders) {
+
+    static final Set<String> SCENARIOS = Set.of("drain", "steady", "idle", "saga");
+    /** Orders per saga run when {@code --saga-orders} is not given: 20 s of load, within these bounds. */
+    static final int SAGA_SECONDS = 20;
+    static final int SAGA_MIN_ORDERS = 200;
+    static final int SAGA_MAX_ORDERS = 8_000;
 
     static BenchOptions parse(String... args) {
         boolean quick = Arrays.asList(args).contains("--quick");
@@ -34,6 +42,8 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         int idleEvents = quick ? 1 : 3;
         Path out = Path.of("outbox-bench", "results");
         boolean profile = false;
+        List<Integer> sagaRates = quick ? List.of(50, 100) : List.of(50, 100, 200, 400, 800);
+        int sagaOrders = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -55,17 +65,51 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
                 case "--steady-seconds" -> steadySeconds = Integer.parseInt(args[++i]);
                 case "--idle-events" -> idleEvents = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--saga-rates" -> sagaRates = positives(arg, value(args, ++i, arg));
+                case "--saga-orders" -> sagaOrders = positives(arg, value(args, ++i, arg)).getFirst();
                 default -> throw new IllegalArgumentException("unknown argument " + arg + "\n" + usage());
             }
         }
         for (String scenario : scenarios) {
-            if (!Set.of("drain", "steady", "idle").contains(scenario)) {
+            if (!SCENARIOS.contains(scenario)) {
                 throw new IllegalArgumentException("unknown scenario " + scenario + "\n" + usage());
             }
         }
         return new BenchOptions(quick, scenarios, List.copyOf(contenders), reps,
                 largeReps == null ? reps : largeReps, steadyReps == null ? reps : steadyReps, payloads, drainCounts, rates,
-                steadySeconds, warmup, idleEvents, 3, 8, out, profile);
+                steadySeconds, warmup, idleEvents, 3, 8, out, profile, sagaRates, sagaOrders);
+    }
+
+    /** Orders for one saga run at {@code rate}: {@code --saga-orders}, else 20 s of load, 200 to 8,000. */
+    int sagaOrders(int rate) {
+        if (sagaOrders > 0) {
+            return sagaOrders;
+        }
+        long orders = (long) rate * SAGA_SECONDS;
+        return (int) Math.max(SAGA_MIN_ORDERS, Math.min(SAGA_MAX_ORDERS, orders));
+    }
+
+    private static String value(String[] args, int index, String flag) {
+        if (index >= args.length) {
+            throw new IllegalArgumentException(flag + " needs a value\n" + usage());
+        }
+        return args[index];
+    }
+
+    private static List<Integer> positives(String flag, String value) {
+        List<Integer> result = new ArrayList<>();
+        for (String part : value.split(",")) {
+            try {
+                int number = Integer.parseInt(part.trim());
+                if (number < 1) {
+                    throw new NumberFormatException();
+                }
+                result.add(number);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(flag + " takes whole numbers of at least 1, was '" + value + "'");
+            }
+        }
+        return List.copyOf(result);
     }
 
     static List<Contender> defaultContenders() {
@@ -94,10 +138,13 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
     }
 
     static String usage() {
-        return "usage: java -jar outbox-bench.jar [--quick] [--scenario drain,steady,idle] [--contenders "
+        return "usage: java -jar outbox-bench.jar [--quick] [--scenario drain,steady,idle,saga (default: all but saga)]"
+                + " [--contenders "
                 + Arrays.stream(Contender.values()).map(c -> c.kind).toList()
                 + "] [--reps N] [--large-drain-reps N (drains of 1M+)] [--steady-reps N (steady and idle)] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
-                + " [--steady-seconds S] [--idle-events N] [--out DIR] [--profile (JFR in every contender)]\n"
+                + " [--steady-seconds S] [--idle-events N] [--saga-rates 50,100,200,400,800]"
+                + " [--saga-orders N (default 20 s of load per rate, 200..8000)] [--out DIR]"
+                + " [--profile (JFR in every contender)]\n"
                 + "   or: java -jar outbox-bench.jar --render DIR   (re-render a results directory's report)";
     }
 }

@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A contender's JVM plus a sampler that keeps, every 200 ms, its CPU ticks and peak RSS from /proc, and the CPU
  * ticks of every PostgreSQL backend serving it (walsender or client backend on its database, the driver's own
- * connections excluded).
+ * connections excluded). Without a monitor connection (the saga scenario's sandbox, which runs its own servers)
+ * it keeps instead the CPU ticks of every process descended from the child (the sandbox's relays, its
+ * PostgreSQL server and backends), each process's last reading, so processes that ended still count.
  */
 final class ChildProcess implements AutoCloseable {
 
@@ -34,6 +36,9 @@ final class ChildProcess implements AutoCloseable {
     private final AtomicLong childTicks = new AtomicLong();
     private final AtomicLong peakRssKb = new AtomicLong();
     private final Map<Long, Long> backendTicks = new ConcurrentHashMap<>();
+    private final Map<Long, Long> descendantTicks = new ConcurrentHashMap<>();
+    private final java.util.function.Consumer<String> lineListener;
+    private final java.util.Set<Long> extraRoots = ConcurrentHashMap.newKeySet();
     private final AtomicReference<String> result = new AtomicReference<>();
     private final CountDownLatch resultLatch = new CountDownLatch(1);
     private volatile boolean sampling = true;
@@ -41,7 +46,17 @@ final class ChildProcess implements AutoCloseable {
 
     ChildProcess(List<String> command, Map<String, String> environment, Path log, Connection monitor,
             String database) {
+        this(command, environment, log, monitor, database, line -> { });
+    }
+
+    /**
+     * @param monitor      null: sample the child's descendant processes instead of PostgreSQL backends
+     * @param lineListener called with every line the child prints, on the thread copying its output
+     */
+    ChildProcess(List<String> command, Map<String, String> environment, Path log, Connection monitor,
+            String database, java.util.function.Consumer<String> lineListener) {
         this.monitor = monitor;
+        this.lineListener = lineListener;
         this.database = database;
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
@@ -64,6 +79,7 @@ final class ChildProcess implements AutoCloseable {
                 Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
             String line;
             while ((line = reader.readLine()) != null) {
+                lineListener.accept(line);
                 if (line.startsWith("RESULT ")) {
                     result.set(line);
                     resultLatch.countDown();
@@ -95,6 +111,15 @@ final class ChildProcess implements AutoCloseable {
         Map<String, Long> threads = ProcStats.threadTicks(pid);
         if (!threads.isEmpty()) {
             threadTicks = threads;
+        }
+        if (monitor == null) {
+            ProcessHandle.of(pid).ifPresent(handle -> handle.descendants().forEach(d -> sampleDescendant(d.pid())));
+            for (long root : extraRoots) {
+                sampleDescendant(root);
+                ProcessHandle.of(root).ifPresent(handle -> handle.descendants()
+                        .forEach(d -> sampleDescendant(d.pid())));
+            }
+            return;
         }
         try (PreparedStatement query = monitor.prepareStatement(
                 "SELECT pid FROM pg_stat_activity WHERE datname = ? AND backend_type IN ('client backend', "
@@ -153,6 +178,31 @@ final class ChildProcess implements AutoCloseable {
 
     double backendCpuSeconds() {
         return backendTicks.values().stream().mapToLong(Long::longValue).sum() / ProcStats.TICKS_PER_SECOND;
+    }
+
+    private void sampleDescendant(long pid) {
+        ProcStats.cpuTicks(pid).ifPresent(t -> descendantTicks.merge(pid, t, Math::max));
+    }
+
+    /**
+     * Also samples this process and its descendants as the child's own: a server the child started that
+     * detached from it (PostgreSQL's postmaster is started by pg_ctl, whose exit re-parents it).
+     */
+    void adopt(long pid) {
+        extraRoots.add(pid);
+    }
+
+    /** CPU of the child's descendant processes (only sampled without a monitor connection). */
+    double descendantCpuSeconds() {
+        return descendantTicks.values().stream().mapToLong(Long::longValue).sum() / ProcStats.TICKS_PER_SECOND;
+    }
+
+    /** Waits up to {@code seconds} for the child to exit on its own; its exit code, or -1 if it still runs. */
+    int awaitExit(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            return -1;
+        }
+        return process.exitValue();
     }
 
     double peakRssMb() {

@@ -60,6 +60,41 @@ final class ProcStats {
         return result;
     }
 
+    /** The PostgreSQL postmaster listening on {@code port} (its command line has "-p port"), if any. */
+    static java.util.Optional<Long> postmaster(int port) {
+        try (var processes = Files.list(Path.of("/proc"))) {
+            for (Path process : processes.toList()) {
+                String name = process.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String[] argv = Files.readString(process.resolve("cmdline")).split("\0");
+                    if (isPostmaster(argv, port)) {
+                        return java.util.Optional.of(Long.parseLong(name));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // The process ended between the listing and the read.
+                }
+            }
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.empty();
+    }
+
+    static boolean isPostmaster(String[] argv, int port) {
+        if (argv.length == 0 || !(argv[0].equals("postgres") || argv[0].endsWith("/postgres"))) {
+            return false;
+        }
+        for (int i = 1; i + 1 < argv.length; i++) {
+            if (argv[i].equals("-p") && argv[i + 1].equals(Integer.toString(port))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();

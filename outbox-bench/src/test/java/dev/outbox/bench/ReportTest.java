@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,5 +91,66 @@ class ReportTest {
         assertThat(Report.markdown(Results.load(directory),
                 Report.Environment.load(directory.resolve("environment.properties"))))
                 .isEqualTo(Report.markdown(results, environment()));
+    }
+
+    private static Results sagaResults() {
+        Results results = new Results();
+        String sandbox = Report.SAGA_CONTENDER;
+        for (int rep = 1; rep <= 2; rep++) {
+            for (int rate : new int[] {400, 100}) {
+                String variant = Report.sagaVariant(rate);
+                results.add("saga", variant, sandbox, rep, "offered_rate", rate);
+                results.add("saga", variant, sandbox, rep, "orders", rate * 20);
+                results.add("saga", variant, sandbox, rep, "sagas_per_s", rate == 100 ? 97 + rep : 250 + rep);
+                results.add("saga", variant, sandbox, rep, "p50_ms", rate == 100 ? 40 : 800);
+                results.add("saga", variant, sandbox, rep, "p99_ms", rate == 100 ? 150 + rep : 2_000);
+                results.add("saga", variant, sandbox, rep, "cpu_s_per_1000_jvm", 12.5);
+                results.add("saga", variant, sandbox, rep, "cpu_s_per_1000_others", 3.25);
+                results.add("saga", variant, sandbox, rep, "peak_rss_mb", 900);
+                results.add("saga", variant, sandbox, rep, "timed_out", 0);
+                results.add("saga", variant, sandbox, rep, "invariants_pass", rate == 400 && rep == 2 ? 0 : 1);
+            }
+        }
+        return results;
+    }
+
+    @Test
+    void sagaTableShowsEachOfferedRateInAscendingOrderWithTheKnee() {
+        String markdown = Report.markdown(sagaResults(), environment());
+
+        assertThat(markdown).contains("| 100 | 2,000 [2,000 – 2,000] | 98.5 [98.0 – 99.0] | 40.0 [40.0 – 40.0] | "
+                + "151.5 [151.0 – 152.0] | 12.50 [12.50 – 12.50] | 3.25 [3.25 – 3.25] | 900 [900 – 900] | "
+                + "0 [0 – 0] | PASS |");
+        assertThat(markdown).contains("| 400 | 8,000 [8,000 – 8,000] | 251.5 [251.0 – 252.0] |");
+        assertThat(markdown).contains("| FAIL in 1 of 2 |");
+        assertThat(markdown.indexOf("| 100 | 2,000 [")).isLessThan(markdown.indexOf("| 400 | 8,000 ["));
+        assertThat(markdown).contains("**Knee: 100 orders/s offered** (98.5 sagas/s completed, p99 151.5 ms)");
+    }
+
+    @Test
+    void sagaTargetSaysByHowMuchItIsMissed() {
+        String markdown = Report.markdown(sagaResults(), environment());
+
+        assertThat(markdown).contains("| ≥ 500 sagas/s with p99 ≤ 250 ms | saga | 98.5 sagas/s with p99 151.5 ms "
+                + "(at 100 orders/s offered) | missed by 401.50 sagas/s (20% of the target) |");
+    }
+
+    @Test
+    void noKneeAndNoTargetWhenEveryRateIsTooSlow() {
+        List<SagaSummary.RatePoint> points = List.of(new SagaSummary.RatePoint(50, 49, 400, true));
+
+        assertThat(Report.kneeLine(points)).startsWith("**Knee: none**");
+        assertThat(Report.sagaTarget(points)).contains("p99 above 250 ms at every rate (400.0 ms at 50 orders/s "
+                + "offered) | missed: p99 over by 150.0 ms even at the lowest rate |");
+        assertThat(Report.sagaTarget(List.of())).contains("not measured");
+    }
+
+    @Test
+    void sagaChartsAreWritten(@TempDir Path directory) throws Exception {
+        Report.write(directory, sagaResults(), environment());
+
+        for (String chart : new String[] {"saga-throughput.png", "saga-latency.png"}) {
+            assertThat(ImageIO.read(directory.resolve(chart).toFile())).as(chart).isNotNull();
+        }
     }
 }
