@@ -65,7 +65,9 @@ public final class BenchMain {
         Instant started = Instant.now();
         log.info("load average before: {}; plan: {}", loadBefore, options);
         // Taken once, at the start: the jar in use and the relay's last commit at that moment.
-        this.relayDescription = OurRelay.describe(options.contenders());
+        this.relayDescription = options.scenarios().equals(Set.of("saga"))
+                ? "not measured alone (saga only: the sandbox runs the relay classes its jar was built with)"
+                : OurRelay.describe(options.contenders());
         this.started = started;
         this.loadBefore = loadBefore;
         this.pgVersion = "not started (saga only: each sandbox runs its own, durable)";
@@ -360,6 +362,7 @@ public final class BenchMain {
             long timeout = SandboxJar.timeoutSeconds(orders, rate);
             int exit = child.awaitExit(timeout);
             if (exit < 0) {
+                child.terminate(90);
                 results.fail(String.format("saga %s rep %d: sandbox still running after %d s (see logs/%s.log)",
                         variant, rep, timeout, name));
                 return;

@@ -205,6 +205,15 @@ final class ChildProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * Asks the child to stop (SIGTERM, so its shutdown hooks run: the sandbox stops its relays and PostgreSQL,
+     * which a SIGKILL would leave running) and waits up to {@code seconds}; {@link #close()} kills what is left.
+     */
+    void terminate(long seconds) throws InterruptedException {
+        process.destroy();
+        process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
     double peakRssMb() {
         return peakRssKb.get() / 1024.0;
     }
