@@ -85,7 +85,7 @@ final class SandboxDemo {
         }
         if (arguments.summaryJson().isPresent()) {
             SummaryJson.write(arguments.summaryJson().get(), arguments, report, workload.placedTotal(),
-                    workload.failedRequests());
+                    workload.failedRequests(), SummaryJson.postgresSettings(system.orders()));
             out.printf("  summary written to %s%n", arguments.summaryJson().get());
         }
         return report;

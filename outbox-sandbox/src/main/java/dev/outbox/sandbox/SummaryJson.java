@@ -23,7 +23,7 @@ final class SummaryJson {
     }
 
     static Map<String, Object> of(SandboxArguments arguments, SagaReport report, long ordersPlaced,
-            long failedRequests) {
+            long failedRequests, Map<String, String> postgresSettings) {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("format", FORMAT);
         summary.put("offeredRate", arguments.rate());
@@ -32,6 +32,7 @@ final class SummaryJson {
         summary.put("failedRequests", failedRequests);
         summary.put("durable", arguments.durable());
         summary.put("disruption", arguments.disruption());
+        summary.put("postgres", postgresSettings);
         summary.put("sagasByState", report.sagasByState());
         summary.put("terminal", SagaReport.TERMINAL.stream()
                 .mapToLong(state -> report.sagasByState().getOrDefault(state, 0L)).sum());
@@ -46,11 +47,21 @@ final class SummaryJson {
     }
 
     /** Written to a temporary file and moved into place, so a reader never sees half a summary. */
+    /** The durability settings as the server reports them (not as they were asked for). */
+    static Map<String, String> postgresSettings(org.jooq.DSLContext database) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String name : new String[] {"fsync", "synchronous_commit", "full_page_writes"}) {
+            settings.put(name, database.fetchOne("SELECT current_setting(?)", name).get(0, String.class));
+        }
+        return settings;
+    }
+
     static void write(Path file, SandboxArguments arguments, SagaReport report, long ordersPlaced,
-            long failedRequests) {
+            long failedRequests, Map<String, String> postgresSettings) {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            JSON.writeValue(temporary.toFile(), of(arguments, report, ordersPlaced, failedRequests));
+            JSON.writeValue(temporary.toFile(), of(arguments, report, ordersPlaced, failedRequests,
+                    postgresSettings));
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the summary to " + file, e);

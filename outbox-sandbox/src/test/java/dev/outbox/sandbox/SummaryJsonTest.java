@@ -21,7 +21,9 @@ class SummaryJsonTest {
         SandboxArguments arguments = SandboxArguments.parse("--rate", "50", "--orders", "100", "--durable",
                 "--no-disruption");
 
-        Map<String, Object> summary = SummaryJson.of(arguments, report, 100, 1);
+        Map<String, String> postgres = Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on");
+
+        Map<String, Object> summary = SummaryJson.of(arguments, report, 100, 1, postgres);
 
         assertThat(summary).containsEntry("offeredRate", 50).containsEntry("ordersRequested", 100)
                 .containsEntry("ordersPlaced", 100L).containsEntry("failedRequests", 1L)
@@ -31,5 +33,6 @@ class SummaryJsonTest {
                 .containsEntry("sagasPerSecond", 48.0).containsEntry("spanSeconds", 2.06)
                 .containsEntry("invariants", "FAIL");
         assertThat(summary.get("sagasByState")).isEqualTo(states);
+        assertThat(summary.get("postgres")).isEqualTo(postgres);
     }
 }
