@@ -373,9 +373,10 @@ public final class BenchMain {
                 return;
             }
             SagaSummary summary = SagaSummary.parse(Files.readString(summaryFile));
-            if (!summary.durable() || summary.disruption()) {
-                results.fail(String.format("saga %s rep %d: the sandbox ran durable=%s disruption=%s, not "
-                        + "measured", variant, rep, summary.durable(), summary.disruption()));
+            if (!summary.durableAsReported() || summary.disruption()) {
+                results.fail(String.format("saga %s rep %d: the sandbox ran durable=%s (PostgreSQL: %s) "
+                        + "disruption=%s, not measured", variant, rep, summary.durable(), summary.postgresSettings(),
+                        summary.disruption()));
                 return;
             }
             double thousands = Math.max(summary.terminal(), 1) / 1000.0;

@@ -15,7 +15,8 @@ import java.util.Optional;
  */
 record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, long failedRequests, boolean durable,
         boolean disruption, Map<String, Long> sagasByState, long terminal, long timedOut, double p50Millis,
-        double p99Millis, double sagasPerSecond, double spanSeconds, boolean invariantsPass, List<String> violations) {
+        double p99Millis, double sagasPerSecond, double spanSeconds, boolean invariantsPass, List<String> violations,
+        Map<String, String> postgresSettings) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,6 +42,8 @@ record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, lon
         }
         Map<String, Long> states = new LinkedHashMap<>();
         required(root, "sagasByState").properties().forEach(e -> states.put(e.getKey(), e.getValue().asLong()));
+        Map<String, String> postgres = new LinkedHashMap<>();
+        root.path("postgres").properties().forEach(e -> postgres.put(e.getKey(), e.getValue().asText()));
         List<String> violations = new ArrayList<>();
         JsonNode list = root.path("violations");
         list.forEach(v -> violations.add(v.asText()));
@@ -54,7 +57,19 @@ record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, lon
                 required(root, "terminal").asLong(), required(root, "timedOut").asLong(),
                 required(root, "p50Millis").asDouble(), required(root, "p99Millis").asDouble(),
                 required(root, "sagasPerSecond").asDouble(), required(root, "spanSeconds").asDouble(),
-                invariants.equals("PASS"), List.copyOf(violations));
+                invariants.equals("PASS"), List.copyOf(violations), postgres);
+    }
+
+    /**
+     * Durable as the server reported it: fsync, synchronous_commit and full_page_writes all "on" (a summary
+     * without the settings, from an older sandbox, is judged by its {@code durable} flag alone).
+     */
+    boolean durableAsReported() {
+        if (!durable) {
+            return false;
+        }
+        return postgresSettings.isEmpty() || List.of("fsync", "synchronous_commit", "full_page_writes").stream()
+                .allMatch(name -> "on".equals(postgresSettings.get(name)));
     }
 
     private static JsonNode required(JsonNode root, String field) {

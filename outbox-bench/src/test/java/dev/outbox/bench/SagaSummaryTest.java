@@ -19,6 +19,7 @@ class SagaSummaryTest {
               "failedRequests" : 2,
               "durable" : true,
               "disruption" : false,
+              "postgres" : { "fsync" : "on", "synchronous_commit" : "on", "full_page_writes" : "on" },
               "sagasByState" : { "CONFIRMED" : 760, "REJECTED" : 180, "CANCELLED" : 60, "PENDING" : 0 },
               "terminal" : 1000,
               "timedOut" : 3,
@@ -47,6 +48,16 @@ class SagaSummaryTest {
         assertThat(summary.sagasPerSecond()).isEqualTo(49.2);
         assertThat(summary.spanSeconds()).isEqualTo(20.3);
         assertThat(summary.invariantsPass()).isTrue();
+        assertThat(summary.postgresSettings()).containsEntry("fsync", "on");
+        assertThat(summary.durableAsReported()).isTrue();
+    }
+
+    @Test
+    void aServerWithFsyncOffIsNotDurableWhateverTheFlagSays() {
+        SagaSummary summary = SagaSummary.parse(SUMMARY.replace("{ \"fsync\" : \"on\"", "{ \"fsync\" : \"off\""));
+
+        assertThat(summary.durable()).isTrue();
+        assertThat(summary.durableAsReported()).isFalse();
     }
 
     @Test
