@@ -399,6 +399,7 @@ public final class BenchMain {
                         variant, rep));
             }
             results.add(Report.SAGA, variant, sandbox, rep, "peak_rss_mb", child.peakRssMb());
+            results.hotThreads(sandbox + ", saga " + variant + " (whole run)", child.hottestThreads(8));
             if (!summary.invariantsPass()) {
                 results.fail(String.format("saga %s rep %d: invariants FAIL: %s", variant, rep,
                         summary.violations()));

@@ -42,7 +42,8 @@ final class ChildProcess implements AutoCloseable {
     private final AtomicReference<String> result = new AtomicReference<>();
     private final CountDownLatch resultLatch = new CountDownLatch(1);
     private volatile boolean sampling = true;
-    private volatile Map<String, Long> threadTicks = Map.of();
+    /** Per thread name, the highest reading seen: threads that ended before the last sample still count. */
+    private final Map<String, Long> threadTicks = new ConcurrentHashMap<>();
 
     ChildProcess(List<String> command, Map<String, String> environment, Path log, Connection monitor,
             String database) {
@@ -108,10 +109,7 @@ final class ChildProcess implements AutoCloseable {
         long pid = process.pid();
         ProcStats.cpuTicks(pid).ifPresent(t -> childTicks.accumulateAndGet(t, Math::max));
         ProcStats.peakRssKb(pid).ifPresent(kb -> peakRssKb.accumulateAndGet(kb, Math::max));
-        Map<String, Long> threads = ProcStats.threadTicks(pid);
-        if (!threads.isEmpty()) {
-            threadTicks = threads;
-        }
+        ProcStats.threadTicks(pid).forEach((name, ticks) -> threadTicks.merge(name, ticks, Math::max));
         if (monitor == null) {
             ProcessHandle.of(pid).ifPresent(handle -> handle.descendants().forEach(d -> sampleDescendant(d.pid())));
             for (long root : extraRoots) {

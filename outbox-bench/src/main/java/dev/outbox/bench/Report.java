@@ -314,7 +314,7 @@ final class Report {
         }
         md.append(targets(results));
         if (!results.hotThreads().isEmpty()) {
-            md.append("## Where the CPU went (busiest threads of each contender's JVM, last drain run)\n\n");
+            md.append("## Where the CPU went (busiest threads of each contender's JVM, last drain run; the sandbox JVM's, last saga run of each rate)\n\n");
             md.append("From /proc/<pid>/task at the end of the run; Linux keeps 15 characters of a thread name; numbers after - or # folded to N (pools summed).\n\n");
             md.append("| contender, run | threads (CPU seconds) |\n|---|---|\n");
             results.hotThreads().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v)
