@@ -141,7 +141,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         return "usage: java -jar outbox-bench.jar [--quick] [--scenario drain,steady,idle,saga (default: all but saga)]"
                 + " [--contenders "
                 + Arrays.stream(Contender.values()).map(c -> c.kind).toList()
-                + "] [--reps N] [--large-drain-reps N (drains of 1M+)] [--steady-reps N (steady and idle)] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
+                + "] [--reps N] [--large-drain-reps N (drains of 1M+)] [--steady-reps N (steady, idle and saga)] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
                 + " [--steady-seconds S] [--idle-events N] [--saga-rates 50,100,200,400,800]"
                 + " [--saga-orders N (default 20 s of load per rate, 200..8000)] [--out DIR]"
                 + " [--profile (JFR in every contender)]\n"
