@@ -39,15 +39,20 @@ public final class Relay implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
     private static final Duration STATUS_INTERVAL = Duration.ofSeconds(1);
     private static final Duration RETAINED_WAL_INTERVAL = Duration.ofSeconds(5);
+    /** At-least-once: how often acknowledged rows move the slot (each move is a message to the server). */
+    private static final Duration CONFIRM_INTERVAL = Duration.ofMillis(10);
 
     private final RelayConfig config;
     private final SourceDatabase source;
     private final Router router;
     private final RelayMetrics metrics;
+    private final FaultInjection faults = FaultInjection.fromSystemProperties();
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile boolean streaming;
     private volatile Throwable failure;
+    /** At-least-once: the rows in flight of the current stream, for the health check. */
+    private volatile AckPipeline pipeline;
     private Thread thread;
     /** Exactly-once: end LSN of the last source transaction committed in Kafka; transactions before it are skipped. */
     private long committedPosition;
@@ -169,6 +174,10 @@ public final class Relay implements AutoCloseable {
     private void stream(SourceDatabase.Stream stream, KafkaSink sink) throws SQLException, InterruptedException {
         Map<Integer, int[]> outboxColumns = new HashMap<>();
         Map<Integer, Boolean> isOutbox = new HashMap<>();
+        // At-least-once streams rows to the producer as they are read; exactly-once collects the rows of whole
+        // source transactions into one Kafka transaction.
+        AckPipeline pipeline = sink.transactional() ? null : new AckPipeline(sink, config.batchMaxRecords());
+        this.pipeline = pipeline;
         List<Routing> batch = new ArrayList<>();
         PgOutputMessage.Begin transaction = null;
         long lastCommitEnd = 0;
@@ -182,19 +191,25 @@ public final class Relay implements AutoCloseable {
             while (!stopping || transaction != null) {
                 ByteBuffer buffer = stream.stream().readPending();
                 if (buffer == null) {
-                    // Exactly-once commits Kafka transactions at source transaction ends only.
-                    if (!batch.isEmpty() && (transaction == null || !sink.transactional())) {
-                        flush(batch, sink, lastCommitEnd);
+                    long confirmable;
+                    if (pipeline != null) {
+                        pipeline.takeArrived();
+                        confirmable = System.nanoTime() - lastConfirmAt >= CONFIRM_INTERVAL.toNanos()
+                                ? confirmableOf(pipeline) : confirmed;
+                    } else {
+                        // Kafka transactions end at source transaction ends only.
+                        if (!batch.isEmpty() && transaction == null) {
+                            flush(batch, sink, lastCommitEnd);
+                        }
+                        // With a source transaction still open, the rows of the ones before it may not be committed
+                        // in Kafka yet, so the slot may only go as far as the committed position.
+                        confirmable = Math.min(lastCommitEnd, committedPosition);
                     }
-                    // Exactly-once with a source transaction still open: the rows of the ones before it are not
-                    // committed in Kafka yet, so the slot may only go as far as the committed position.
-                    long confirmable = sink.transactional() ? Math.min(lastCommitEnd, committedPosition)
-                            : lastCommitEnd;
                     if (confirmable > confirmed) {
-                        stream.confirm(confirmable);
+                        confirm(stream, confirmable);
                         confirmed = confirmable;
                         lastConfirmAt = System.nanoTime();
-                    } else if (transaction == null
+                    } else if (transaction == null && (pipeline == null || pipeline.isEmpty())
                             && System.nanoTime() - lastConfirmAt > config.heartbeatInterval().toNanos()) {
                         // Idle: nothing in flight, so everything the server has sent so far is done. Confirming its
                         // position lets it recycle WAL written by other tables (the heartbeat).
@@ -202,10 +217,10 @@ public final class Relay implements AutoCloseable {
                         if (received > confirmed) {
                             if (sink.transactional()) {
                                 // The Kafka position moves first, so the slot never passes it.
-                                sink.sendTransaction(List.of(), received);
+                                sink.sendTransaction(List.of(), received, () -> { });
                                 committedPosition = received;
                             }
-                            stream.confirm(received);
+                            confirm(stream, received);
                             confirmed = received;
                         }
                         lastConfirmAt = System.nanoTime();
@@ -233,20 +248,33 @@ public final class Relay implements AutoCloseable {
                     case PgOutputMessage.Insert insert -> {
                         if (Boolean.TRUE.equals(isOutbox.get(insert.relationOid())) && transaction != null
                                 && transaction.finalLsn() >= committedPosition) {
-                            batch.add(router.route(row(outboxColumns.get(insert.relationOid()), insert,
-                                    transaction)));
-                            if (batch.size() >= config.batchMaxRecords() * 4 && !sink.transactional()) {
-                                // A huge transaction: send what we have, confirm nothing until its commit.
-                                flush(batch, sink, lastCommitEnd);
+                            Routing routing = router.route(row(outboxColumns.get(insert.relationOid()), insert,
+                                    transaction));
+                            if (pipeline == null) {
+                                batch.add(routing);
+                            } else {
+                                pipeline.send(routing);
+                                if (pipeline.mustWait()) {
+                                    // Bounds what a crash can repeat (and, in a huge transaction, what is held).
+                                    pipeline.takeAll();
+                                    long confirmable = confirmableOf(pipeline);
+                                    if (confirmable > confirmed) {
+                                        confirm(stream, confirmable);
+                                        confirmed = confirmable;
+                                        lastConfirmAt = System.nanoTime();
+                                    }
+                                }
                             }
                         }
                     }
                     case PgOutputMessage.Commit commit -> {
                         transaction = null;
                         lastCommitEnd = commit.endLsn();
-                        if (batch.size() >= config.batchMaxRecords()) {
+                        if (pipeline != null) {
+                            pipeline.transactionEnd(lastCommitEnd);
+                        } else if (batch.size() >= config.batchMaxRecords()) {
                             flush(batch, sink, lastCommitEnd);
-                            stream.confirm(lastCommitEnd);
+                            confirm(stream, lastCommitEnd);
                             confirmed = lastCommitEnd;
                             lastConfirmAt = System.nanoTime();
                         }
@@ -257,23 +285,39 @@ public final class Relay implements AutoCloseable {
             }
             // Stopping: finish what was read, confirm it, so a clean restart repeats nothing. Exactly-once commits
             // the position first even with no rows left, so the slot is not confirmed past Kafka's position.
-            if (!batch.isEmpty() || (sink.transactional() && lastCommitEnd > committedPosition)) {
+            if (pipeline != null) {
+                pipeline.takeAll();
+                confirmableOf(pipeline);
+            } else if (!batch.isEmpty() || lastCommitEnd > committedPosition) {
                 flush(batch, sink, lastCommitEnd);
             }
             if (lastCommitEnd > confirmed) {
-                stream.confirm(lastCommitEnd);
+                confirm(stream, lastCommitEnd);
             }
             log.info("relay {} stopped cleanly; {} rows relayed", config.relayName(), metrics.relayedTotal());
         }
     }
 
-    private void flush(List<Routing> batch, KafkaSink sink, long endLsn) throws InterruptedException {
-        if (sink.transactional()) {
-            sink.sendTransaction(batch, endLsn);
-            committedPosition = endLsn;
-        } else {
-            sink.sendAll(batch, () -> stopping);
+    private void confirm(SourceDatabase.Stream stream, long lsn) throws SQLException {
+        stream.confirm(lsn);
+        faults.afterSlotConfirm(lsn);
+    }
+
+    /** At-least-once: the position up to which every row is acknowledged; its rows count as one batch. */
+    private long confirmableOf(AckPipeline pipeline) {
+        int rows = pipeline.takeAcknowledgedCount();
+        if (rows > 0) {
+            metrics.batch(rows);
         }
+        return pipeline.acknowledgedPosition();
+    }
+
+    /** Exactly-once: the rows and the position they reach, in one Kafka transaction. */
+    private void flush(List<Routing> batch, KafkaSink sink, long endLsn) {
+        int rows = batch.size();
+        sink.sendTransaction(batch, endLsn, () -> faults.beforeKafkaCommit(rows));
+        faults.afterKafkaCommit(rows, endLsn);
+        committedPosition = endLsn;
         metrics.batch(batch.size());
         batch.clear();
     }
@@ -307,7 +351,9 @@ public final class Relay implements AutoCloseable {
 
     /** Ready: streaming from the slot and Kafka answering, so every commit from now on will be delivered. */
     public boolean ready() {
-        return streaming && metrics.kafkaAvailable() && failure == null;
+        AckPipeline inFlight = pipeline;
+        return streaming && metrics.kafkaAvailable() && failure == null
+                && (inFlight == null || !inFlight.acknowledgementsOverdue());
     }
 
     public boolean alive() {

@@ -31,6 +31,9 @@ final class RelayMetrics implements KafkaSink.Listener {
     private final AtomicLong lastEventMillis = new AtomicLong(System.currentTimeMillis());
     private final AtomicBoolean kafkaAvailable = new AtomicBoolean(false);
     private final AtomicLong relayedTotal = new AtomicLong();
+    private final Counter transactionsCommitted;
+    private final Counter transactionsAborted;
+    private final Timer transactionCommit;
 
     RelayMetrics(String relayName) {
         registry.config().commonTags("relay", relayName);
@@ -43,6 +46,17 @@ final class RelayMetrics implements KafkaSink.Listener {
                 .description("from the source transaction's commit to Kafka's acknowledgement of its record")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        transactionsCommitted = Counter.builder("outbox_relay_transactions").tag("outcome", "committed")
+                .description("exactly-once: Kafka transactions, each a batch of rows and its source position")
+                .register(registry);
+        transactionsAborted = Counter.builder("outbox_relay_transactions").tag("outcome", "aborted")
+                .description("exactly-once: Kafka transactions, each a batch of rows and its source position")
+                .register(registry);
+        transactionCommit = Timer.builder("outbox_relay_transaction_commit")
+                .description("exactly-once: how long Kafka took to commit a transaction")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry);
         Gauge.builder("outbox_relay_slot_retained_wal_bytes", retainedWalBytes, AtomicLong::get)
                 .description("WAL the server keeps for this relay's slot").baseUnit("bytes").register(registry);
@@ -80,6 +94,17 @@ final class RelayMetrics implements KafkaSink.Listener {
         if (kafkaAvailable.getAndSet(available) != available) {
             log.info("Kafka {}", available ? "available" : "unavailable");
         }
+    }
+
+    @Override
+    public void transactionCommitted(Duration commitLatency) {
+        transactionsCommitted.increment();
+        transactionCommit.record(commitLatency);
+    }
+
+    @Override
+    public void transactionAborted() {
+        transactionsAborted.increment();
     }
 
     boolean kafkaAvailable() {

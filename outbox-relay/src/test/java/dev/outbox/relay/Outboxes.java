@@ -1,6 +1,7 @@
 package dev.outbox.relay;
 
 import dev.outbox.testkit.TestDatabase;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,7 +14,9 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.postgresql.PGConnection;
 
 /** Test helpers: write outbox rows the way a service would, and read topics back. */
 final class Outboxes {
@@ -38,6 +41,27 @@ final class Outboxes {
             statement.executeUpdate();
         }
         return id;
+    }
+
+    /**
+     * Writes {@code rows} rows with one COPY (so they share one transaction and are decoded from one WAL stream of
+     * a single command) over five aggregates {@code aggregatePrefix0..4}; payloads carry increasing numbers {@code i}.
+     */
+    static void copy(Connection connection, String aggregateType, String aggregatePrefix, int rows)
+            throws SQLException {
+        StringBuilder text = new StringBuilder();
+        long base = System.nanoTime();
+        for (int g = 0; g < rows; g++) {
+            text.append(UUID.randomUUID()).append('\t').append(aggregateType).append('\t').append(aggregatePrefix)
+                    .append(g % 5).append("\tCopied\t{\"i\": ").append(base + g).append("}\t{}\n");
+        }
+        try {
+            connection.unwrap(PGConnection.class).getCopyAPI().copyIn(
+                    "COPY outbox (id, aggregatetype, aggregateid, type, payload, headers) FROM STDIN",
+                    new StringReader(text.toString()));
+        } catch (java.io.IOException e) {
+            throw new SQLException("COPY failed", e);
+        }
     }
 
     static String insertCommitted(TestDatabase database, String aggregateType, String aggregateId, String payload)
@@ -96,5 +120,35 @@ final class Outboxes {
 
     static String key(ConsumerRecord<byte[], byte[]> record) {
         return new String(record.key(), StandardCharsets.UTF_8);
+    }
+
+    /** The slot's confirmed_flush_lsn as a number (0 if the slot has none). */
+    static long slotConfirmed(TestDatabase database, String slot) {
+        Object lsn = database.dsl().fetchValue("""
+                SELECT pg_wal_lsn_diff(confirmed_flush_lsn, '0/0') FROM pg_replication_slots WHERE slot_name = ?""",
+                slot);
+        return lsn == null ? 0 : ((Number) lsn).longValue();
+    }
+
+    /** The exactly-once relay's newest committed source position in its position topic, read read_committed. */
+    static long kafkaPosition(String bootstrapServers, String positionTopic, String relayName) {
+        TopicPartition partition = new TopicPartition(positionTopic, 0);
+        try (var consumer = new KafkaConsumer<byte[], byte[]>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            long position = 0;
+            while (consumer.position(partition) < end) {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    if (relayName.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+                        position = Long.parseLong(new String(record.value(), StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            return position;
+        }
     }
 }

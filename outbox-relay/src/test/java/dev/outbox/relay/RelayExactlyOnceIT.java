@@ -7,8 +7,6 @@ import dev.outbox.schema.OutboxSchema;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.TestDatabase;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,18 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.PGConnection;
 
 /**
  * Crash campaigns: the relay process is killed with SIGKILL at random moments while 1-row transactions, 100-row
@@ -82,15 +74,7 @@ class RelayExactlyOnceIT {
                 written.addAndGet(100);
             })));
             futures.add(CompletableFuture.runAsync(() -> write(database, Duration.ofSeconds(5), connection -> {
-                StringBuilder rows = new StringBuilder();
-                long base = System.nanoTime();
-                for (int g = 0; g < 500; g++) {
-                    rows.append(UUID.randomUUID()).append('\t').append(aggregateType).append("\tcopy-").append(g % 5)
-                            .append("\tCopied\t{\"i\": ").append(base + g).append("}\t{}\n");
-                }
-                connection.unwrap(PGConnection.class).getCopyAPI().copyIn(
-                        "COPY outbox (id, aggregatetype, aggregateid, type, payload, headers) FROM STDIN",
-                        new StringReader(rows.toString()));
+                Outboxes.copy(connection, aggregateType, "copy-", 500);
                 written.addAndGet(500);
             })));
         }
@@ -125,34 +109,6 @@ class RelayExactlyOnceIT {
         database.execute("SELECT pg_create_logical_replication_slot('" + name + "', 'pgoutput')");
     }
 
-    private static long slotConfirmed(TestDatabase database, String slot) {
-        Object lsn = database.dsl().fetchValue("""
-                SELECT pg_wal_lsn_diff(confirmed_flush_lsn, '0/0') FROM pg_replication_slots WHERE slot_name = ?""",
-                slot);
-        return lsn == null ? 0 : ((Number) lsn).longValue();
-    }
-
-    private static long kafkaPosition(Kafka kafka, String relayName) {
-        TopicPartition partition = new TopicPartition(POSITIONS, 0);
-        try (var consumer = new KafkaConsumer<byte[], byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            long position = 0;
-            while (consumer.position(partition) < end) {
-                for (var record : consumer.poll(Duration.ofMillis(200))) {
-                    if (relayName.equals(new String(record.key(), StandardCharsets.UTF_8))) {
-                        position = Long.parseLong(new String(record.value(), StandardCharsets.UTF_8));
-                    }
-                }
-            }
-            return position;
-        }
-    }
-
     private static void awaitStreaming(RelayProcess relay) {
         await().atMost(Duration.ofSeconds(60)).until(() -> relay.output().contains("streaming public.outbox"));
     }
@@ -170,8 +126,8 @@ class RelayExactlyOnceIT {
                 long until = System.nanoTime() + Duration.ofMillis(200 + random.nextInt(1200)).toNanos();
                 while (System.nanoTime() < until) {
                     if (checkSlotAgainstKafka) {
-                        long slot = slotConfirmed(database, name);
-                        long committed = kafkaPosition(kafka, name);
+                        long slot = Outboxes.slotConfirmed(database, name);
+                        long committed = Outboxes.kafkaPosition(kafka.bootstrapServers(), POSITIONS, name);
                         if (slot > committed) {
                             violations.add(slot - committed);
                         }

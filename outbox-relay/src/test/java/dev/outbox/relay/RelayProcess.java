@@ -14,11 +14,18 @@ import java.util.concurrent.TimeUnit;
 final class RelayProcess implements AutoCloseable {
 
     private final Map<String, String> environment;
+    private final List<String> jvmOptions;
     private final Path output;
     private Process process;
 
     RelayProcess(Map<String, String> environment) {
+        this(environment, List.of());
+    }
+
+    /** With extra JVM options, such as the {@code -Doutbox.relay.fault=…} test hook of {@link FaultInjection}. */
+    RelayProcess(Map<String, String> environment, List<String> jvmOptions) {
         this.environment = Map.copyOf(environment);
+        this.jvmOptions = List.copyOf(jvmOptions);
         try {
             this.output = Files.createTempFile("relay-process-", ".log");
         } catch (IOException e) {
@@ -32,6 +39,7 @@ final class RelayProcess implements AutoCloseable {
         if (Runtime.version().feature() >= 23) {
             command.add("--sun-misc-unsafe-memory-access=allow");
         }
+        command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), RelayMain.class.getName()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -43,6 +42,12 @@ public final class KafkaSink implements AutoCloseable {
         void deadLettered(Routing.DeadLetter deadLetter);
 
         void kafkaAvailable(boolean available);
+
+        /** Exactly-once: a Kafka transaction committed; {@code commitLatency} is the commit call alone. */
+        void transactionCommitted(Duration commitLatency);
+
+        /** Exactly-once: a Kafka transaction was aborted (the relay then exits and resumes from Kafka's position). */
+        void transactionAborted();
     }
 
     private final Producer<byte[], byte[]> producer;
@@ -95,8 +100,10 @@ public final class KafkaSink implements AutoCloseable {
     /**
      * Exactly-once: the rows and the position record {@code endLsn} in one Kafka transaction. Any failure (fenced
      * by a newer instance, a refused record, a failed commit) is fatal: the process must exit and restart.
+     *
+     * @param beforeCommit runs after every record is sent, right before the commit (a test hook)
      */
-    public void sendTransaction(List<Routing> batch, long endLsn) {
+    public void sendTransaction(List<Routing> batch, long endLsn, Runnable beforeCommit) {
         try {
             producer.beginTransaction();
             List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
@@ -107,7 +114,10 @@ public final class KafkaSink implements AutoCloseable {
                 }));
             }
             producer.send(positions.record(endLsn));
+            beforeCommit.run();
+            long commitStart = System.nanoTime();
             producer.commitTransaction();
+            listener.transactionCommitted(Duration.ofNanos(System.nanoTime() - commitStart));
             for (int i = 0; i < batch.size(); i++) {
                 RecordMetadata metadata = futures.get(i).get();
                 switch (batch.get(i)) {
@@ -131,6 +141,7 @@ public final class KafkaSink implements AutoCloseable {
         } catch (org.apache.kafka.common.KafkaException e) {
             try {
                 producer.abortTransaction();
+                listener.transactionAborted();
             } catch (RuntimeException abortFailed) {
                 e.addSuppressed(abortFailed);
             }
@@ -165,7 +176,11 @@ public final class KafkaSink implements AutoCloseable {
         settings.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         settings.put(ProducerConfig.ACKS_CONFIG, "all");
         settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        // One request in flight: rows are sent as they are read, so with more, a later batch of a partition whose
+        // leader is still settling (a new topic) can be appended before the first one, whose retry then fails with
+        // OUT_OF_ORDER_SEQUENCE_NUMBER forever (delivery never times out). One request still carries every
+        // partition's batch, so throughput barely changes.
+        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         // Never give up on a record: a broker outage is waited out, not turned into a loss or a skip.
         settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
         settings.put(ProducerConfig.RETRIES_CONFIG, Integer.MAX_VALUE);
@@ -184,44 +199,59 @@ public final class KafkaSink implements AutoCloseable {
     }
 
     /**
-     * Sends every routing in order and waits until each is acknowledged (dead letters included).
-     *
-     * @param stopping tells a retry loop that the relay is shutting down; it still finishes the batch
+     * Hands one routing to the producer without waiting for Kafka (a dead letter goes to the dead-letter topic).
+     * Blocks only while Kafka has no metadata for the topic. The caller must pass the returned future to
+     * {@link #awaitAcknowledged} in send order before it confirms anything past this row.
      */
-    public void sendAll(List<Routing> batch, BooleanSupplier stopping) throws InterruptedException {
-        List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
-        for (Routing routing : batch) {
-            futures.add(switch (routing) {
-                case Routing.Deliver deliver -> sendWithRetry(deliver.record());
-                case Routing.DeadLetter dead -> sendWithRetry(deadLetterRecord(dead));
-            });
+    public Future<RecordMetadata> send(Routing routing) throws InterruptedException {
+        return switch (routing) {
+            case Routing.Deliver deliver -> sendWithRetry(deliver.record());
+            case Routing.DeadLetter dead -> sendWithRetry(deadLetterRecord(dead));
+        };
+    }
+
+    /**
+     * Waits for Kafka's answer to a row sent with {@link #send} and accounts for it: delivered, or dead-lettered
+     * when Kafka refuses it for good (size, topic name). A retriable failure throws
+     * {@link RetryFromSlotException}: the rows sent after it cannot be retried in order, so the caller must re-read
+     * from the slot's confirmed position.
+     */
+    public void awaitAcknowledged(Routing routing, Future<RecordMetadata> ack) throws InterruptedException {
+        RecordMetadata metadata;
+        try {
+            metadata = awaitAck(ack);
+        } catch (ExecutionException e) {
+            if (routing instanceof Routing.Deliver deliver && isPermanentRefusal(e.getCause())) {
+                Routing.DeadLetter dead = new Routing.DeadLetter(deliver.row(),
+                        "Kafka refused the record: " + e.getCause().getMessage(), e.getCause().getClass().getName());
+                waitFor(sendWithRetry(deadLetterRecord(dead)));
+                listener.deadLettered(dead);
+                return;
+            }
+            if (e.getCause() instanceof org.apache.kafka.common.errors.RetriableException) {
+                throw new RetryFromSlotException("Kafka did not accept outbox row " + routing.row().id()
+                        + " for now (" + e.getCause() + ")", e.getCause());
+            }
+            throw new IllegalStateException("Kafka did not accept outbox row " + routing.row().id() + ": "
+                    + e.getCause(), e.getCause());
         }
-        for (int i = 0; i < batch.size(); i++) {
-            Routing routing = batch.get(i);
-            RecordMetadata metadata;
-            try {
-                metadata = awaitAck(futures.get(i));
-            } catch (ExecutionException e) {
-                if (routing instanceof Routing.Deliver deliver && isPermanentRefusal(e.getCause())) {
-                    Routing.DeadLetter dead = new Routing.DeadLetter(deliver.row(),
-                            "Kafka refused the record: " + e.getCause().getMessage(), e.getCause().getClass().getName());
-                    waitFor(sendWithRetry(deadLetterRecord(dead)));
-                    listener.deadLettered(dead);
-                    continue;
-                }
-                if (e.getCause() instanceof org.apache.kafka.common.errors.RetriableException) {
-                    throw new RetryFromSlotException("Kafka did not accept outbox row " + routing.row().id()
-                            + " for now (" + e.getCause() + ")", e.getCause());
-                }
-                throw new IllegalStateException("Kafka did not accept outbox row " + routing.row().id() + ": "
-                        + e.getCause(), e.getCause());
-            }
-            switch (routing) {
-                case Routing.Deliver deliver -> listener.delivered(deliver, metadata);
-                case Routing.DeadLetter dead -> listener.deadLettered(dead);
-            }
+        switch (routing) {
+            case Routing.Deliver deliver -> listener.delivered(deliver, metadata);
+            case Routing.DeadLetter dead -> listener.deadLettered(dead);
         }
         listener.kafkaAvailable(true);
+    }
+
+    /** How long an acknowledgement may take before Kafka counts as unavailable (health DOWN). */
+    public static Duration ackPatience() {
+        return ACK_PATIENCE;
+    }
+
+    /** An acknowledgement is overdue by {@link #ackPatience()}: report Kafka unavailable until the next one. */
+    public void acknowledgementOverdue() {
+        listener.kafkaAvailable(false);
+        log.warn("no acknowledgement from Kafka for {} s; still waiting, the slot is not confirmed meanwhile",
+                ACK_PATIENCE.toSeconds());
     }
 
     /** Waits as long as it takes; after a few seconds without an answer, reports Kafka unavailable (health DOWN). */

@@ -1,0 +1,65 @@
+package dev.outbox.relay;
+
+import java.util.Locale;
+
+/**
+ * A test hook for crash tests that must hit one exact point of the exactly-once cycle rather than a random
+ * moment: the JVM halts (no shutdown hooks, no flush, as {@code kill -9} would) the first time a Kafka transaction
+ * carrying at least {@code outbox.relay.fault.min-rows} rows reaches the point named by {@code outbox.relay.fault}:
+ * {@code before-kafka-commit} (rows and position sent, not committed), {@code after-kafka-commit} (committed in
+ * Kafka, slot not yet confirmed) or {@code after-slot-confirm} (the slot confirmed past that transaction). Both are
+ * JVM system properties, not settings: never set them in production.
+ */
+final class FaultInjection {
+
+    /** The exit code of a halt, so a test can tell it from a failure. */
+    static final int HALT_EXIT_CODE = 86;
+
+    enum Point { NONE, BEFORE_KAFKA_COMMIT, AFTER_KAFKA_COMMIT, AFTER_SLOT_CONFIRM }
+
+    private final Point point;
+    private final int minRows;
+    /** after-slot-confirm: the end of the transaction that qualified, once it is committed in Kafka. */
+    private long armedEnd = -1;
+
+    FaultInjection(Point point, int minRows) {
+        this.point = point;
+        this.minRows = minRows;
+    }
+
+    static FaultInjection fromSystemProperties() {
+        String name = System.getProperty("outbox.relay.fault", "none");
+        Point point = Point.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        return new FaultInjection(point, Integer.getInteger("outbox.relay.fault.min-rows", 1));
+    }
+
+    void beforeKafkaCommit(int rows) {
+        if (point == Point.BEFORE_KAFKA_COMMIT && rows >= minRows) {
+            halt("before the Kafka commit of a transaction of " + rows + " rows");
+        }
+    }
+
+    void afterKafkaCommit(int rows, long endLsn) {
+        if (rows < minRows) {
+            return;
+        }
+        if (point == Point.AFTER_KAFKA_COMMIT) {
+            halt("after the Kafka commit of a transaction of " + rows + " rows, before the slot is confirmed");
+        }
+        if (point == Point.AFTER_SLOT_CONFIRM && armedEnd < 0) {
+            armedEnd = endLsn;
+        }
+    }
+
+    void afterSlotConfirm(long confirmed) {
+        if (armedEnd >= 0 && confirmed >= armedEnd) {
+            halt("after the slot was confirmed to " + Relay.lsnText(confirmed));
+        }
+    }
+
+    private static void halt(String where) {
+        System.err.println("fault injection: halting " + where);
+        System.err.flush();
+        Runtime.getRuntime().halt(HALT_EXIT_CODE);
+    }
+}

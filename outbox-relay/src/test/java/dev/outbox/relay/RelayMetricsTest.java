@@ -1,0 +1,36 @@
+package dev.outbox.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RelayMetricsTest {
+
+    @Test
+    void exactlyOnceTransactionsAreCountedByOutcomeWithTheirCommitLatency() {
+        RelayMetrics metrics = new RelayMetrics("orders_relay");
+
+        metrics.transactionCommitted(Duration.ofMillis(4));
+        metrics.transactionCommitted(Duration.ofMillis(6));
+        metrics.transactionAborted();
+
+        String scrape = metrics.scrape();
+        assertThat(scrape)
+                .contains("outbox_relay_transactions_total{outcome=\"committed\",relay=\"orders_relay\"} 2.0")
+                .contains("outbox_relay_transactions_total{outcome=\"aborted\",relay=\"orders_relay\"} 1.0")
+                .contains("outbox_relay_transaction_commit_seconds_count{relay=\"orders_relay\"} 2")
+                .contains("outbox_relay_transaction_commit_seconds_sum{relay=\"orders_relay\"} 0.01");
+    }
+
+    @Test
+    void batchesAreRecordedAsAHistogram() {
+        RelayMetrics metrics = new RelayMetrics("r");
+
+        metrics.batch(3);
+        metrics.batch(5);
+
+        assertThat(metrics.scrape()).contains("outbox_relay_batch_size_count{relay=\"r\"} 2")
+                .contains("outbox_relay_batch_size_sum{relay=\"r\"} 8.0");
+    }
+}
