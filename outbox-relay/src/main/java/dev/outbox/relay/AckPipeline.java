@@ -3,13 +3,17 @@ package dev.outbox.relay;
 import dev.outbox.relay.route.Routing;
 import dev.outbox.relay.sink.KafkaSink;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
- * At-least-once delivery without stop-and-wait: rows are handed to the producer as they are read, and the slot
- * position moves to a transaction's end once Kafka has acknowledged every row up to that end. Acknowledgements
- * are taken strictly in send order, so a confirmed position never passes an unacknowledged row.
+ * At-least-once delivery without stop-and-wait: rows are queued as they are read and handed to the producer
+ * whenever the stream has nothing more for the moment (or a burst is full), without waiting for the rows before
+ * them to be acknowledged; the slot position moves to a transaction's end once Kafka has acknowledged every row up
+ * to that end. Acknowledgements are taken strictly in send order, so a confirmed position never passes an
+ * unacknowledged row. Sending in bursts rather than row by row lets the producer fill large batches when rows come
+ * fast (each small request costs the relay, the broker and the consumers CPU) while a lone row still goes at once.
  *
  * <p>The rows sent since the last confirmed position are bounded by {@code maxUnconfirmedRows} (the relay's
  * {@code OUTBOX_BATCH_MAX_RECORDS}): beyond it, {@link #mustWait()} tells the relay to wait for acknowledgements
@@ -24,6 +28,9 @@ final class AckPipeline {
     private final KafkaSink sink;
     private final int maxUnconfirmedRows;
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    /** Read but not yet handed to the producer, in order; transaction ends among them. */
+    private final ArrayList<Entry> queued = new ArrayList<>();
+    private int rowsQueued;
     private int rowsInFlight;
     private int rowsAcknowledgedSinceTaken;
     private long acknowledgedPosition;
@@ -36,22 +43,44 @@ final class AckPipeline {
         this.maxUnconfirmedRows = maxUnconfirmedRows;
     }
 
-    void send(Routing routing) throws InterruptedException {
-        long now = System.nanoTime();
-        if (oldestUnacknowledgedSentAt == 0) {
-            oldestUnacknowledgedSentAt = now;
-        }
-        entries.add(new Entry(routing, sink.send(routing), 0, now));
-        rowsInFlight++;
+    /** Queues a row; {@link #sendQueued()} hands it to the producer. */
+    void add(Routing routing) {
+        queued.add(new Entry(routing, null, 0, 0));
+        rowsQueued++;
     }
 
-    /** The source transaction whose rows were all {@link #send sent} ends at {@code endLsn}. */
+    /** The source transaction whose rows were all {@link #add added} ends at {@code endLsn}. */
     void transactionEnd(long endLsn) {
-        if (entries.isEmpty()) {
+        if (entries.isEmpty() && queued.isEmpty()) {
             acknowledgedPosition = endLsn; // nothing of it to wait for (no outbox rows, or all acknowledged)
         } else {
-            entries.add(new Entry(null, null, endLsn, 0));
+            queued.add(new Entry(null, null, endLsn, 0));
         }
+    }
+
+    int rowsQueued() {
+        return rowsQueued;
+    }
+
+    /** Hands every queued row to the producer, in order, without waiting for acknowledgements. */
+    void sendQueued() throws InterruptedException {
+        if (queued.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (oldestUnacknowledgedSentAt == 0 && rowsQueued > 0) {
+            oldestUnacknowledgedSentAt = now;
+        }
+        for (Entry entry : queued) {
+            if (entry.routing() == null) {
+                entries.add(entry);
+            } else {
+                entries.add(new Entry(entry.routing(), sink.send(entry.routing()), 0, now));
+                rowsInFlight++;
+            }
+        }
+        queued.clear();
+        rowsQueued = 0;
     }
 
     /** Takes the acknowledgements that have arrived, in order, without waiting. */
@@ -59,8 +88,9 @@ final class AckPipeline {
         take(false);
     }
 
-    /** Waits until every row sent so far is acknowledged. */
+    /** Sends what is queued and waits until every row is acknowledged. */
     void takeAll() throws InterruptedException {
+        sendQueued();
         take(true);
     }
 
@@ -107,7 +137,7 @@ final class AckPipeline {
 
     /** Too many rows sent past the confirmed position: wait for acknowledgements before reading more. */
     boolean mustWait() {
-        return rowsInFlight + rowsAcknowledgedSinceTaken >= maxUnconfirmedRows;
+        return rowsQueued + rowsInFlight + rowsAcknowledgedSinceTaken >= maxUnconfirmedRows;
     }
 
     /** The end of the last transaction whose rows Kafka has all acknowledged (0 before the first). */
@@ -123,6 +153,6 @@ final class AckPipeline {
     }
 
     boolean isEmpty() {
-        return entries.isEmpty();
+        return entries.isEmpty() && queued.isEmpty();
     }
 }

@@ -41,6 +41,8 @@ public final class Relay implements AutoCloseable {
     private static final Duration RETAINED_WAL_INTERVAL = Duration.ofSeconds(5);
     /** At-least-once: how often acknowledged rows move the slot (each move is a message to the server). */
     private static final Duration CONFIRM_INTERVAL = Duration.ofMillis(10);
+    /** At-least-once: rows read in a row are handed to the producer in bursts of at most this many. */
+    private static final int SEND_BURST = 5_000;
 
     private final RelayConfig config;
     private final SourceDatabase source;
@@ -193,6 +195,7 @@ public final class Relay implements AutoCloseable {
                 if (buffer == null) {
                     long confirmable;
                     if (pipeline != null) {
+                        pipeline.sendQueued();
                         pipeline.takeArrived();
                         confirmable = System.nanoTime() - lastConfirmAt >= CONFIRM_INTERVAL.toNanos()
                                 ? confirmableOf(pipeline) : confirmed;
@@ -253,7 +256,10 @@ public final class Relay implements AutoCloseable {
                             if (pipeline == null) {
                                 batch.add(routing);
                             } else {
-                                pipeline.send(routing);
+                                pipeline.add(routing);
+                                if (pipeline.rowsQueued() >= SEND_BURST) {
+                                    pipeline.sendQueued();
+                                }
                                 if (pipeline.mustWait()) {
                                     // Bounds what a crash can repeat (and, in a huge transaction, what is held).
                                     pipeline.takeAll();
