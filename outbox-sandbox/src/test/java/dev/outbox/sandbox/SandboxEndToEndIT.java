@@ -15,8 +15,12 @@ import org.junit.jupiter.api.Test;
  */
 class SandboxEndToEndIT {
 
+    /**
+     * 50 orders/s and the demo's 5 s deadline: at 100/s with 2 s, a 2-core machine busy with other builds timed out
+     * over 90% of the orders and, now and then, confirmed none.
+     */
     private static SandboxArguments arguments(String... extra) {
-        String[] base = {"--orders", "500", "--rate", "100", "--deadline-ms", "2000", "--order-port", "0",
+        String[] base = {"--orders", "500", "--rate", "50", "--deadline-ms", "5000", "--order-port", "0",
                 "--inventory-port", "0", "--exit"};
         String[] all = new String[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
