@@ -10,7 +10,6 @@ import dev.outbox.testkit.TestDatabase;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,14 +37,7 @@ class RelayCrashPointsIT {
     }
 
     private static Map<String, String> environment(TestDatabase database, Kafka kafka, String name) {
-        Map<String, String> environment = new HashMap<>();
-        environment.put("OUTBOX_DB_URL", database.jdbcUrl());
-        environment.put("OUTBOX_DB_USER", database.user());
-        environment.put("OUTBOX_DB_PASSWORD", database.password());
-        environment.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        environment.put("OUTBOX_RELAY_NAME", name);
-        environment.put("OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}");
-        environment.put("OUTBOX_HTTP_PORT", "0");
+        Map<String, String> environment = RelayProcess.environment(database, kafka, name);
         environment.put("OUTBOX_BATCH_MAX_RECORDS", "50");
         environment.put("OUTBOX_DELIVERY", "exactly-once");
         environment.put("OUTBOX_POSITION_TOPIC", POSITIONS);

@@ -39,14 +39,7 @@ class RelayExactlyOnceIT {
     }
 
     private static Map<String, String> environment(TestDatabase database, Kafka kafka, String name, String delivery) {
-        Map<String, String> environment = new HashMap<>();
-        environment.put("OUTBOX_DB_URL", database.jdbcUrl());
-        environment.put("OUTBOX_DB_USER", database.user());
-        environment.put("OUTBOX_DB_PASSWORD", database.password());
-        environment.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        environment.put("OUTBOX_RELAY_NAME", name);
-        environment.put("OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}");
-        environment.put("OUTBOX_HTTP_PORT", "0");
+        Map<String, String> environment = RelayProcess.environment(database, kafka, name);
         environment.put("OUTBOX_BATCH_MAX_RECORDS", "200");
         environment.put("OUTBOX_DELIVERY", delivery);
         environment.put("OUTBOX_POSITION_TOPIC", POSITIONS);

@@ -1,11 +1,14 @@
 package dev.outbox.relay;
 
+import dev.outbox.testkit.Kafka;
+import dev.outbox.testkit.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +34,22 @@ final class RelayProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The settings every test relay needs: this database and broker, relay (and slot) {@code name}, topics
+     * {@code <name>.<aggregatetype>}, no HTTP port. Mutable, for the test's own additions.
+     */
+    static Map<String, String> environment(TestDatabase database, Kafka kafka, String name) {
+        Map<String, String> environment = new HashMap<>();
+        environment.put("OUTBOX_DB_URL", database.jdbcUrl());
+        environment.put("OUTBOX_DB_USER", database.user());
+        environment.put("OUTBOX_DB_PASSWORD", database.password());
+        environment.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        environment.put("OUTBOX_RELAY_NAME", name);
+        environment.put("OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}");
+        environment.put("OUTBOX_HTTP_PORT", "0");
+        return environment;
     }
 
     RelayProcess start() {
