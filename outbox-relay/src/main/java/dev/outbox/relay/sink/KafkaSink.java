@@ -108,10 +108,7 @@ public final class KafkaSink implements AutoCloseable {
             producer.beginTransaction();
             List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
             for (Routing routing : batch) {
-                futures.add(producer.send(switch (routing) {
-                    case Routing.Deliver deliver -> deliver.record();
-                    case Routing.DeadLetter dead -> deadLetterRecord(dead);
-                }));
+                futures.add(producer.send(recordOf(routing)));
             }
             producer.send(positions.record(endLsn));
             beforeCommit.run();
@@ -119,11 +116,7 @@ public final class KafkaSink implements AutoCloseable {
             producer.commitTransaction();
             listener.transactionCommitted(Duration.ofNanos(System.nanoTime() - commitStart));
             for (int i = 0; i < batch.size(); i++) {
-                RecordMetadata metadata = futures.get(i).get();
-                switch (batch.get(i)) {
-                    case Routing.Deliver deliver -> listener.delivered(deliver, metadata);
-                    case Routing.DeadLetter dead -> listener.deadLettered(dead);
-                }
+                reportAcknowledged(batch.get(i), futures.get(i).get());
             }
             listener.kafkaAvailable(true);
         } catch (org.apache.kafka.common.errors.ProducerFencedException
@@ -176,10 +169,10 @@ public final class KafkaSink implements AutoCloseable {
         settings.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         settings.put(ProducerConfig.ACKS_CONFIG, "all");
         settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // One request in flight: rows are sent as they are read, so with more, a later batch of a partition whose
-        // leader is still settling (a new topic) can be appended before the first one, whose retry then fails with
-        // OUT_OF_ORDER_SEQUENCE_NUMBER forever (delivery never times out). One request still carries every
-        // partition's batch, so throughput barely changes.
+        // One request in flight: rows are sent while earlier ones await acks, so with more, a later batch of a
+        // partition whose leader is still settling (a new topic) can be appended before the first one, whose retry
+        // then fails with OUT_OF_ORDER_SEQUENCE_NUMBER forever (delivery never times out). One request still
+        // carries every partition's batch.
         settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         // Never give up on a record: a broker outage is waited out, not turned into a loss or a skip.
         settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
@@ -204,10 +197,22 @@ public final class KafkaSink implements AutoCloseable {
      * {@link #awaitAcknowledged} in send order before it confirms anything past this row.
      */
     public Future<RecordMetadata> send(Routing routing) throws InterruptedException {
+        return sendWithRetry(recordOf(routing));
+    }
+
+    /** The Kafka record of a routing: the row's own record, or its dead letter. */
+    private ProducerRecord<byte[], byte[]> recordOf(Routing routing) {
         return switch (routing) {
-            case Routing.Deliver deliver -> sendWithRetry(deliver.record());
-            case Routing.DeadLetter dead -> sendWithRetry(deadLetterRecord(dead));
+            case Routing.Deliver deliver -> deliver.record();
+            case Routing.DeadLetter dead -> deadLetterRecord(dead);
         };
+    }
+
+    private void reportAcknowledged(Routing routing, RecordMetadata metadata) {
+        switch (routing) {
+            case Routing.Deliver deliver -> listener.delivered(deliver, metadata);
+            case Routing.DeadLetter dead -> listener.deadLettered(dead);
+        }
     }
 
     /**
@@ -235,10 +240,7 @@ public final class KafkaSink implements AutoCloseable {
             throw new IllegalStateException("Kafka did not accept outbox row " + routing.row().id() + ": "
                     + e.getCause(), e.getCause());
         }
-        switch (routing) {
-            case Routing.Deliver deliver -> listener.delivered(deliver, metadata);
-            case Routing.DeadLetter dead -> listener.deadLettered(dead);
-        }
+        reportAcknowledged(routing, metadata);
         listener.kafkaAvailable(true);
     }
 
