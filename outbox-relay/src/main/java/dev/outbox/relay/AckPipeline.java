@@ -22,7 +22,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 final class AckPipeline {
 
     /** A sent row awaiting its acknowledgement, or (routing null) the end of a source transaction. */
-    private record Entry(Routing routing, Future<RecordMetadata> ack, long commitEnd, long sentAtNanos) {
+    private record Entry(Routing routing, Future<RecordMetadata> ack, long commitEnd, long rowsThrough,
+            long sentAtNanos) {
     }
 
     private final KafkaSink sink;
@@ -31,9 +32,16 @@ final class AckPipeline {
     /** Read but not yet handed to the producer, in order; transaction ends among them. */
     private final ArrayList<Entry> queued = new ArrayList<>();
     private int rowsQueued;
-    private int rowsInFlight;
+    /** When the oldest row still queued was read (valid while {@code rowsQueued > 0}). */
+    private long oldestQueuedAt;
     private int rowsAcknowledgedSinceTaken;
+    /** Rows ever added; a transaction end records the count so far, to tell how many rows a position covers. */
+    private long rowsAdded;
     private long acknowledgedPosition;
+    /** {@link #rowsAdded} at {@link #acknowledgedPosition}. */
+    private long rowsThroughAcknowledged;
+    /** {@link #rowsAdded} at the position the relay last confirmed, or past it inside a transaction too big to wait. */
+    private long rowsThroughConfirmed;
     private boolean overdueReported;
     /** When the oldest unacknowledged row was sent (0: none); read by the health check on another thread. */
     private volatile long oldestUnacknowledgedSentAt;
@@ -45,7 +53,11 @@ final class AckPipeline {
 
     /** Queues a row; {@link #sendQueued()} hands it to the producer. */
     void add(Routing routing) {
-        queued.add(new Entry(routing, null, 0, 0));
+        if (rowsQueued == 0) {
+            oldestQueuedAt = System.nanoTime();
+        }
+        queued.add(new Entry(routing, null, 0, 0, 0));
+        rowsAdded++;
         rowsQueued++;
     }
 
@@ -53,13 +65,19 @@ final class AckPipeline {
     void transactionEnd(long endLsn) {
         if (entries.isEmpty() && queued.isEmpty()) {
             acknowledgedPosition = endLsn; // nothing of it to wait for (no outbox rows, or all acknowledged)
+            rowsThroughAcknowledged = rowsAdded;
         } else {
-            queued.add(new Entry(null, null, endLsn, 0));
+            queued.add(new Entry(null, null, endLsn, rowsAdded, 0));
         }
     }
 
     int rowsQueued() {
         return rowsQueued;
+    }
+
+    /** A row has been queued for at least {@code nanos}: time to send, even if the stream has not paused. */
+    boolean queuedLongerThan(long nanos) {
+        return rowsQueued > 0 && System.nanoTime() - oldestQueuedAt >= nanos;
     }
 
     /** Hands every queued row to the producer, in order, without waiting for acknowledgements. */
@@ -75,8 +93,7 @@ final class AckPipeline {
             if (entry.routing() == null) {
                 entries.add(entry);
             } else {
-                entries.add(new Entry(entry.routing(), sink.send(entry.routing()), 0, now));
-                rowsInFlight++;
+                entries.add(new Entry(entry.routing(), sink.send(entry.routing()), 0, 0, now));
             }
         }
         queued.clear();
@@ -85,29 +102,47 @@ final class AckPipeline {
 
     /** Takes the acknowledgements that have arrived, in order, without waiting. */
     void takeArrived() throws InterruptedException {
-        take(false);
+        take(false, 0);
     }
 
     /** Sends what is queued and waits until every row is acknowledged. */
     void takeAll() throws InterruptedException {
         sendQueued();
-        take(true);
+        take(true, 0);
     }
 
-    private void take(boolean wait) throws InterruptedException {
+    /**
+     * Sends what is queued, then waits for acknowledgements, in order, until at most half of the allowed rows are
+     * past the acknowledged position: reading goes on while the other half is still on its way to Kafka. The caller
+     * then confirms {@link #acknowledgedPosition()}.
+     */
+    void awaitRoom() throws InterruptedException {
+        sendQueued();
+        take(true, maxUnconfirmedRows / 2);
+        if (entries.isEmpty() && rowsAdded - rowsThroughAcknowledged > maxUnconfirmedRows / 2) {
+            // Inside one huge transaction: no position to confirm until its end, so every row sent so far had to
+            // be acknowledged; the next rows of the transaction may follow.
+            rowsThroughConfirmed = rowsAdded;
+        }
+    }
+
+    private void take(boolean wait, long allowedPastAcknowledged) throws InterruptedException {
         try {
-            takeInOrder(wait);
+            takeInOrder(wait, allowedPastAcknowledged);
         } finally {
             Entry head = entries.peek();
             oldestUnacknowledgedSentAt = head == null ? 0 : Math.max(1, head.sentAtNanos());
         }
     }
 
-    private void takeInOrder(boolean wait) throws InterruptedException {
+    private void takeInOrder(boolean wait, long allowedPastAcknowledged) throws InterruptedException {
         while (!entries.isEmpty()) {
             Entry head = entries.peek();
             if (head.routing() == null) {
                 acknowledgedPosition = head.commitEnd();
+                rowsThroughAcknowledged = head.rowsThrough();
+            } else if (rowsAdded - rowsThroughAcknowledged <= allowedPastAcknowledged) {
+                return;
             } else {
                 if (!wait && !head.ack().isDone()) {
                     long waited = System.nanoTime() - head.sentAtNanos();
@@ -119,7 +154,6 @@ final class AckPipeline {
                 }
                 overdueReported = false;
                 sink.awaitAcknowledged(head.routing(), head.ack());
-                rowsInFlight--;
                 rowsAcknowledgedSinceTaken++;
             }
             entries.poll();
@@ -135,14 +169,19 @@ final class AckPipeline {
         return oldest != 0 && System.nanoTime() - oldest > KafkaSink.ackPatience().toNanos();
     }
 
-    /** Too many rows sent past the confirmed position: wait for acknowledgements before reading more. */
+    /** Too many rows read past the confirmed position: {@link #awaitRoom()} before reading more. */
     boolean mustWait() {
-        return rowsQueued + rowsInFlight + rowsAcknowledgedSinceTaken >= maxUnconfirmedRows;
+        return rowsAdded - rowsThroughConfirmed >= maxUnconfirmedRows;
     }
 
     /** The end of the last transaction whose rows Kafka has all acknowledged (0 before the first). */
     long acknowledgedPosition() {
         return acknowledgedPosition;
+    }
+
+    /** The relay confirmed {@link #acknowledgedPosition()} to the server. */
+    void confirmed() {
+        rowsThroughConfirmed = Math.max(rowsThroughConfirmed, rowsThroughAcknowledged);
     }
 
     /** Rows acknowledged since the last call: the relay confirms them as one batch. */
