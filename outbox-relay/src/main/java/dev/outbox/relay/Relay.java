@@ -44,7 +44,8 @@ public final class Relay implements AutoCloseable {
     /** At-least-once: rows read in a row are handed to the producer in bursts of at most this many. */
     private static final int SEND_BURST = 5_000;
     /**
-     * At-least-once: the longest a row read waits to be handed to the producer while the stream keeps delivering.
+     * The longest a row read waits to be handed to the producer (exactly-once: to be put in a Kafka transaction, at
+     * the next source transaction end) while the stream keeps delivering.
      * Needed because the driver's non-blocking read waits up to 1 ms for more data, so at a steady 1,000 events/s
      * the stream never seems to pause.
      */
@@ -187,6 +188,7 @@ public final class Relay implements AutoCloseable {
         AckPipeline pipeline = sink.transactional() ? null : new AckPipeline(sink, config.batchMaxRecords());
         this.pipeline = pipeline;
         List<Routing> batch = new ArrayList<>();
+        long batchStartedAt = 0;
         PgOutputMessage.Begin transaction = null;
         long lastCommitEnd = 0;
         long confirmed = 0;
@@ -260,6 +262,9 @@ public final class Relay implements AutoCloseable {
                             Routing routing = router.route(row(outboxColumns.get(insert.relationOid()), insert,
                                     transaction));
                             if (pipeline == null) {
+                                if (batch.isEmpty()) {
+                                    batchStartedAt = System.nanoTime();
+                                }
                                 batch.add(routing);
                             } else {
                                 pipeline.add(routing);
@@ -284,7 +289,11 @@ public final class Relay implements AutoCloseable {
                         if (pipeline != null) {
                             pipeline.transactionEnd(lastCommitEnd);
                             sendWhenDue(pipeline);
-                        } else if (batch.size() >= config.batchMaxRecords()) {
+                        } else if (batch.size() >= config.batchMaxRecords() || (!batch.isEmpty()
+                                && batch.size() < config.batchMaxRecords() / 10
+                                && System.nanoTime() - batchStartedAt >= SEND_LINGER_NANOS)) {
+                            // Full, or its oldest row has waited long enough while the stream kept delivering. A
+                            // batch filling fast (a backlog) waits to be full: each Kafka transaction costs a commit.
                             flush(batch, sink, lastCommitEnd);
                             confirm(stream, lastCommitEnd);
                             confirmed = lastCommitEnd;

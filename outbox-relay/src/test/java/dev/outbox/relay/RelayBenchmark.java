@@ -16,8 +16,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
- * A rerunnable benchmark, not a test: drain of a 100,000-row backlog (events/s, warm JVM; a 30,000-row drain to
- * warm up, then five measured) and commit→consume latency at 1,000 events/s (30 s unmeasured, then 30 s measured),
+ * A rerunnable benchmark, not a test: drain of a 100,000-row backlog (events/s, warm JVM; three drains to warm
+ * up, then five measured) and commit→consume latency at 1,000 events/s (30 s unmeasured, then 30 s measured),
  * against the test kit's durable PostgreSQL 18 and a broker in its own JVM with Kafka's start-script JVM settings,
  * on this machine.
  *
@@ -37,7 +37,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 public final class RelayBenchmark {
 
     private static final int BACKLOG = 100_000;
-    private static final int WARM_UP = 30_000;
+    private static final int WARM_UP_DRAINS = 3;
     private static final int RATE = 1_000;
     private static final Duration LATENCY_RUN = Duration.ofSeconds(30);
     /** Unmeasured events at the same rate first: the broker's JIT is still compiling for 20-30 s after a start. */
@@ -72,8 +72,11 @@ public final class RelayBenchmark {
             }
             RelayConfig config = RelayConfig.from(settings);
 
-            // Warm-up: the same drain, smaller, to compile the hot paths before measuring.
-            drain(config, database, WARM_UP);
+            // Warm-up: the same drains, unmeasured, until the JIT compilers of this JVM and the broker's have settled
+            // (the first drains of a fresh pair of JVMs run at half the later rate).
+            for (int i = 0; i < WARM_UP_DRAINS; i++) {
+                drain(config, database, BACKLOG);
+            }
             int drains = Integer.getInteger("drains", 5);
             double[] fromStart = new double[drains];
             for (int i = 0; i < drains; i++) {
