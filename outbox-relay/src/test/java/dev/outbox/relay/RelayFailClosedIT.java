@@ -8,8 +8,15 @@ import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.Postgres;
 import dev.outbox.testkit.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** Start-up problems end the relay process at once, non-zero, with one line that names the fix. */
@@ -40,12 +47,39 @@ class RelayFailClosedIT {
     }
 
     @Test
-    void refusedCredentialsNameTheSettings(TestDatabase database, Kafka kafka) throws Exception {
+    void unknownRoleIsRefusedNamingTheSettings(TestDatabase database, Kafka kafka) throws Exception {
         OutboxSchema.migrateLibrary(database.dataSource());
-        // The embedded server trusts every local connection, so it cannot refuse a password; it refuses an unknown
-        // role the same way (SQLSTATE 28000/28P01), which takes the same path and message.
         assertFailsFast(environment(database.jdbcUrl(), "nobody_here", "wrong", kafka),
                 "PostgreSQL refused OUTBOX_DB_USER 'nobody_here'", "Check OUTBOX_DB_USER and OUTBOX_DB_PASSWORD");
+    }
+
+    @Test
+    void wrongPasswordIsRefusedNamingTheSettings(Kafka kafka) throws Exception {
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.start()) {
+            TestDatabase database = server.createDatabase("t_password");
+            OutboxSchema.migrateLibrary(database.dataSource());
+            database.execute("CREATE ROLE password_relay LOGIN REPLICATION PASSWORD 'the-right-one'",
+                    "GRANT SELECT ON outbox TO password_relay");
+            // The embedded server trusts local connections; this server (its own) asks this role for its password.
+            Path hba = server.dataDirectory().resolve("pg_hba.conf");
+            Files.writeString(hba, "host all password_relay all scram-sha-256\n" + Files.readString(hba));
+            database.execute("SELECT pg_reload_conf()");
+            Awaitility.await("PostgreSQL asks password_relay for its password").atMost(Duration.ofSeconds(10))
+                    .until(() -> refuses(database.jdbcUrl(), "password_relay", "wrong-password"));
+            assertThat(refuses(database.jdbcUrl(), "password_relay", "the-right-one")).isFalse();
+
+            assertFailsFast(environment(database.jdbcUrl(), "password_relay", "wrong-password", kafka),
+                    "PostgreSQL refused OUTBOX_DB_USER 'password_relay'",
+                    "Check OUTBOX_DB_USER and OUTBOX_DB_PASSWORD");
+        }
+    }
+
+    private static boolean refuses(String url, String user, String password) {
+        try (Connection ignored = DriverManager.getConnection(url, user, password)) {
+            return false;
+        } catch (SQLException e) {
+            return "28P01".equals(e.getSQLState());
+        }
     }
 
     @Test
