@@ -124,7 +124,7 @@ public final class BenchMain {
 
     private void sharedServers() throws Exception {
         postgres = EmbeddedPostgresServer.start(EmbeddedPostgresServer.Options.defaults().withDurable(true));
-        kafka = KafkaBrokerProcess.start();
+        kafka = KafkaBrokerProcess.startAsShipped();
         try (Connection c = driverConnection("postgres"); Statement s = c.createStatement();
                 var rs = s.executeQuery("SELECT version(), current_setting('fsync'), "
                         + "current_setting('synchronous_commit'), current_setting('full_page_writes')")) {

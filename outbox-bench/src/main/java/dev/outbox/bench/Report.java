@@ -231,7 +231,8 @@ final class Report {
         md.append("| JVM | ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.version")).append(" |\n");
         md.append("| PostgreSQL | ").append(env.postgres()).append(" |\n");
-        md.append("| Kafka | 4.3.0 single KRaft node in its own JVM (testkit KafkaBrokerProcess) |\n");
+        md.append("| Kafka | 4.3.0 single KRaft node in its own JVM (testkit KafkaBrokerProcess.startAsShipped: "
+                + "G1, 1 GB heap, as Kafka's start scripts) |\n");
         md.append("| Debezium | 3.6.3.Final |\n");
         md.append("| our relay | ").append(env.relay()).append(" |\n");
         md.append("| options | `").append(env.options()).append("` |\n\n");
