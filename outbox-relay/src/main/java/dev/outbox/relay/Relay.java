@@ -268,7 +268,7 @@ public final class Relay implements AutoCloseable {
                                 batch.add(routing);
                             } else {
                                 pipeline.add(routing);
-                                sendWhenDue(pipeline);
+                                sendWhenDue(pipeline, false);
                                 if (pipeline.mustWait()) {
                                     // Bounds what a crash can repeat (and, in a huge transaction, what is held).
                                     pipeline.awaitRoom();
@@ -288,7 +288,7 @@ public final class Relay implements AutoCloseable {
                         lastCommitEnd = commit.endLsn();
                         if (pipeline != null) {
                             pipeline.transactionEnd(lastCommitEnd);
-                            sendWhenDue(pipeline);
+                            sendWhenDue(pipeline, true);
                         } else if (batch.size() >= config.batchMaxRecords() || (!batch.isEmpty()
                                 && batch.size() < config.batchMaxRecords() / 10
                                 && System.nanoTime() - batchStartedAt >= SEND_LINGER_NANOS)) {
@@ -320,12 +320,15 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * At-least-once, while the stream keeps delivering: hands the queued rows to the producer once a burst is full
-     * or the oldest has waited {@link #SEND_LINGER_NANOS}, and takes the acknowledgements already there, so the
-     * commit→ack figures and the health check stay current during a long drain.
+     * At-least-once, while the stream keeps delivering: hands the queued rows to the producer once a burst is full,
+     * or at a transaction end once the oldest has waited {@link #SEND_LINGER_NANOS}, and takes the acknowledgements
+     * already there, so the commit→ack figures and the health check stay current during a long drain. Sending only
+     * at transaction ends keeps a backlog's bursts as large as its transactions: small bursts cost a cold relay
+     * about a fifth of its drain rate.
      */
-    private static void sendWhenDue(AckPipeline pipeline) throws InterruptedException {
-        if (pipeline.rowsQueued() >= SEND_BURST || pipeline.queuedLongerThan(SEND_LINGER_NANOS)) {
+    private static void sendWhenDue(AckPipeline pipeline, boolean transactionEnded) throws InterruptedException {
+        if (pipeline.rowsQueued() >= SEND_BURST
+                || (transactionEnded && pipeline.queuedLongerThan(SEND_LINGER_NANOS))) {
             pipeline.sendQueued();
             pipeline.takeArrived();
         }

@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
  * @param topicTemplate     {@code OUTBOX_TOPIC_TEMPLATE}: default {@code outbox.event.${aggregatetype}}
  * @param dlqTopic          {@code OUTBOX_DLQ_TOPIC}: default {@code outbox.dlq}
  * @param httpPort          {@code OUTBOX_HTTP_PORT}: health and metrics; default 8090, 0 = off
- * @param batchMaxRecords   {@code OUTBOX_BATCH_MAX_RECORDS}: most rows sent before waiting for Kafka's acks and
- *                          confirming the slot; default 5000
+ * @param batchMaxRecords   {@code OUTBOX_BATCH_MAX_RECORDS}: most rows read past the slot's confirmed position
+ *                          (then the relay waits until half are acknowledged and confirms); exactly-once: most rows
+ *                          per Kafka transaction; default 5000
  * @param heartbeatInterval {@code OUTBOX_HEARTBEAT_INTERVAL_MS}: how often an idle relay confirms the server's
  *                          position so the slot retains no WAL; default 10000
  * @param ceSource          {@code OUTBOX_CE_SOURCE}: CloudEvents {@code ce_source}; default
