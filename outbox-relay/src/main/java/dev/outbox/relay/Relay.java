@@ -44,10 +44,10 @@ public final class Relay implements AutoCloseable {
     /** At-least-once: rows read in a row are handed to the producer in bursts of at most this many. */
     private static final int SEND_BURST = 5_000;
     /**
-     * The longest a row read waits to be handed to the producer (exactly-once: to be put in a Kafka transaction, at
-     * the next source transaction end) while the stream keeps delivering.
-     * Needed because the driver's non-blocking read waits up to 1 ms for more data, so at a steady 1,000 events/s
-     * the stream never seems to pause.
+     * While the stream keeps delivering, the queued rows go to the producer at the first source transaction end after
+     * the oldest of them waited this long (exactly-once: the Kafka transaction commits there). Needed because the
+     * driver's non-blocking read itself waits up to 1 ms for more data, so at a steady 1,000 events/s the stream never
+     * seems to pause.
      */
     private static final long SEND_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -324,7 +324,7 @@ public final class Relay implements AutoCloseable {
      * or at a transaction end once the oldest has waited {@link #SEND_LINGER_NANOS}, and takes the acknowledgements
      * already there, so the commit→ack figures and the health check stay current during a long drain. Sending only
      * at transaction ends keeps a backlog's bursts as large as its transactions: small bursts cost a cold relay
-     * about a fifth of its drain rate.
+     * a fifth to a third of its drain rate.
      */
     private static void sendWhenDue(AckPipeline pipeline, boolean transactionEnded) throws InterruptedException {
         if (pipeline.rowsQueued() >= SEND_BURST

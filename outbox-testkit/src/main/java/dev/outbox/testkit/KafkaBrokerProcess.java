@@ -22,13 +22,6 @@ public final class KafkaBrokerProcess implements Kafka {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaBrokerProcess.class);
 
-    private final Path logDirectory;
-    private final Path outputFile;
-    private final int port;
-    private final int controllerPort;
-    private final List<String> jvmOptions;
-    private Process process;
-
     /** Tests: a small heap and the serial collector, the least CPU on a small machine. */
     private static final List<String> LEAN_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC");
     /**
@@ -37,6 +30,13 @@ public final class KafkaBrokerProcess implements Kafka {
      */
     private static final List<String> AS_SHIPPED_JVM = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC",
             "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent");
+
+    private final Path logDirectory;
+    private final Path outputFile;
+    private final int port;
+    private final int controllerPort;
+    private final List<String> jvmOptions;
+    private Process process;
 
     private KafkaBrokerProcess(Path logDirectory, int port, int controllerPort, List<String> jvmOptions) {
         this.logDirectory = logDirectory;

@@ -63,7 +63,7 @@ public final class KafkaSink implements AutoCloseable {
         this.positions = positions;
     }
 
-    /** At-least-once: an idempotent producer; the caller confirms the slot after {@link #sendAll}. */
+    /** At-least-once: an idempotent producer; the caller confirms the slot after {@link #awaitAcknowledged}. */
     public static KafkaSink create(String bootstrapServers, String clientId, Map<String, String> overrides,
             String dlqTopic, Listener listener) {
         return new KafkaSink(new KafkaProducer<>(producerSettings(bootstrapServers, clientId, overrides),
