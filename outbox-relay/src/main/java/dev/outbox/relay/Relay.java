@@ -278,7 +278,6 @@ public final class Relay implements AutoCloseable {
                                         confirmed = confirmable;
                                         lastConfirmAt = System.nanoTime();
                                     }
-                                    pipeline.confirmed();
                                 }
                             }
                         }

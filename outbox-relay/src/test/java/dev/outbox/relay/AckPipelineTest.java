@@ -20,14 +20,17 @@ class AckPipelineTest {
 
     private final Router router = new Router("outbox.event.${aggregatetype}", "/outbox-relay/test", 1024 * 1024);
     private final MockProducer<byte[], byte[]> producer = mockProducer(false);
-    private final AckPipeline pipeline = new AckPipeline(Sinks.atLeastOnce(producer, new RelayMetrics("test")),
-            MAX_UNCONFIRMED);
+    private final AckPipeline pipeline = pipelineOver(producer);
     private int rowsAdded;
 
     /** Acknowledges each record as it is sent ({@code autoComplete}), or when the test says so. */
     private static MockProducer<byte[], byte[]> mockProducer(boolean autoComplete) {
         // No partitioner: the mock's cluster knows no topics, so every record goes to partition 0.
         return new MockProducer<>(autoComplete, null, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static AckPipeline pipelineOver(MockProducer<byte[], byte[]> producer) {
+        return new AckPipeline(Sinks.atLeastOnce(producer, new RelayMetrics("test")), MAX_UNCONFIRMED);
     }
 
     private void addTransaction(int rows, long endLsn) {
@@ -81,8 +84,7 @@ class AckPipelineTest {
     @Test
     void waitsAtTheBoundForHalfTheRowsAndKeepsTheRestInFlight() throws Exception {
         MockProducer<byte[], byte[]> acknowledging = mockProducer(true);
-        AckPipeline bounded = new AckPipeline(Sinks.atLeastOnce(acknowledging, new RelayMetrics("test")),
-                MAX_UNCONFIRMED);
+        AckPipeline bounded = pipelineOver(acknowledging);
         long end = 0;
         for (int transaction = 0; transaction < 4; transaction++) {
             for (int row = 0; row < 5; row++) {
@@ -108,8 +110,7 @@ class AckPipelineTest {
     @Test
     void aTransactionLargerThanTheBoundGoesOnInChunks() throws Exception {
         MockProducer<byte[], byte[]> acknowledging = mockProducer(true);
-        AckPipeline bounded = new AckPipeline(Sinks.atLeastOnce(acknowledging, new RelayMetrics("test")),
-                MAX_UNCONFIRMED);
+        AckPipeline bounded = pipelineOver(acknowledging);
         int waits = 0;
         for (int row = 0; row < 50; row++) {
             bounded.add(routing());
