@@ -4,11 +4,10 @@ import dev.outbox.relay.route.OutboxRow;
 import dev.outbox.relay.route.Router;
 import dev.outbox.relay.route.Routing;
 import dev.outbox.relay.sink.KafkaSink;
-import dev.outbox.relay.source.PgOutputDecoder;
+import dev.outbox.relay.source.ChangeStream;
 import dev.outbox.relay.source.PgOutputMessage;
 import dev.outbox.relay.source.SourceCheckException;
 import dev.outbox.relay.source.SourceDatabase;
-import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -96,7 +95,8 @@ public final class Relay implements AutoCloseable {
             long backoff = 500;
             long slotBusySince = 0;
             while (!stopping) {
-                try (SourceDatabase.Stream stream = source.openStream(STATUS_INTERVAL)) {
+                try (ChangeStream stream = source.openStream(config.source(), STATUS_INTERVAL,
+                        config.debeziumSettings())) {
                     slotBusySince = 0;
                     streaming = true;
                     log.info("relay {} streaming {} (publication {}) to Kafka", config.relayName(), config.table(),
@@ -180,7 +180,7 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    private void stream(SourceDatabase.Stream stream, KafkaSink sink) throws SQLException, InterruptedException {
+    private void stream(ChangeStream stream, KafkaSink sink) throws SQLException, InterruptedException {
         Map<Integer, int[]> outboxColumns = new HashMap<>();
         Map<Integer, Boolean> isOutbox = new HashMap<>();
         // At-least-once streams rows to the producer as they are read; exactly-once collects the rows of whole
@@ -189,6 +189,8 @@ public final class Relay implements AutoCloseable {
         this.pipeline = pipeline;
         List<Routing> batch = new ArrayList<>();
         long batchStartedAt = 0;
+        // Exactly-once: where the rows of the open source transaction start in the batch (see the COMMIT case).
+        int transactionStartsAt = 0;
         PgOutputMessage.Begin transaction = null;
         long lastCommitEnd = 0;
         long confirmed = 0;
@@ -199,8 +201,8 @@ public final class Relay implements AutoCloseable {
             // On stop, a transaction already begun is read to its commit (the server sends committed transactions
             // whole), so a clean stop leaves nothing half-sent to repeat.
             while (!stopping || transaction != null) {
-                ByteBuffer buffer = stream.stream().readPending();
-                if (buffer == null) {
+                PgOutputMessage message = stream.next();
+                if (message == null) {
                     long confirmable;
                     if (pipeline != null) {
                         pipeline.sendQueued();
@@ -224,8 +226,10 @@ public final class Relay implements AutoCloseable {
                             && System.nanoTime() - lastConfirmAt > config.heartbeatInterval().toNanos()) {
                         // Idle: nothing in flight, so everything the server has sent so far is done. Confirming its
                         // position lets it recycle WAL written by other tables (the heartbeat).
-                        long received = stream.stream().getLastReceiveLSN().asLong();
-                        if (received > confirmed) {
+                        long received = stream.receivedPosition();
+                        if (received <= confirmed) {
+                            stream.idle(monitoring);
+                        } else {
                             if (sink.transactional()) {
                                 // The Kafka position moves first, so the slot never passes it.
                                 sink.sendTransaction(List.of(), received, () -> { });
@@ -246,8 +250,11 @@ public final class Relay implements AutoCloseable {
                     continue;
                 }
                 idleSince = System.nanoTime();
-                switch (PgOutputDecoder.decode(buffer)) {
-                    case PgOutputMessage.Begin begin -> transaction = begin;
+                switch (message) {
+                    case PgOutputMessage.Begin begin -> {
+                        transaction = begin;
+                        transactionStartsAt = batch.size();
+                    }
                     case PgOutputMessage.Relation relation -> {
                         boolean outbox = relation.namespace().equals(config.tableSchema())
                                 && relation.name().equals(config.tableName());
@@ -257,8 +264,7 @@ public final class Relay implements AutoCloseable {
                         }
                     }
                     case PgOutputMessage.Insert insert -> {
-                        if (Boolean.TRUE.equals(isOutbox.get(insert.relationOid())) && transaction != null
-                                && transaction.finalLsn() >= committedPosition) {
+                        if (Boolean.TRUE.equals(isOutbox.get(insert.relationOid())) && transaction != null) {
                             Routing routing = router.route(row(outboxColumns.get(insert.relationOid()), insert,
                                     transaction));
                             if (pipeline == null) {
@@ -284,6 +290,12 @@ public final class Relay implements AutoCloseable {
                     }
                     case PgOutputMessage.Commit commit -> {
                         transaction = null;
+                        if (pipeline == null && commit.endLsn() <= committedPosition) {
+                            // Exactly-once after a restart: this transaction is already committed in Kafka (the slot
+                            // may be behind Kafka's position), so its rows are dropped, not sent twice.
+                            batch.subList(transactionStartsAt, batch.size()).clear();
+                            continue;
+                        }
                         lastCommitEnd = commit.endLsn();
                         if (pipeline != null) {
                             pipeline.transactionEnd(lastCommitEnd);
@@ -333,7 +345,7 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    private void confirm(SourceDatabase.Stream stream, long lsn) throws SQLException {
+    private void confirm(ChangeStream stream, long lsn) throws SQLException {
         stream.confirm(lsn);
         AckPipeline inFlight = pipeline;
         if (inFlight != null) {

@@ -1,5 +1,7 @@
 package dev.outbox.relay;
 
+import dev.outbox.relay.source.DatabaseAddress;
+import dev.outbox.relay.source.SourceKind;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -37,14 +39,19 @@ import java.util.regex.Pattern;
  *                          position in exactly-once mode; default {@code outbox.relay.positions}
  * @param producerSettings  every {@code OUTBOX_KAFKA_<X>} (other than the bootstrap servers) as producer setting
  *                          {@code <x>} ({@code _} becomes {@code .}, lower case)
+ * @param source            {@code OUTBOX_SOURCE}: {@code debezium} (default: Debezium Embedded reads the slot) or
+ *                          {@code pgoutput} (the driver's replication API reads it directly)
+ * @param debeziumSettings  every {@code OUTBOX_DEBEZIUM_<X>} as Debezium connector/engine setting {@code <x>}
+ *                          ({@code _} becomes {@code .}, lower case), over the relay's tuned values
  */
 public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String bootstrapServers, String relayName,
         String table, String publication, String topicTemplate, String dlqTopic, int httpPort, int batchMaxRecords,
         Duration heartbeatInterval, String ceSource, boolean exactlyOnce, String positionTopic,
-        Map<String, String> producerSettings) {
+        Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings) {
 
     static final String PREFIX = "OUTBOX_";
     static final String KAFKA_PREFIX = "OUTBOX_KAFKA_";
+    static final String DEBEZIUM_PREFIX = "OUTBOX_DEBEZIUM_";
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}\\.[a-z_][a-z0-9_]{0,62}");
 
@@ -73,19 +80,30 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 "must be a valid Kafka topic name, was '" + positionTopic + "'");
         ceSource = ceSource == null || ceSource.isBlank() ? "/outbox-relay/" + relayName : ceSource;
         producerSettings = Map.copyOf(producerSettings);
+        require(source != null, "OUTBOX_SOURCE", "is required");
+        require(source != SourceKind.DEBEZIUM || DatabaseAddress.isSingleHost(dbUrl), "OUTBOX_DB_URL",
+                "must be jdbc:postgresql://host[:port]/database[?sslmode=...] for Debezium (one host), was '" + dbUrl
+                        + "' (OUTBOX_SOURCE=pgoutput takes every URL the PostgreSQL driver does)");
+        require(source == SourceKind.DEBEZIUM || debeziumSettings.isEmpty(), "OUTBOX_DEBEZIUM_*",
+                "only apply with OUTBOX_SOURCE=debezium, found " + debeziumSettings.keySet());
+        debeziumSettings = Map.copyOf(debeziumSettings);
     }
 
     /** Reads the settings from {@code OUTBOX_*} keys; unknown {@code OUTBOX_} keys are refused (typos). */
     public static RelayConfig from(Map<String, String> values) {
         Map<String, String> producer = new LinkedHashMap<>();
+        Map<String, String> debezium = new LinkedHashMap<>();
         for (var entry : values.entrySet()) {
             String key = entry.getKey();
             if (key.startsWith(KAFKA_PREFIX) && !key.equals("OUTBOX_KAFKA_BOOTSTRAP_SERVERS")) {
                 producer.put(key.substring(KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
                         entry.getValue());
+            } else if (key.startsWith(DEBEZIUM_PREFIX)) {
+                debezium.put(key.substring(DEBEZIUM_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
+                        entry.getValue());
             } else if (key.startsWith(PREFIX) && !KNOWN.contains(key)) {
                 throw new RelayConfigException(key, "is not a setting of the relay (known: " + String.join(", ", KNOWN)
-                        + ", OUTBOX_KAFKA_<producer setting>)");
+                        + ", OUTBOX_KAFKA_<producer setting>, OUTBOX_DEBEZIUM_<Debezium setting>)");
             }
         }
         return new RelayConfig(
@@ -104,14 +122,25 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 values.get("OUTBOX_CE_SOURCE"),
                 delivery(values.getOrDefault("OUTBOX_DELIVERY", "at-least-once")),
                 values.getOrDefault("OUTBOX_POSITION_TOPIC", "outbox.relay.positions"),
-                producer);
+                producer,
+                source(values.getOrDefault("OUTBOX_SOURCE", "debezium")),
+                debezium);
     }
 
     static final java.util.List<String> KNOWN = java.util.List.of("OUTBOX_DB_URL", "OUTBOX_DB_USER",
             "OUTBOX_DB_PASSWORD", "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "OUTBOX_RELAY_NAME", "OUTBOX_TABLE",
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
             "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
-            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC");
+            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE");
+
+    private static SourceKind source(String value) {
+        return switch (value.strip()) {
+            case "debezium" -> SourceKind.DEBEZIUM;
+            case "pgoutput" -> SourceKind.PGOUTPUT;
+            default -> throw new RelayConfigException("OUTBOX_SOURCE", "must be debezium or pgoutput, was '" + value
+                    + "'");
+        };
+    }
 
     private static boolean delivery(String value) {
         return switch (value.strip()) {
@@ -156,7 +185,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         return "RelayConfig[db=" + dbUrl + " as " + dbUser + ", kafka=" + bootstrapServers + ", name=" + relayName
                 + ", table=" + table + ", publication=" + publication + ", topics=" + topicTemplate + ", dlq="
                 + dlqTopic + ", http=" + httpPort + ", batch=" + batchMaxRecords + ", delivery="
-                + (exactlyOnce ? "exactly-once" : "at-least-once") + ", producer settings="
-                + producerSettings.keySet() + "]";
+                + (exactlyOnce ? "exactly-once" : "at-least-once") + ", source="
+                + source.name().toLowerCase(Locale.ROOT) + ", producer settings=" + producerSettings.keySet()
+                + ", debezium settings=" + debeziumSettings.keySet() + "]";
     }
 }

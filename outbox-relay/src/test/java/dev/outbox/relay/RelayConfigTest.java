@@ -3,6 +3,7 @@ package dev.outbox.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outbox.relay.source.SourceKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -34,6 +35,34 @@ class RelayConfigTest {
         assertThat(config.heartbeatInterval().toMillis()).isEqualTo(10_000);
         assertThat(config.ceSource()).isEqualTo("/outbox-relay/outbox_relay");
         assertThat(config.dbPassword()).isEmpty();
+        assertThat(config.source()).isEqualTo(SourceKind.DEBEZIUM);
+        assertThat(config.debeziumSettings()).isEmpty();
+    }
+
+    @Test
+    void debeziumSettingsPassThroughOnlyWithTheDebeziumSource() {
+        Map<String, String> values = required();
+        values.put("OUTBOX_DEBEZIUM_MAX_BATCH_SIZE", "2048");
+        values.put("OUTBOX_DEBEZIUM_POLL_INTERVAL_MS", "5");
+
+        RelayConfig config = RelayConfig.from(values);
+
+        assertThat(config.debeziumSettings()).containsEntry("max.batch.size", "2048")
+                .containsEntry("poll.interval.ms", "5");
+        values.put("OUTBOX_SOURCE", "pgoutput");
+        assertThatThrownBy(() -> RelayConfig.from(values)).isInstanceOf(RelayConfigException.class)
+                .hasMessageStartingWith("OUTBOX_DEBEZIUM_*");
+    }
+
+    @Test
+    void debeziumNeedsASingleHostUrlThePgoutputSourceTakesAnyDriverUrl() {
+        Map<String, String> values = required();
+        values.put("OUTBOX_DB_URL", "jdbc:postgresql://db-a:5432,db-b:5432/orders?targetServerType=primary");
+        assertThatThrownBy(() -> RelayConfig.from(values)).isInstanceOf(RelayConfigException.class)
+                .hasMessageStartingWith("OUTBOX_DB_URL");
+
+        values.put("OUTBOX_SOURCE", "pgoutput");
+        assertThat(RelayConfig.from(values).source()).isEqualTo(SourceKind.PGOUTPUT);
     }
 
     @Test
@@ -63,6 +92,7 @@ class RelayConfigTest {
         assertBad(Map.of("OUTBOX_DLQ_TOPIC", "dead letters"), "OUTBOX_DLQ_TOPIC");
         assertBad(Map.of("OUTBOX_BATCH_MAX_RECORDS", "0"), "OUTBOX_BATCH_MAX_RECORDS");
         assertBad(Map.of("OUTBOX_TOPIC_TEMPLTE", "x"), "OUTBOX_TOPIC_TEMPLTE");
+        assertBad(Map.of("OUTBOX_SOURCE", "wal2json"), "OUTBOX_SOURCE");
         Map<String, String> missing = required();
         missing.remove("OUTBOX_DB_URL");
         assertThatThrownBy(() -> RelayConfig.from(missing)).isInstanceOf(RelayConfigException.class)

@@ -25,17 +25,33 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.postgresql.PGConnection;
 
-/** The relay in this JVM against the real PostgreSQL and Kafka of the test kit. */
+/**
+ * The relay in this JVM against the real PostgreSQL and Kafka of the test kit, reading the slot with Debezium (the
+ * default source); {@link RelayPgOutputIT} runs the same tests with {@code OUTBOX_SOURCE=pgoutput}.
+ */
 @OutboxInfraTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RelayIT {
 
-    private static Relay relay;
-    private static RelayConfig config;
+    private Relay relay;
+    private RelayConfig config;
+    /** Names this class's slot and topics, so the subclass shares neither. */
+    private String name;
+
+    String source() {
+        return "debezium";
+    }
+
+    String relayName() {
+        return "relay_it";
+    }
 
     @BeforeAll
-    static void startRelay(TestDatabase database, Kafka kafka) {
+    void startRelay(TestDatabase database, Kafka kafka) {
+        name = relayName();
         OutboxSchema.migrateLibrary(database.dataSource());
         database.execute("CREATE TABLE aggregate_sequence (id text PRIMARY KEY, n bigint NOT NULL)");
         config = RelayConfig.from(Map.of(
@@ -43,19 +59,24 @@ class RelayIT {
                 "OUTBOX_DB_USER", database.user(),
                 "OUTBOX_DB_PASSWORD", database.password(),
                 "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "OUTBOX_RELAY_NAME", "relay_it",
-                "OUTBOX_TOPIC_TEMPLATE", "relay-it.${aggregatetype}",
-                "OUTBOX_DLQ_TOPIC", "relay-it.dlq",
+                "OUTBOX_RELAY_NAME", name,
+                "OUTBOX_TOPIC_TEMPLATE", topic("${aggregatetype}"),
+                "OUTBOX_DLQ_TOPIC", topic("dlq"),
                 "OUTBOX_HTTP_PORT", "0",
-                "OUTBOX_BATCH_MAX_RECORDS", "500"));
+                "OUTBOX_BATCH_MAX_RECORDS", "500",
+                "OUTBOX_SOURCE", source()));
         relay = new Relay(config);
         relay.start();
         await().atMost(Duration.ofSeconds(30)).until(relay::ready);
     }
 
     @AfterAll
-    static void stopRelay() {
+    void stopRelay() {
         relay.close();
+    }
+
+    private String topic(String aggregateType) {
+        return name.replace('_', '-') + "." + aggregateType;
     }
 
     @Test
@@ -79,7 +100,7 @@ class RelayIT {
         }
         String marker = Outboxes.insertCommitted(database, "rollback", "a-1", "{\"n\": 3}");
 
-        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), "relay-it.rollback")) {
+        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), topic("rollback"))) {
             var records = new ArrayList<>(Outboxes.readAtLeast(consumer, 2, Duration.ofSeconds(30)));
             records.addAll(Outboxes.drainQuiet(consumer));
             assertThat(records).extracting(r -> Outboxes.header(r, "id")).containsExactly(deleted, marker)
@@ -91,7 +112,7 @@ class RelayIT {
     void recordFollowsTheContract(TestDatabase database, Kafka kafka) throws Exception {
         String id = Outboxes.insertCommitted(database, "contract", "order-7", "{\"total\": 12.50, \"items\": [1, 2]}");
 
-        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), "relay-it.contract")) {
+        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), topic("contract"))) {
             var record = Outboxes.readAtLeast(consumer, 1, Duration.ofSeconds(30)).getFirst();
             assertThat(Outboxes.key(record)).isEqualTo("order-7");
             assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(Outboxes.value(record)))
@@ -103,7 +124,7 @@ class RelayIT {
             assertThat(Outboxes.header(record, "ce_id")).isEqualTo(id);
             assertThat(Outboxes.header(record, "ce_type")).isEqualTo("TestEvent");
             assertThat(Outboxes.header(record, "ce_subject")).isEqualTo("order-7");
-            assertThat(Outboxes.header(record, "ce_source")).isEqualTo("/outbox-relay/relay_it");
+            assertThat(Outboxes.header(record, "ce_source")).isEqualTo("/outbox-relay/" + name);
             assertThat(Outboxes.header(record, "ce_time")).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
             assertThat(Outboxes.header(record, "content-type")).isEqualTo("application/json");
         }
@@ -112,7 +133,7 @@ class RelayIT {
     @Test
     void tenThousandEventsFromFourWritersArriveOnceEachInPerAggregateCommitOrder(TestDatabase database, Kafka kafka)
             throws Exception {
-        kafka.createTopic("relay-it.load", 4);
+        kafka.createTopic(topic("load"), 4);
         int writers = 4;
         int perWriter = 2_500;
         try (ExecutorService executor = Executors.newFixedThreadPool(writers)) {
@@ -147,7 +168,7 @@ class RelayIT {
             }
         }
 
-        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), "relay-it.load")) {
+        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), topic("load"))) {
             var records = new ArrayList<>(Outboxes.readAtLeast(consumer, 10_000, Duration.ofSeconds(120)));
             records.addAll(Outboxes.drainQuiet(consumer));
             assertThat(records).hasSize(10_000);
@@ -191,7 +212,7 @@ class RelayIT {
         relay.start();
         await().atMost(Duration.ofSeconds(30)).until(relay::ready);
 
-        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), "relay-it.copy")) {
+        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), topic("copy"))) {
             var records = new ArrayList<>(Outboxes.readAtLeast(consumer, 2_000, Duration.ofSeconds(60)));
             records.addAll(Outboxes.drainQuiet(consumer));
             Set<String> ids = new HashSet<>();
@@ -212,11 +233,11 @@ class RelayIT {
                 "{\"blob\": \"" + "x".repeat(1_200_000) + "\"}");
         String after = Outboxes.insertCommitted(database, "poison", "p-1", "{\"n\": 6}");
 
-        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), "relay-it.poison", "relay-it.dlq")) {
+        try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), topic("poison"), topic("dlq"))) {
             var records = new ArrayList<>(Outboxes.readAtLeast(consumer, 6, Duration.ofSeconds(60)));
             records.addAll(Outboxes.drainQuiet(consumer));
-            var delivered = records.stream().filter(r -> r.topic().equals("relay-it.poison")).toList();
-            var dead = records.stream().filter(r -> r.topic().equals("relay-it.dlq")).toList();
+            var delivered = records.stream().filter(r -> r.topic().equals(topic("poison"))).toList();
+            var dead = records.stream().filter(r -> r.topic().equals(topic("dlq"))).toList();
 
             assertThat(delivered).extracting(r -> Outboxes.header(r, "id")).containsExactly(before, after);
             assertThat(dead).extracting(r -> Outboxes.header(r, "dlq_outbox_id"))

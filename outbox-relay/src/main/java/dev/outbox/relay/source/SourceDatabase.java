@@ -205,8 +205,8 @@ public final class SourceDatabase {
         }
     }
 
-    /** Opens the stream at the slot's confirmed position: every transaction committed after it is sent again. */
-    public Stream openStream(java.time.Duration statusInterval) throws SQLException {
+    /** Opens a pgoutput stream at the slot's confirmed position: every transaction committed after it is sent. */
+    ChangeStream openPgOutputStream(java.time.Duration statusInterval) throws SQLException {
         Connection connection = connect(true);
         try {
             PGReplicationStream stream = connection.unwrap(PGConnection.class).getReplicationAPI()
@@ -216,15 +216,95 @@ public final class SourceDatabase {
                     .withSlotOption("publication_names", publication)
                     .withStatusInterval((int) statusInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                     .start();
-            return new Stream(connection, stream);
+            return new PgOutputStream(connection, stream);
         } catch (SQLException e) {
             connection.close();
             if ("55006".equals(e.getSQLState())) {
-                throw new SourceCheckException("replication slot " + slot + " is in use by another process: is a "
-                        + "second relay running with OUTBOX_RELAY_NAME=" + slot + "? Two relays need two names", e, true);
+                throw slotInUse(e);
             }
             throw e;
         }
+    }
+
+    /** Opens the stream the relay is configured for, at the slot's confirmed position. */
+    public ChangeStream openStream(SourceKind kind, java.time.Duration statusInterval,
+            java.util.Map<String, String> debeziumSettings) throws SQLException {
+        return kind == SourceKind.PGOUTPUT ? openPgOutputStream(statusInterval) : openDebeziumStream(debeziumSettings);
+    }
+
+    /**
+     * Starts Debezium at the slot's confirmed position and returns once its replication connection holds the slot,
+     * so every transaction committed from then on is streamed (readiness means exactly that).
+     */
+    ChangeStream openDebeziumStream(java.util.Map<String, String> overrides) throws SQLException {
+        long start;
+        try (Connection connection = connect(false);
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT confirmed_flush_lsn, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            statement.setString(1, slot);
+            try (ResultSet rs = statement.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("replication slot " + slot + " disappeared");
+                }
+                if (rs.getObject(2) != null) {
+                    throw slotInUse(null);
+                }
+                start = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+            }
+        }
+        DatabaseAddress address = DatabaseAddress.parse(url);
+        DebeziumStream stream = new DebeziumStream(DebeziumStream.engineProperties(address.host(), address.port(),
+                address.database(), user, password, address.sslMode(), slot, publication, schema, table, start,
+                overrides), slot, schema, table, start, this::confirmedPosition);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        try (Connection connection = connect(false);
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT active_pid IS NOT NULL FROM pg_replication_slots WHERE slot_name = ?")) {
+            statement.setString(1, slot);
+            while (true) {
+                String stopped = stream.stopped();
+                if (stopped != null) {
+                    stream.close();
+                    if (stopped.contains("is active for PID")) {
+                        throw slotInUse(null);
+                    }
+                    throw new SQLException("Debezium stopped while starting: " + stopped);
+                }
+                try (ResultSet rs = statement.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        log.info("Debezium streams slot {} from {}", slot, LogSequenceNumber.valueOf(start));
+                        return stream;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    stream.close();
+                    throw new SQLException("Debezium did not start streaming slot " + slot + " within 30 s");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+            }
+        } catch (SQLException | RuntimeException e) {
+            if (stream.stopped() == null) {
+                stream.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The slot's confirmed_flush_lsn (0 when the slot is gone). */
+    long confirmedPosition() throws SQLException {
+        try (Connection connection = connect(false);
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = ?")) {
+            statement.setString(1, slot);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() && rs.getString(1) != null ? LogSequenceNumber.valueOf(rs.getString(1)).asLong() : 0;
+            }
+        }
+    }
+
+    SourceCheckException slotInUse(Exception cause) {
+        return new SourceCheckException("replication slot " + slot + " is in use by another process: is a second relay "
+                + "running with OUTBOX_RELAY_NAME=" + slot + "? Two relays need two names", cause, true);
     }
 
     /** Bytes of WAL the server keeps for this slot (current position minus the slot's restart position). */
@@ -247,29 +327,6 @@ public final class SourceDatabase {
         try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
-        }
-    }
-
-    /** An open replication stream and its connection. */
-    public record Stream(Connection connection, PGReplicationStream stream) implements AutoCloseable {
-
-        /** Tells the server everything up to {@code lsn} is safely in Kafka; it may discard that WAL. */
-        public void confirm(long lsn) throws SQLException {
-            LogSequenceNumber position = LogSequenceNumber.valueOf(lsn);
-            stream.setFlushedLSN(position);
-            stream.setAppliedLSN(position);
-            stream.forceUpdateStatus();
-        }
-
-        @Override
-        public void close() throws SQLException {
-            try {
-                if (!stream.isClosed()) {
-                    stream.close();
-                }
-            } finally {
-                connection.close();
-            }
         }
     }
 }

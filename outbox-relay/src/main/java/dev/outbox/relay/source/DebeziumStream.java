@@ -1,0 +1,277 @@
+package dev.outbox.relay.source;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The slot read by Debezium Embedded (async engine, PostgreSQL connector, pgoutput), turned back into the whole
+ * transactions the relay works with: a BEGIN and a COMMIT (end LSN) from Debezium's transaction metadata around each
+ * transaction's outbox inserts.
+ *
+ * <p>Positions: Debezium starts at the slot's confirmed position ({@link SlotOffsetStore}); the slot moves only to
+ * the transaction ends the relay {@link #confirm confirms}, passed to Debezium as the offset of a record it marks
+ * processed. Debezium flushes that offset's {@code lsn_commit} to the slot. The engine runs its consumer on its own
+ * thread, which hands batches to the relay's thread through a bounded queue (the backpressure) and marks the latest
+ * confirmed position at each call; heartbeat records make sure there is a call while the outbox is idle.
+ *
+ * <p>Debezium learns positions only from messages, so with the outbox idle and other tables busy nothing would move
+ * the slot. {@link #idle} then writes a non-transactional logical decoding message (a few bytes of WAL) when the slot
+ * holds back more than {@link #IDLE_WAL_SLACK_BYTES}; its position comes back as a row-less transaction end.
+ */
+final class DebeziumStream implements ChangeStream {
+
+    private static final Logger log = LoggerFactory.getLogger(DebeziumStream.class);
+    /** The prefix of the relay's own logical decoding messages (the only ones Debezium is asked to pass on). */
+    static final String MESSAGE_PREFIX = "outbox-relay";
+    private static final long IDLE_WAL_SLACK_BYTES = 1 << 20;
+    /** Debezium's heartbeat: how often its consumer is called while idle, i.e. how late a confirmation may reach it. */
+    private static final Duration TICK = Duration.ofMillis(200);
+
+    private final String slot;
+    private final SlotPosition slotPosition;
+    private final BlockingQueue<List<PgOutputMessage>> batches = new ArrayBlockingQueue<>(64);
+    private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private final ExecutorService runner;
+
+    // Engine thread.
+    private final DebeziumRecords records;
+    private long markedPosition;
+
+    // Relay thread.
+    private List<PgOutputMessage> current = List.of();
+    private int index;
+    private long receivedPosition;
+    private boolean idleMessageRefused;
+
+    private volatile long confirmedPosition;
+    private volatile long flushRequestedPosition;
+    private volatile boolean closing;
+    private volatile String stopReason;
+    private volatile Throwable stopError;
+
+    DebeziumStream(Properties engineProperties, String slot, String schema, String table, long startPosition,
+            SlotPosition slotPosition) {
+        this.slot = slot;
+        this.slotPosition = slotPosition;
+        this.records = new DebeziumRecords(engineProperties.getProperty("topic.prefix"), schema, table);
+        this.receivedPosition = startPosition;
+        this.confirmedPosition = startPosition;
+        this.markedPosition = startPosition;
+        this.flushRequestedPosition = startPosition;
+        this.engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                .using(engineProperties)
+                .notifying(this::handleBatch)
+                .using((success, message, error) -> {
+                    if (!closing) {
+                        stopReason = message;
+                        stopError = error;
+                        log.warn("Debezium engine stopped: {}", message, error);
+                    }
+                    stopReason = stopReason == null ? message : stopReason;
+                })
+                .build();
+        this.runner = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("outbox-debezium-" + slot)
+                .daemon().unstarted(r));
+        runner.execute(engine);
+    }
+
+    /** Engine properties: the relay's slot and publication, no snapshot, inserts only, tuned for latency. */
+    static Properties engineProperties(String host, int port, String database, String user, String password,
+            String sslMode, String slot, String publication, String schema, String table, long startPosition,
+            Map<String, String> overrides) {
+        Properties p = new Properties();
+        p.put("name", "outbox-relay-" + slot);
+        p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.put("offset.storage", SlotOffsetStore.class.getName());
+        p.put(SlotOffsetStore.START_POSITION, Long.toString(startPosition));
+        // Every marked position is flushed at once: marks happen only when the relay confirmed something new.
+        p.put("offset.flush.interval.ms", "0");
+        p.put("database.hostname", host);
+        p.put("database.port", Integer.toString(port));
+        p.put("database.dbname", database);
+        p.put("database.user", user);
+        p.put("database.password", password);
+        if (sslMode != null) {
+            p.put("database.sslmode", sslMode);
+        }
+        p.put("database.tcpKeepAlive", "true");
+        p.put("topic.prefix", slot);
+        p.put("plugin.name", "pgoutput");
+        p.put("slot.name", slot);
+        p.put("publication.name", publication);
+        // The relay's start checks create or verify the publication (FOR TABLE outbox, inserts only) and the slot.
+        p.put("publication.autocreate.mode", "disabled");
+        p.put("table.include.list", java.util.regex.Pattern.quote(schema + "." + table));
+        p.put("snapshot.mode", "no_data");
+        p.put("skipped.operations", "u,d,t");
+        p.put("provide.transaction.metadata", "true");
+        p.put("message.prefix.include.list", java.util.regex.Pattern.quote(MESSAGE_PREFIX));
+        p.put("tombstones.on.delete", "false");
+        p.put("heartbeat.interval.ms", Long.toString(TICK.toMillis()));
+        // Debezium's defaults wait up to 500 ms for a batch to fill; a backlog fills batches anyway.
+        p.put("poll.interval.ms", "1");
+        p.put("max.batch.size", "8192");
+        p.put("max.queue.size", "32768");
+        p.put("status.update.interval.ms", "1000");
+        p.put("record.processing.threads", "1");
+        p.put("record.processing.order", "ORDERED");
+        // A failure ends the engine; the relay reconnects with its own backoff and re-checks the slot (fail closed).
+        p.put("errors.max.retries", "0");
+        p.put("slot.max.retries", "1");
+        p.put("slot.retry.delay.ms", "500");
+        p.putAll(overrides);
+        return p;
+    }
+
+    private void handleBatch(List<RecordChangeEvent<SourceRecord>> events,
+            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        List<PgOutputMessage> messages = new ArrayList<>(events.size() + 2);
+        for (RecordChangeEvent<SourceRecord> event : events) {
+            records.translate(event.record(), messages);
+        }
+        if (!messages.isEmpty()) {
+            while (!batches.offer(messages, 100, TimeUnit.MILLISECONDS)) {
+                if (closing) {
+                    return;
+                }
+            }
+        }
+        long confirmed = confirmedPosition;
+        if (confirmed > markedPosition && !events.isEmpty()) {
+            DebeziumEngine.Offsets offsets = committer.buildOffsets();
+            offsets.set("lsn", confirmed);
+            offsets.set("lsn_commit", confirmed);
+            committer.markProcessed(events.getLast(), offsets);
+            committer.markBatchFinished();
+            markedPosition = confirmed;
+            flushRequestedPosition = confirmed;
+        }
+    }
+
+    @Override
+    public PgOutputMessage next() throws SQLException {
+        if (index == current.size()) {
+            List<PgOutputMessage> batch = batches.poll();
+            if (batch == null) {
+                if (stopReason != null) {
+                    throw new SQLException("Debezium engine stopped: " + stopped(), stopError);
+                }
+                return null;
+            }
+            current = batch;
+            index = 0;
+        }
+        PgOutputMessage message = current.get(index++);
+        if (message instanceof PgOutputMessage.Commit commit) {
+            receivedPosition = commit.endLsn();
+        }
+        return message;
+    }
+
+    static String rootCause(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    }
+
+    /** Why the engine stopped, or {@code null} while it runs. */
+    String stopped() {
+        return stopReason == null ? null
+                : stopReason + (stopError == null ? "" : " (" + rootCause(stopError) + ")");
+    }
+
+    @Override
+    public void confirm(long lsn) {
+        if (lsn > confirmedPosition) {
+            confirmedPosition = lsn;
+        }
+    }
+
+    @Override
+    public long receivedPosition() {
+        return receivedPosition;
+    }
+
+    @Override
+    public void idle(Connection monitoring) throws SQLException {
+        try (PreparedStatement statement = monitoring.prepareStatement("""
+                SELECT pg_logical_emit_message(false, ?, '')
+                  FROM pg_replication_slots
+                 WHERE slot_name = ? AND pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) > ?""")) {
+            statement.setString(1, MESSAGE_PREFIX);
+            statement.setString(2, slot);
+            statement.setLong(3, IDLE_WAL_SLACK_BYTES);
+            statement.execute();
+        } catch (SQLException e) {
+            if (!"42501".equals(e.getSQLState())) {
+                throw e;
+            }
+            if (!idleMessageRefused) {
+                idleMessageRefused = true;
+                log.warn("the relay's role may not write a logical decoding message ({}), so while the outbox is idle "
+                        + "the slot retains the WAL other tables write. Fix: GRANT EXECUTE ON FUNCTION "
+                        + "pg_logical_emit_message(boolean, text, text) TO the relay's role", e.getMessage());
+            }
+        }
+    }
+
+    /** The slot's confirmed_flush_lsn as the server reports it. */
+    @FunctionalInterface
+    interface SlotPosition {
+        long read() throws SQLException;
+    }
+
+    /**
+     * Hands the last confirmed position to Debezium and waits (5 s at most) until the server reports the slot there,
+     * so a clean stop repeats nothing; then stops the engine.
+     */
+    @Override
+    public void close() throws SQLException {
+        long target = confirmedPosition;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long slotAt = 0;
+        while (stopReason == null && System.nanoTime() < deadline
+                && (flushRequestedPosition < target || (slotAt = slotPosition.read()) < target)) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        if (slotAt < target && stopReason == null) {
+            log.warn("the slot did not reach the last confirmed position {} before Debezium stopped; rows after {} "
+                    + "may be sent again", target, slotAt);
+        }
+        closing = true;
+        try {
+            engine.close();
+        } catch (java.io.IOException e) {
+            throw new SQLException("stopping Debezium failed: " + e.getMessage(), e);
+        } finally {
+            runner.shutdown();
+            try {
+                if (!runner.awaitTermination(30, TimeUnit.SECONDS)) {
+                    log.warn("Debezium engine did not stop within 30 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
