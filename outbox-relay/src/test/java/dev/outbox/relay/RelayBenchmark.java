@@ -29,8 +29,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * </pre>
  * {@code -Dbatch=N} sets {@code OUTBOX_BATCH_MAX_RECORDS} (default 5000); {@code -Ddelivery=exactly-once|at-least-once}
  * sets {@code OUTBOX_DELIVERY} (unset: the relay's default); {@code -Dsource=debezium|pgoutput} sets
- * {@code OUTBOX_SOURCE}; {@code -Ddurable=false} turns PostgreSQL's fsync off; {@code -Ddrains=N} measures N drains
- * (default 5); {@code -DskipLatency=true} measures drains only.
+ * {@code OUTBOX_SOURCE}; {@code -DOUTBOX_<X>=v} sets any other relay setting; {@code -Ddurable=false} turns
+ * PostgreSQL's fsync off; {@code -Ddrains=N} measures N drains (default 5); {@code -DskipLatency=true} measures drains
+ * only.
  *
  * Latency is measured at a consumer: its receive time minus the record timestamp, which the relay sets to the source
  * transaction's commit time (millisecond resolution), so it bounds commit→Kafka-ack from above.
@@ -71,6 +72,9 @@ public final class RelayBenchmark {
             if (System.getProperty("source") != null) {
                 settings.put("OUTBOX_SOURCE", System.getProperty("source"));
             }
+            // Any other relay setting, e.g. -DOUTBOX_DEBEZIUM_POLL_INTERVAL_MS=5.
+            System.getProperties().stringPropertyNames().stream().filter(key -> key.startsWith("OUTBOX_"))
+                    .forEach(key -> settings.put(key, System.getProperty(key)));
             if (delivery != null) {
                 settings.put("OUTBOX_DELIVERY", delivery);
             }

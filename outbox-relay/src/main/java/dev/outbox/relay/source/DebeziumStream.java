@@ -126,9 +126,10 @@ final class DebeziumStream implements ChangeStream {
         p.put("message.prefix.include.list", java.util.regex.Pattern.quote(MESSAGE_PREFIX));
         p.put("tombstones.on.delete", "false");
         p.put("heartbeat.interval.ms", Long.toString(TICK.toMillis()));
-        // Debezium's defaults wait up to 500 ms for a batch to fill; a backlog fills batches anyway.
-        p.put("poll.interval.ms", "1");
-        p.put("max.batch.size", "8192");
+        // Debezium's default waits up to 500 ms for a batch to fill. Below 5 ms its queue spins for the last
+        // millisecond of each wait while holding the lock its streaming thread needs (measured: a third less drain).
+        p.put("poll.interval.ms", "5");
+        p.put("max.batch.size", "2048");
         p.put("max.queue.size", "32768");
         p.put("status.update.interval.ms", "1000");
         p.put("record.processing.threads", "1");
