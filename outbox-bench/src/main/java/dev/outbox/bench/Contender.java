@@ -5,6 +5,8 @@ enum Contender {
     OUR_RELAY("our relay (defaults)", "our-relay", Role.RELAY, true),
     /** The same jar with {@code OUTBOX_DELIVERY=exactly-once}: Kafka transactions, the driver reads read_committed. */
     OUR_RELAY_EOS("our relay (exactly-once)", "our-relay-eos", Role.RELAY, true),
+    /** The same jar with {@code OUTBOX_SOURCE=pgoutput}: the slot read through the driver instead of Debezium. */
+    OUR_RELAY_PGOUTPUT("our relay (pgoutput source)", "our-relay-pgoutput", Role.RELAY, true),
     DEBEZIUM_DEFAULT("Debezium outbox (defaults)", "debezium-default", Role.RELAY, true),
     DEBEZIUM_TUNED("Debezium outbox (tuned)", "debezium-tuned", Role.RELAY, true),
     POLLING("polling relay (tuned)", "polling", Role.RELAY, false),
@@ -32,9 +34,9 @@ enum Contender {
         return role == Role.RELAY || role == Role.DECODE_CEILING;
     }
 
-    /** Runs the shipped relay jar (in either delivery mode). */
+    /** Runs the shipped relay jar (in any delivery mode or source). */
     boolean ourRelay() {
-        return this == OUR_RELAY || this == OUR_RELAY_EOS;
+        return this == OUR_RELAY || this == OUR_RELAY_EOS || this == OUR_RELAY_PGOUTPUT;
     }
 
     /** The driver's consumer decides when it is done (else the child prints its own RESULT). */

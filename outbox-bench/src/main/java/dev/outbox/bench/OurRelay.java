@@ -17,7 +17,8 @@ final class OurRelay {
 
     /**
      * The documented runtime contract (DESIGN.md "Runtime contracts"), everything else at its default; the
-     * exactly-once contender adds only {@code OUTBOX_DELIVERY=exactly-once}.
+     * exactly-once contender adds only {@code OUTBOX_DELIVERY=exactly-once}, the pgoutput one only
+     * {@code OUTBOX_SOURCE=pgoutput}.
      */
     static Map<String, String> environment(Contender contender, String name, TestDatabase database,
             String bootstrap) {
@@ -32,6 +33,9 @@ final class OurRelay {
             // Positions go to the shared compacted outbox.relay.positions, keyed by the relay name (unique per
             // run); the driver's consumer reads only the run's own topic.
             env.put("OUTBOX_DELIVERY", "exactly-once");
+        }
+        if (contender == Contender.OUR_RELAY_PGOUTPUT) {
+            env.put("OUTBOX_SOURCE", "pgoutput");
         }
         return env;
     }
