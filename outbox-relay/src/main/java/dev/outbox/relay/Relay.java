@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -81,6 +83,15 @@ public final class Relay implements AutoCloseable {
     }
 
     private void runLoop() {
+        // At-least-once: the stream (Debezium takes about a second to start) opens while the producer and Kafka are
+        // checked; nothing is read from it before they are ready. Exactly-once opens it only after fencing.
+        CompletableFuture<ChangeStream> opening = config.exactlyOnce() ? null : CompletableFuture.supplyAsync(() -> {
+            try {
+                return openStream();
+            } catch (SQLException e) {
+                throw new CompletionException(e);
+            }
+        }, runnable -> Thread.ofPlatform().name("outbox-relay-open-" + config.relayName()).start(runnable));
         try (KafkaSink sink = config.exactlyOnce()
                 ? KafkaSink.createTransactional(config.bootstrapServers(), config.relayName(),
                         config.producerSettings(), config.dlqTopic(), config.positionTopic(), metrics)
@@ -95,8 +106,9 @@ public final class Relay implements AutoCloseable {
             long backoff = 500;
             long slotBusySince = 0;
             while (!stopping) {
-                try (ChangeStream stream = source.openStream(config.source(), STATUS_INTERVAL,
-                        config.debeziumSettings())) {
+                CompletableFuture<ChangeStream> opened = opening;
+                opening = null;
+                try (ChangeStream stream = opened != null ? joined(opened) : openStream()) {
                     slotBusySince = 0;
                     streaming = true;
                     log.info("relay {} streaming {} (publication {}) to Kafka", config.relayName(), config.table(),
@@ -142,8 +154,40 @@ public final class Relay implements AutoCloseable {
             log.error("relay {} failed: {}", config.relayName(), e.toString(), e);
             failure = e;
         } finally {
+            if (opening != null) {
+                closeWhenOpened(opening);
+            }
             finished.countDown();
         }
+    }
+
+    private ChangeStream openStream() throws SQLException {
+        return source.openStream(config.source(), STATUS_INTERVAL, config.debeziumSettings());
+    }
+
+    private static ChangeStream joined(CompletableFuture<ChangeStream> opening) throws SQLException {
+        try {
+            return opening.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw e;
+        }
+    }
+
+    /** The relay ended before it used the stream it opened early: close it, or it would hold the slot. */
+    private static void closeWhenOpened(CompletableFuture<ChangeStream> opening) {
+        opening.thenAccept(stream -> {
+            try {
+                stream.close();
+            } catch (SQLException e) {
+                log.warn("closing the unused stream failed: {}", e.getMessage());
+            }
+        });
     }
 
     /** After a lost connection the slot may have been invalidated meanwhile: check again, fail closed if so. */

@@ -80,12 +80,11 @@ final class DebeziumStream implements ChangeStream {
                 .using(engineProperties)
                 .notifying(this::handleBatch)
                 .using((success, message, error) -> {
+                    stopError = error;
+                    stopReason = message == null ? "no reason given" : message; // after stopError: readers test this first
                     if (!closing) {
-                        stopReason = message;
-                        stopError = error;
                         log.warn("Debezium engine stopped: {}", message, error);
                     }
-                    stopReason = stopReason == null ? message : stopReason;
                 })
                 .build();
         this.runner = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("outbox-debezium-" + slot)
