@@ -46,9 +46,9 @@ public final class Relay implements AutoCloseable {
     private static final int SEND_BURST = 5_000;
     /**
      * While the stream keeps delivering, the queued rows go to the producer at the first source transaction end after
-     * the oldest of them waited this long (exactly-once: the Kafka transaction commits there). Needed because the
-     * driver's non-blocking read itself waits up to 1 ms for more data, so at a steady 1,000 events/s the stream never
-     * seems to pause.
+     * the oldest of them waited this long (exactly-once: the Kafka transaction commits there). Needed because at a
+     * steady 1,000 events/s the stream never seems to pause: pgjdbc's non-blocking read itself waits up to 1 ms for
+     * more data, and Debezium hands over its rows in batches.
      */
     private static final long SEND_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 

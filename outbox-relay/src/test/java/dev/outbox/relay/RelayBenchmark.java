@@ -28,10 +28,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  *     dev.outbox.relay.RelayBenchmark
  * </pre>
  * {@code -Dbatch=N} sets {@code OUTBOX_BATCH_MAX_RECORDS} (default 5000); {@code -Ddelivery=exactly-once|at-least-once}
- * sets {@code OUTBOX_DELIVERY} (unset: the relay's default); {@code -Dsource=debezium|pgoutput} sets
- * {@code OUTBOX_SOURCE}; {@code -DOUTBOX_<X>=v} sets any other relay setting; {@code -Ddurable=false} turns
- * PostgreSQL's fsync off; {@code -Ddrains=N} measures N drains (default 5); {@code -DskipLatency=true} measures drains
- * only.
+ * sets {@code OUTBOX_DELIVERY} (unset: the relay's default); {@code -DOUTBOX_<X>=v} sets any other relay setting
+ * (e.g. {@code -DOUTBOX_SOURCE=pgoutput}); {@code -Ddurable=false} turns PostgreSQL's fsync off; {@code -Ddrains=N}
+ * measures N drains (default 5); {@code -DskipLatency=true} measures drains only.
  *
  * Latency is measured at a consumer: its receive time minus the record timestamp, which the relay sets to the source
  * transaction's commit time (millisecond resolution), so it bounds commit→Kafka-ack from above.
@@ -69,10 +68,7 @@ public final class RelayBenchmark {
                     "OUTBOX_TOPIC_TEMPLATE", "bench.event.${aggregatetype}",
                     "OUTBOX_HTTP_PORT", "0",
                     "OUTBOX_BATCH_MAX_RECORDS", Integer.toString(batch)));
-            if (System.getProperty("source") != null) {
-                settings.put("OUTBOX_SOURCE", System.getProperty("source"));
-            }
-            // Any other relay setting, e.g. -DOUTBOX_DEBEZIUM_POLL_INTERVAL_MS=5.
+            // Any relay setting, e.g. -DOUTBOX_SOURCE=pgoutput or -DOUTBOX_DEBEZIUM_POLL_INTERVAL_MS=5.
             System.getProperties().stringPropertyNames().stream().filter(key -> key.startsWith("OUTBOX_"))
                     .forEach(key -> settings.put(key, System.getProperty(key)));
             if (delivery != null) {
@@ -97,7 +93,7 @@ public final class RelayBenchmark {
             System.out.printf("drain of %,d rows, median of %d: %,.0f events/s from the relay's start [%,.0f - %,.0f] "
                     + "(batch %d, delivery %s, durable %s, source %s)%n", BACKLOG, drains, fromStart[drains / 2],
                     fromStart[0], fromStart[drains - 1], batch, delivery == null ? "default" : delivery, durable,
-                    System.getProperty("source", "default"));
+                    config.source().name().toLowerCase(java.util.Locale.ROOT));
             if (Boolean.getBoolean("skipLatency")) {
                 return;
             }

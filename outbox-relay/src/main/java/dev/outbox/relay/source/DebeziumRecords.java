@@ -1,5 +1,6 @@
 package dev.outbox.relay.source;
 
+import dev.outbox.relay.route.OutboxRow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,6 @@ import org.apache.kafka.connect.source.SourceRecord;
 final class DebeziumRecords {
 
     static final int OUTBOX_RELATION = 1;
-    private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
 
     private final String schema;
     private final String table;
@@ -49,7 +49,7 @@ final class DebeziumRecords {
         } else if (topic.equals(transactionTopic)) {
             Struct value = (Struct) record.value();
             Map<String, ?> offset = record.sourceOffset();
-            long commitMicros = number(offset, "ts_usec") - POSTGRES_EPOCH_MICROS;
+            long commitMicros = number(offset, "ts_usec") - OutboxRow.POSTGRES_EPOCH_MICROS;
             if ("BEGIN".equals(value.getString("status"))) {
                 messages.add(new PgOutputMessage.Begin(number(offset, "lsn"), commitMicros,
                         (int) number(offset, "txId")));

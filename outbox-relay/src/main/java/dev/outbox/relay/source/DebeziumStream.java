@@ -53,7 +53,6 @@ final class DebeziumStream implements ChangeStream {
 
     // Engine thread.
     private final DebeziumRecords records;
-    private long markedPosition;
 
     // Relay thread.
     private List<PgOutputMessage> current = List.of();
@@ -62,6 +61,7 @@ final class DebeziumStream implements ChangeStream {
     private boolean idleMessageRefused;
 
     private volatile long confirmedPosition;
+    /** The last confirmed position handed to Debezium (written by the engine thread only). */
     private volatile long flushRequestedPosition;
     private volatile boolean closing;
     private volatile String stopReason;
@@ -74,14 +74,14 @@ final class DebeziumStream implements ChangeStream {
         this.records = new DebeziumRecords(engineProperties.getProperty("topic.prefix"), schema, table);
         this.receivedPosition = startPosition;
         this.confirmedPosition = startPosition;
-        this.markedPosition = startPosition;
         this.flushRequestedPosition = startPosition;
         this.engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(engineProperties)
                 .notifying(this::handleBatch)
                 .using((success, message, error) -> {
+                    // stopError first: readers test stopReason, then read stopError.
                     stopError = error;
-                    stopReason = message == null ? "no reason given" : message; // after stopError: readers test this first
+                    stopReason = message == null ? "no reason given" : message;
                     if (!closing) {
                         log.warn("Debezium engine stopped: {}", message, error);
                     }
@@ -155,13 +155,12 @@ final class DebeziumStream implements ChangeStream {
             }
         }
         long confirmed = confirmedPosition;
-        if (confirmed > markedPosition && !events.isEmpty()) {
+        if (confirmed > flushRequestedPosition && !events.isEmpty()) {
             DebeziumEngine.Offsets offsets = committer.buildOffsets();
             offsets.set("lsn", confirmed);
             offsets.set("lsn_commit", confirmed);
             committer.markProcessed(events.getLast(), offsets);
             committer.markBatchFinished();
-            markedPosition = confirmed;
             flushRequestedPosition = confirmed;
         }
     }
