@@ -107,6 +107,9 @@ public final class Router {
         if (postgresTimestamp == null) {
             return "";
         }
+        if (postgresTimestamp.length() > 10 && postgresTimestamp.charAt(10) == 'T') {
+            return postgresTimestamp; // already RFC 3339 (the Debezium source converts created_at itself)
+        }
         try {
             return OffsetDateTime.parse(postgresTimestamp, POSTGRES_TIMESTAMPTZ).toInstant().toString();
         } catch (DateTimeParseException e) {

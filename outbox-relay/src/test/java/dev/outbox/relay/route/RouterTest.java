@@ -73,5 +73,7 @@ class RouterTest {
         assertThat(Router.rfc3339("2026-11-23 21:40:01+00")).isEqualTo("2026-11-23T21:40:01Z");
         assertThat(Router.rfc3339("2026-11-23 23:40:01.5+02")).isEqualTo("2026-11-23T21:40:01.500Z");
         assertThat(Router.rfc3339("2026-11-23 21:40:01.123+05:30")).isEqualTo("2026-11-23T16:10:01.123Z");
+        // The Debezium source hands created_at over as RFC 3339 already (CreatedAtAsRfc3339).
+        assertThat(Router.rfc3339("2026-11-23T21:40:01.123456Z")).isEqualTo("2026-11-23T21:40:01.123456Z");
     }
 }
