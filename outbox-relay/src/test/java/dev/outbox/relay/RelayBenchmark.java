@@ -1,25 +1,35 @@
 package dev.outbox.relay;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.testkit.EmbeddedPostgresServer;
 import dev.outbox.testkit.KafkaBrokerProcess;
 import dev.outbox.testkit.TestDatabase;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
- * A rerunnable benchmark, not a test: drain of a 100,000-row backlog (events/s, warm JVM; three drains to warm
- * up, then five measured) and commit→consume latency at 1,000 events/s (30 s unmeasured, then 30 s measured),
- * against the test kit's durable PostgreSQL 18 and a broker in its own JVM with Kafka's start-script JVM settings,
- * on this machine.
+ * A rerunnable benchmark, not a test: drain of a 100,000-row backlog (events/s, warm JVM; six drains to warm
+ * up, until the JIT compilers are nearly idle during a drain, then seven measured, with the CPU they used) and
+ * commit→consume latency at 1,000 events/s (30 s unmeasured, then 30 s measured), against the test kit's durable
+ * PostgreSQL 18 and a broker in its own JVM with Kafka's start-script JVM settings, on this machine.
  *
  * <pre>
  * bin/with-jdk21 mvn -B -o -q -pl outbox-relay test-compile dependency:build-classpath \
@@ -27,10 +37,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * bin/with-jdk21 java -cp outbox-relay/target/test-classes:outbox-relay/target/classes:$(cat /tmp/relay-cp.txt) \
  *     dev.outbox.relay.RelayBenchmark
  * </pre>
+ * {@code -Dcompare=OUTBOX_X=v[,...]} alternates every drain between the settings and these (two medians);
  * {@code -Dbatch=N} sets {@code OUTBOX_BATCH_MAX_RECORDS} (default 5000); {@code -Ddelivery=exactly-once|at-least-once}
  * sets {@code OUTBOX_DELIVERY} (unset: the relay's default); {@code -DOUTBOX_<X>=v} sets any other relay setting
  * (e.g. {@code -DOUTBOX_SOURCE=pgoutput}); {@code -Ddurable=false} turns PostgreSQL's fsync off; {@code -Ddrains=N}
- * measures N drains (default 5); {@code -DskipLatency=true} measures drains only.
+ * measures N drains (default 7); {@code -DskipLatency=true} measures drains only.
  *
  * Latency is measured at a consumer: its receive time minus the record timestamp, which the relay sets to the source
  * transaction's commit time (millisecond resolution), so it bounds commit→Kafka-ack from above.
@@ -38,11 +49,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 public final class RelayBenchmark {
 
     private static final int BACKLOG = 100_000;
-    private static final int WARM_UP_DRAINS = 3;
+    private static final int WARM_UP_DRAINS = 6;
     private static final int RATE = 1_000;
     private static final Duration LATENCY_RUN = Duration.ofSeconds(30);
     /** Unmeasured events at the same rate first: the broker's JIT is still compiling for 20-30 s after a start. */
     private static final Duration LATENCY_WARM_UP = Duration.ofSeconds(30);
+    private static final Duration IDLE_RUN = Duration.ofSeconds(10);
 
     private RelayBenchmark() {
     }
@@ -59,7 +71,7 @@ public final class RelayBenchmark {
              TestDatabase database = postgres.createDatabase("relay_bench")) {
             OutboxSchema.migrateLibrary(database.dataSource());
             kafka.createTopic("bench.event.order", 6, Map.of());
-            Map<String, String> settings = new java.util.HashMap<>(Map.of(
+            Map<String, String> settings = new HashMap<>(Map.of(
                     "OUTBOX_DB_URL", database.jdbcUrl(),
                     "OUTBOX_DB_USER", database.user(),
                     "OUTBOX_DB_PASSWORD", database.password(),
@@ -75,25 +87,49 @@ public final class RelayBenchmark {
                 settings.put("OUTBOX_DELIVERY", delivery);
             }
             RelayConfig config = RelayConfig.from(settings);
+            // -Dcompare=OUTBOX_X=v[,OUTBOX_Y=w] alternates every drain between the settings above and these, so that
+            // both face the same moments of this machine (the drain rate moves by a third between minutes here).
+            Map<String, String> compared = new HashMap<>(settings);
+            for (String setting : System.getProperty("compare", "").split(",")) {
+                if (!setting.isBlank()) {
+                    int equals = setting.indexOf('=');
+                    compared.put(setting.substring(0, equals), setting.substring(equals + 1));
+                }
+            }
+            List<RelayConfig> configs = compared.equals(settings) ? List.of(config)
+                    : List.of(config, RelayConfig.from(compared));
 
             // Warm-up: the same drains, unmeasured, until the JIT compilers of this JVM and the broker's have settled
             // (the first drains of a fresh pair of JVMs run at half the later rate).
-            for (int i = 0; i < WARM_UP_DRAINS; i++) {
-                drain(config, database, BACKLOG);
+            for (int i = 0; i < WARM_UP_DRAINS * configs.size(); i++) {
+                Drain drain = drain(configs.get(i % configs.size()), database, BACKLOG);
+                System.out.printf("warm-up drain %d: %,.0f events/s; CPU per event: %s%n", i + 1, drain.fromStart(),
+                        drain.cpu());
             }
-            int drains = Integer.getInteger("drains", 5);
-            double[] fromStart = new double[drains];
+            int drains = Integer.getInteger("drains", 7);
+            double[][] fromStart = new double[configs.size()][drains];
             for (int i = 0; i < drains; i++) {
-                double[] perSecond = drain(config, database, BACKLOG);
-                fromStart[i] = perSecond[0];
-                System.out.printf("drain %d of %,d rows: %,.0f events/s from the relay's start, %,.0f events/s from "
-                        + "its first acknowledged event%n", i + 1, BACKLOG, perSecond[0], perSecond[1]);
+                for (int c = 0; c < configs.size(); c++) {
+                    Drain drain = drain(configs.get(c), database, BACKLOG);
+                    fromStart[c][i] = drain.fromStart();
+                    System.out.printf("drain %d%s of %,d rows: %,.0f events/s from the relay's start, %,.0f events/s "
+                            + "from its first acknowledged event; CPU per event: %s%n", i + 1,
+                            c == 0 ? "" : " (compared)", BACKLOG, drain.fromStart(), drain.fromFirstAck(), drain.cpu());
+                }
             }
-            Arrays.sort(fromStart);
-            System.out.printf("drain of %,d rows, median of %d: %,.0f events/s from the relay's start [%,.0f - %,.0f] "
-                    + "(batch %d, delivery %s, durable %s, source %s)%n", BACKLOG, drains, fromStart[drains / 2],
-                    fromStart[0], fromStart[drains - 1], batch, delivery == null ? "default" : delivery, durable,
-                    config.source().name().toLowerCase(java.util.Locale.ROOT));
+            for (int c = 0; c < configs.size(); c++) {
+                Arrays.sort(fromStart[c]);
+                System.out.printf("drain of %,d rows, median of %d: %,.0f events/s from the relay's start "
+                        + "[%,.0f - %,.0f] (batch %d, delivery %s, durable %s, source %s%s)%n", BACKLOG, drains,
+                        fromStart[c][drains / 2], fromStart[c][0], fromStart[c][drains - 1], batch,
+                        delivery == null ? "default" : delivery,
+                        durable, configs.get(c).source().name().toLowerCase(Locale.ROOT),
+                        c == 0 ? "" : ", compared: " + System.getProperty("compare"));
+            }
+            for (RelayConfig measured : configs) {
+                System.out.printf("idle relay (source %s): %s%n", measured.source().name().toLowerCase(Locale.ROOT),
+                        idleCpu(measured));
+            }
             if (Boolean.getBoolean("skipLatency")) {
                 return;
             }
@@ -111,13 +147,17 @@ public final class RelayBenchmark {
      * Writes {@code rows} while the relay is stopped, then times the relay to the last acknowledgement: from its
      * start (checks and the producer's first connection included) and from its first acknowledged event.
      */
-    private static double[] drain(RelayConfig config, TestDatabase database, int rows) throws Exception {
+    private record Drain(double fromStart, double fromFirstAck, String cpu) {
+    }
+
+    private static Drain drain(RelayConfig config, TestDatabase database, int rows) throws Exception {
         // The slot must exist before the backlog is written, or the rows would precede it.
         try (Relay relay = new Relay(config)) {
             relay.start();
             waitUntil(relay::ready, Duration.ofSeconds(60));
         }
         writeBacklog(database, rows);
+        CpuUse cpu = CpuUse.now();
         long start = System.nanoTime();
         try (Relay relay = new Relay(config)) {
             relay.start();
@@ -126,7 +166,119 @@ public final class RelayBenchmark {
             long firstCount = relay.metrics().relayedTotal();
             waitUntil(() -> relay.metrics().relayedTotal() >= rows, Duration.ofMinutes(10));
             long end = System.nanoTime();
-            return new double[] {rows / ((end - start) / 1e9), (rows - firstCount) / ((end - first) / 1e9)};
+            return new Drain(rows / ((end - start) / 1e9), (rows - firstCount) / ((end - first) / 1e9),
+                    cpu.perEventSince(rows));
+        }
+    }
+
+    /**
+     * CPU time per event of the whole machine (PostgreSQL and the broker included), of this JVM (the relay; the
+     * benchmark's thread only polls a counter), of its JIT compiler and GC threads, and of its busiest threads. On two
+     * CPUs shared by all of them the drain rate follows the machine's CPU per event, which makes these figures the
+     * way to tell where a drain's time went and whether a change helped.
+     */
+    private record CpuUse(long machineNanos, long processNanos, Map<Long, Long> threadNanos,
+            Map<String, Long> jvmNanos) {
+
+        private static final ThreadMXBean THREADS =
+                ManagementFactory.getThreadMXBean();
+
+        static CpuUse now() {
+            Map<Long, Long> threads = new HashMap<>();
+            for (long id : THREADS.getAllThreadIds()) {
+                threads.put(id, Math.max(0, THREADS.getThreadCpuTime(id)));
+            }
+            return new CpuUse(machineCpuNanos(), processCpuNanos(), threads, jvmThreadNanos());
+        }
+
+        String perSecondSince(Duration run) {
+            CpuUse end = now();
+            return String.format("this JVM used %.1f %% of a CPU (machine %.1f %%)",
+                    100.0 * (end.processNanos - processNanos) / run.toNanos(),
+                    100.0 * (end.machineNanos - machineNanos) / run.toNanos());
+        }
+
+        String perEventSince(int events) {
+            CpuUse end = now();
+            StringBuilder line = new StringBuilder(String.format("machine %.1f µs, this JVM %.1f µs (",
+                    (end.machineNanos - machineNanos) / 1e3 / events,
+                    (end.processNanos - processNanos) / 1e3 / events));
+            end.jvmNanos.forEach((kind, nanos) -> line.append(String.format("%s %.1f, ", kind,
+                    (nanos - jvmNanos.getOrDefault(kind, 0L)) / 1e3 / events)));
+            end.threadNanos.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - threadNanos.getOrDefault(e.getKey(), 0L)))
+                    .sorted(Map.Entry.<Long, Long>comparingByValue().reversed())
+                    .limit(5)
+                    .forEach(e -> {
+                        var info = THREADS.getThreadInfo(e.getKey());
+                        String name = info == null ? "thread " + e.getKey() : info.getThreadName()
+                                .replaceFirst("^debezium-postgresconnector-[a-z0-9_]+-", "debezium-");
+                        line.append(String.format("%s %.1f, ", name, e.getValue() / 1e3 / events));
+                    });
+            line.setLength(line.length() - 2);
+            return line.append(')').toString();
+        }
+
+        /** The JVM's own threads (not visible to ThreadMXBean) from /proc/self/task (Linux; empty elsewhere). */
+        private static Map<String, Long> jvmThreadNanos() {
+            Map<String, Long> nanos = new TreeMap<>();
+            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (var task : tasks.toList()) {
+                    String name;
+                    String stat;
+                    try {
+                        name = Files.readString(task.resolve("comm")).trim();
+                        stat = Files.readString(task.resolve("stat"));
+                    } catch (IOException gone) {
+                        continue;
+                    }
+                    String kind = name.startsWith("C1 ") || name.startsWith("C2 ") ? "JIT"
+                            : name.startsWith("GC ") || name.startsWith("G1 ") ? "GC"
+                            : name.startsWith("VM ") ? "VM" : null;
+                    if (kind != null) {
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                        nanos.merge(kind, ticks * 10_000_000L, Long::sum);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return Map.of();
+            }
+            return nanos;
+        }
+
+        /** All CPUs' busy time from /proc/stat (Linux; 0 elsewhere): PostgreSQL and the broker included. */
+        private static long machineCpuNanos() {
+            try {
+                String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0)
+                        .trim().split("\\s+");
+                long busyTicks = 0;
+                for (int i = 1; i < fields.length && i <= 8; i++) {
+                    if (i != 4 && i != 5) { // idle, iowait
+                        busyTicks += Long.parseLong(fields[i]);
+                    }
+                }
+                return busyTicks * 10_000_000L; // USER_HZ is 100
+            } catch (IOException | RuntimeException e) {
+                return 0;
+            }
+        }
+
+        private static long processCpuNanos() {
+            return ((OperatingSystemMXBean)
+                    ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        }
+    }
+
+    /** CPU an idle relay uses: its threads' polling, Debezium's and its own heartbeats, over {@link #IDLE_RUN}. */
+    private static String idleCpu(RelayConfig config) throws Exception {
+        try (Relay relay = new Relay(config)) {
+            relay.start();
+            waitUntil(relay::ready, Duration.ofSeconds(60));
+            LockSupport.parkNanos(Duration.ofSeconds(2).toNanos()); // the start's own work settles
+            CpuUse cpu = CpuUse.now();
+            LockSupport.parkNanos(IDLE_RUN.toNanos());
+            return cpu.perSecondSince(IDLE_RUN);
         }
     }
 
@@ -145,9 +297,11 @@ public final class RelayBenchmark {
                 insert.executeBatch();
                 connection.commit();
             }
-            // The backlog's dirty pages are written now rather than by a checkpoint in the middle of the drain.
+            // The backlog's dirty pages are written now rather than by a checkpoint in the middle of the drain, and
+            // the table (a million rows after ten drains) is vacuumed now rather than by autovacuum during one.
             connection.setAutoCommit(true);
             try (var statement = connection.createStatement()) {
+                statement.execute("VACUUM ANALYZE outbox");
                 statement.execute("CHECKPOINT");
             }
         }
