@@ -96,11 +96,9 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         for (var entry : values.entrySet()) {
             String key = entry.getKey();
             if (key.startsWith(KAFKA_PREFIX) && !key.equals("OUTBOX_KAFKA_BOOTSTRAP_SERVERS")) {
-                producer.put(key.substring(KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
-                        entry.getValue());
+                producer.put(passedThrough(key, KAFKA_PREFIX), entry.getValue());
             } else if (key.startsWith(DEBEZIUM_PREFIX)) {
-                debezium.put(key.substring(DEBEZIUM_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
-                        entry.getValue());
+                debezium.put(passedThrough(key, DEBEZIUM_PREFIX), entry.getValue());
             } else if (key.startsWith(PREFIX) && !KNOWN.contains(key)) {
                 throw new RelayConfigException(key, "is not a setting of the relay (known: " + String.join(", ", KNOWN)
                         + ", OUTBOX_KAFKA_<producer setting>, OUTBOX_DEBEZIUM_<Debezium setting>)");
@@ -140,6 +138,11 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
             default -> throw new RelayConfigException("OUTBOX_SOURCE", "must be debezium or pgoutput, was '" + value
                     + "'");
         };
+    }
+
+    /** {@code OUTBOX_KAFKA_MAX_REQUEST_SIZE} → {@code max.request.size}: the setting behind a pass-through key. */
+    private static String passedThrough(String key, String prefix) {
+        return key.substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', '.');
     }
 
     private static boolean delivery(String value) {
