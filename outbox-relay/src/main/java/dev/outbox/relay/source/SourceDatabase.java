@@ -238,29 +238,20 @@ public final class SourceDatabase {
      */
     ChangeStream openDebeziumStream(java.util.Map<String, String> overrides) throws SQLException {
         long start;
-        try (Connection connection = connect(false);
-                PreparedStatement statement = connection.prepareStatement(
-                        "SELECT confirmed_flush_lsn, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
-            statement.setString(1, slot);
-            try (ResultSet rs = statement.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("replication slot " + slot + " disappeared");
-                }
-                if (rs.getObject(2) != null) {
-                    throw slotInUse(null);
-                }
-                start = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+        try (Connection connection = connect(false)) {
+            SlotState state = slotState(connection)
+                    .orElseThrow(() -> new SQLException("replication slot " + slot + " disappeared"));
+            if (state.active()) {
+                throw slotInUse(null);
             }
+            start = state.confirmed();
         }
         DatabaseAddress address = DatabaseAddress.parse(url);
         DebeziumStream stream = new DebeziumStream(DebeziumStream.engineProperties(address.host(), address.port(),
                 address.database(), user, password, address.sslMode(), slot, publication, schema, table, start,
                 overrides), slot, schema, table, start, this::confirmedPosition);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        try (Connection connection = connect(false);
-                PreparedStatement statement = connection.prepareStatement(
-                        "SELECT active_pid IS NOT NULL FROM pg_replication_slots WHERE slot_name = ?")) {
-            statement.setString(1, slot);
+        try (Connection connection = connect(false)) {
             while (true) {
                 String stopped = stream.stopped();
                 if (stopped != null) {
@@ -270,11 +261,9 @@ public final class SourceDatabase {
                     }
                     throw new SQLException("Debezium stopped while starting: " + stopped);
                 }
-                try (ResultSet rs = statement.executeQuery()) {
-                    if (rs.next() && rs.getBoolean(1)) {
-                        log.info("Debezium streams slot {} from {}", slot, LogSequenceNumber.valueOf(start));
-                        return stream;
-                    }
+                if (slotState(connection).map(SlotState::active).orElse(false)) {
+                    log.info("Debezium streams slot {} from {}", slot, LogSequenceNumber.valueOf(start));
+                    return stream;
                 }
                 if (System.nanoTime() > deadline) {
                     stream.close();
@@ -292,12 +281,27 @@ public final class SourceDatabase {
 
     /** The slot's confirmed_flush_lsn (0 when the slot is gone). */
     long confirmedPosition() throws SQLException {
-        try (Connection connection = connect(false);
-                PreparedStatement statement = connection.prepareStatement(
-                        "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = ?")) {
+        try (Connection connection = connect(false)) {
+            return slotState(connection).map(SlotState::confirmed).orElse(0L);
+        }
+    }
+
+    /** The slot's confirmed position (0 if it has none) and whether a replication connection holds it. */
+    private record SlotState(long confirmed, boolean active) {
+    }
+
+    /** Empty when the slot is gone. */
+    private Optional<SlotState> slotState(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT confirmed_flush_lsn, active_pid IS NOT NULL FROM pg_replication_slots WHERE slot_name = ?")) {
             statement.setString(1, slot);
             try (ResultSet rs = statement.executeQuery()) {
-                return rs.next() && rs.getString(1) != null ? LogSequenceNumber.valueOf(rs.getString(1)).asLong() : 0;
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                String confirmed = rs.getString(1);
+                return Optional.of(new SlotState(confirmed == null ? 0 : LogSequenceNumber.valueOf(confirmed).asLong(),
+                        rs.getBoolean(2)));
             }
         }
     }
