@@ -7,6 +7,7 @@ import dev.outbox.schema.OutboxSchema;
 import dev.outbox.testkit.KafkaBrokerProcess;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.TestDatabase;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** What the relay does while Kafka is down, and while the outbox is idle but the database busy. */
 @OutboxInfraTest
@@ -119,6 +122,35 @@ class RelayOutageIT {
             }
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(retainedWal(database, "heartbeat"))
                     .isLessThan(64L * 1024 * 1024));
+        }
+    }
+
+    /**
+     * After a burst the outbox goes quiet and nothing else is written: the slot's restart position must still move past
+     * the burst, or the slot keeps its WAL and a restarted relay decodes the whole burst again.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"debezium", "pgoutput"})
+    void aRelayedBurstIsNotRetainedOnceTheOutboxGoesQuiet(String source, TestDatabase database,
+            dev.outbox.testkit.Kafka kafka) throws Exception {
+        OutboxSchema.migrateLibrary(database.dataSource());
+        String name = "burst_" + source;
+        int rows = 25_000;
+        try (Relay relay = new Relay(config(database, kafka.bootstrapServers(), name,
+                Map.of("OUTBOX_SOURCE", source, "OUTBOX_HEARTBEAT_INTERVAL_MS", "1000")))) {
+            relay.start();
+            await().atMost(Duration.ofSeconds(30)).until(relay::ready);
+            long walBefore = walPosition(database);
+            try (Connection connection = database.dataSource().getConnection()) {
+                Outboxes.copy(connection, "burst", "b-", rows);
+            }
+            long burstWal = walPosition(database) - walBefore;
+            assertThat(burstWal).as("WAL of the burst").isGreaterThan(4L * 1024 * 1024);
+            await().atMost(Duration.ofSeconds(60)).until(() -> relay.metrics().relayedTotal() == rows);
+            // retainedWal checkpoints, which logs the running-transactions record the restart position needs.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(retainedWal(database, name))
+                    .as("WAL the slot retains after a relayed burst of %d bytes", burstWal)
+                    .isLessThan(2L * 1024 * 1024));
         }
     }
 

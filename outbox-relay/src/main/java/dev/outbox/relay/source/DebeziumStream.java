@@ -34,7 +34,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Debezium learns positions only from messages, so with the outbox idle and other tables busy nothing would move
  * the slot. {@link #idle} then writes a non-transactional logical decoding message (a few bytes of WAL) when the slot
- * holds back more than {@link #IDLE_WAL_SLACK_BYTES}; its position comes back as a row-less transaction end.
+ * holds back more than {@link #IDLE_WAL_SLACK_BYTES}; its position comes back as a row-less transaction end. The same
+ * message moves the slot's restart position after a burst of outbox rows: PostgreSQL advances it only to a
+ * running-transactions record (logged within 15 s of activity, and at checkpoints) that the client confirmed beyond,
+ * and a relay whose outbox went quiet confirms nothing past the burst's last commit, so a restart would decode the
+ * whole burst again.
  */
 final class DebeziumStream implements ChangeStream {
 
@@ -223,13 +227,19 @@ final class DebeziumStream implements ChangeStream {
 
     @Override
     public void idle(Connection monitoring) throws SQLException {
+        // Written when the slot holds back other tables' WAL (confirmed position behind), or keeps the WAL of an
+        // already relayed burst for its restart position while something (a running-transactions record) follows it.
         try (PreparedStatement statement = monitoring.prepareStatement("""
                 SELECT pg_logical_emit_message(false, ?, '')
                   FROM pg_replication_slots
-                 WHERE slot_name = ? AND pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) > ?""")) {
+                 WHERE slot_name = ?
+                   AND (pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) > ?
+                        OR (pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) > ?
+                            AND pg_current_wal_lsn() > confirmed_flush_lsn))""")) {
             statement.setString(1, MESSAGE_PREFIX);
             statement.setString(2, slot);
             statement.setLong(3, IDLE_WAL_SLACK_BYTES);
+            statement.setLong(4, IDLE_WAL_SLACK_BYTES);
             statement.execute();
         } catch (SQLException e) {
             if (!"42501".equals(e.getSQLState())) {
