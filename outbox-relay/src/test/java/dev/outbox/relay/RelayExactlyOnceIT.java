@@ -215,7 +215,13 @@ class RelayExactlyOnceIT {
             try (RelayProcess second = new RelayProcess(environment(database, kafka, name, "exactly-once")).start()) {
                 assertThat(first.awaitExit(60)).as("the first relay exits non-zero; its output:%n%s", first.output())
                         .isEqualTo(1);
-                assertThat(first.output()).contains("fenced");
+                // Kafka reports the fence as such, except when it races with the first relay's commit: then Kafka
+                // 4.3's coordinator fails the commit with an internal error (IllegalStateException "Preparing
+                // transaction state transition to ONGOING while it already a pending state PREPARE_EPOCH_FENCE",
+                // UNKNOWN_SERVER_ERROR to the client), about once in 25 runs here. The relay exits either way.
+                assertThat(first.output()).containsAnyOf(
+                        "another relay named like this one started and fenced this one",
+                        "The broker failed the commit: if another relay named like this one has just started");
                 awaitStreaming(second);
                 long written = writers.stop();
                 try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), name + ".eos")) {

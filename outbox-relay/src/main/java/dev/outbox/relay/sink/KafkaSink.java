@@ -104,6 +104,7 @@ public final class KafkaSink implements AutoCloseable {
      * @param beforeCommit runs after every record is sent, right before the commit (a test hook)
      */
     public void sendTransaction(List<Routing> batch, long endLsn, Runnable beforeCommit) {
+        boolean committing = false;
         try {
             producer.beginTransaction();
             List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
@@ -113,6 +114,7 @@ public final class KafkaSink implements AutoCloseable {
             producer.send(positions.record(endLsn));
             beforeCommit.run();
             long commitStart = System.nanoTime();
+            committing = true;
             producer.commitTransaction();
             listener.transactionCommitted(Duration.ofNanos(System.nanoTime() - commitStart));
             for (int i = 0; i < batch.size(); i++) {
@@ -138,8 +140,12 @@ public final class KafkaSink implements AutoCloseable {
             } catch (RuntimeException abortFailed) {
                 e.addSuppressed(abortFailed);
             }
+            // Kafka 4.3's coordinator fails a commit that races with a newer producer's fencing with an internal
+            // error (UNKNOWN_SERVER_ERROR) instead of PRODUCER_FENCED, so a fence can look like this too.
             throw new IllegalStateException("Kafka transaction failed and was aborted (" + e + "); exiting to "
-                    + "restart from the committed position", e);
+                    + "restart from the committed position" + (committing ? ". The broker failed the commit: if "
+                    + "another relay named like this one has just started, Kafka may report its fencing this way; "
+                    + "otherwise see the broker's log" : ""), e);
         }
     }
 
