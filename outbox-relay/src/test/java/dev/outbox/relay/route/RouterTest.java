@@ -69,6 +69,27 @@ class RouterTest {
     }
 
     @Test
+    void aTopicRoutedBeforeIsRoutedAlikeAndAnIllegalOneStaysADeadLetter() {
+        for (int i = 0; i < 3; i++) {
+            assertThat(router.route(row("order", "o-" + i, "{}")))
+                    .isInstanceOfSatisfying(Routing.Deliver.class,
+                            deliver -> assertThat(deliver.record().topic()).isEqualTo("outbox.event.order"));
+            assertThat(router.route(row("bad topic", "o-" + i, "{}"))).isInstanceOf(Routing.DeadLetter.class);
+        }
+    }
+
+    @Test
+    void anEmptyOrMissingHeadersColumnAddsNoHeaders() {
+        for (String headersColumn : new String[] {"{}", null}) {
+            var row = new OutboxRow("0190a3b2-0000-7000-8000-000000000001", "order", "o-1", "OrderPlaced", "{}",
+                    headersColumn, "2026-11-23 21:40:01+00", 0, 0, 1);
+            var record = ((Routing.Deliver) router.route(row)).record();
+            assertThat(record.headers().toArray()).extracting(h -> h.key()).containsExactly("id", "ce_specversion",
+                    "ce_id", "ce_type", "ce_source", "ce_subject", "ce_time", "content-type");
+        }
+    }
+
+    @Test
     void postgresTimestampsBecomeRfc3339() {
         assertThat(Router.rfc3339("2026-11-23 21:40:01+00")).isEqualTo("2026-11-23T21:40:01Z");
         assertThat(Router.rfc3339("2026-11-23 23:40:01.5+02")).isEqualTo("2026-11-23T21:40:01.500Z");
