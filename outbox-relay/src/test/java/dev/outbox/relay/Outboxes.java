@@ -130,6 +130,13 @@ final class Outboxes {
         return lsn == null ? 0 : ((Number) lsn).longValue();
     }
 
+    /** WAL the slot keeps from recycling: from its restart position to the server's current position. */
+    static long retainedWal(TestDatabase database, String slot) {
+        return ((Number) database.dsl().fetchValue("""
+                SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM pg_replication_slots
+                 WHERE slot_name = ?""", slot)).longValue();
+    }
+
     /** The exactly-once relay's newest committed source position in its position topic, read read_committed. */
     static long kafkaPosition(String bootstrapServers, String positionTopic, String relayName) {
         TopicPartition partition = new TopicPartition(positionTopic, 0);

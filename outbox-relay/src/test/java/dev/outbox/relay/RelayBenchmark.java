@@ -293,9 +293,7 @@ public final class RelayBenchmark {
     private static void settleRestartPosition(TestDatabase database, String slot) {
         database.execute("CHECKPOINT");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (((Number) database.dsl().fetchValue("""
-                SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM pg_replication_slots
-                 WHERE slot_name = ?""", slot)).longValue() > 1024 * 1024) {
+        while (Outboxes.retainedWal(database, slot) > 1024 * 1024) {
             if (System.nanoTime() > deadline) {
                 System.out.println("the slot's restart position did not catch up within 30 s; draining anyway");
                 return;

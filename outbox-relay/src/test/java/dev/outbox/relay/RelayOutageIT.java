@@ -120,8 +120,8 @@ class RelayOutageIT {
                 database.execute("INSERT INTO busy (filler) SELECT repeat('x', 1000) FROM generate_series(1, 20000)",
                         "DELETE FROM busy");
             }
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(retainedWal(database, "heartbeat"))
-                    .isLessThan(64L * 1024 * 1024));
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                    retainedWalAfterCheckpoint(database, "heartbeat")).isLessThan(64L * 1024 * 1024));
         }
     }
 
@@ -147,8 +147,9 @@ class RelayOutageIT {
             long burstWal = walPosition(database) - walBefore;
             assertThat(burstWal).as("WAL of the burst").isGreaterThan(4L * 1024 * 1024);
             await().atMost(Duration.ofSeconds(60)).until(() -> relay.metrics().relayedTotal() == rows);
-            // retainedWal checkpoints, which logs the running-transactions record the restart position needs.
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(retainedWal(database, name))
+            // The checkpoint logs the running-transactions record the restart position needs.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                    retainedWalAfterCheckpoint(database, name))
                     .as("WAL the slot retains after a relayed burst of %d bytes", burstWal)
                     .isLessThan(2L * 1024 * 1024));
         }
@@ -158,10 +159,8 @@ class RelayOutageIT {
         return ((Number) database.dsl().fetchValue("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")).longValue();
     }
 
-    private static long retainedWal(TestDatabase database, String slot) {
+    private static long retainedWalAfterCheckpoint(TestDatabase database, String slot) {
         database.execute("CHECKPOINT");
-        return ((Number) database.dsl().fetchValue("""
-                SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM pg_replication_slots
-                 WHERE slot_name = ?""", slot)).longValue();
+        return Outboxes.retainedWal(database, slot);
     }
 }
