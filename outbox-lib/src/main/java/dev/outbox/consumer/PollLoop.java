@@ -226,7 +226,9 @@ final class PollLoop {
     private void resumeDuePartitions() {
         Set<TopicPartition> paused = consumer.paused();
         if (!paused.isEmpty()) {
+            Set<TopicPartition> assigned = consumer.assignment(); // a revoked partition can still be listed paused
             Set<TopicPartition> due = attempts.due(paused, System.nanoTime());
+            due = Set.copyOf(due.stream().filter(assigned::contains).toList());
             if (!due.isEmpty()) {
                 consumer.resume(due);
             }

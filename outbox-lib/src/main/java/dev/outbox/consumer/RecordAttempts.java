@@ -176,25 +176,24 @@ final class RecordAttempts {
         }
         metrics.increment(ConsumerMetrics.RETRIES, record.topic());
         Duration backoff = policy.backoff(counted ? retry.attempts : retry.uncounted);
-        log.warn("Handling {}-{}@{} failed (attempt {}{}); retrying in {} ms: {}", record.topic(), record.partition(),
-                record.offset(), retry.attempts, reason(kind), backoff.toMillis(), failure.toString());
+        log.warn("Handling {}-{}@{} failed ({}); retrying in {} ms: {}", record.topic(), record.partition(),
+                record.offset(), counted ? "attempt " + retry.attempts + " of " + policy.maxAttempts() : reason(kind),
+                backoff.toMillis(), failure.toString());
         retry.resumeAtNanos = System.nanoTime() + backoff.toNanos();
         return new Retry(record.offset(), retry.attempts, counted);
     }
 
     private static String reason(RetryPolicy.Failure kind) {
-        return switch (kind) {
-            case DATABASE_UNAVAILABLE -> ", database unavailable, not counted";
-            case TRANSIENT -> ", serialization failure, deadlock or lock timeout, not counted";
-            default -> "";
-        };
+        return kind == RetryPolicy.Failure.TRANSIENT
+                ? "serialization failure, deadlock or lock timeout; not counted as an attempt"
+                : "database unavailable; not counted as an attempt";
     }
 
     /** Why a record whose attempts were all cut short by stops of the process goes to the dead-letter topic. */
     static final class AttemptsCutShortException extends RuntimeException {
         AttemptsCutShortException(int attempts) {
-            super("the process stopped during the last of " + attempts + " attempt(s) (crash, kill or lost "
-                    + "partition); the handler may be crashing it: see the logs of the earlier attempts");
+            super("the process stopped (crash, kill) during the last of " + attempts + " attempt(s): the handler "
+                    + "may be what kills it; see the logs of the earlier attempts");
         }
     }
 }
