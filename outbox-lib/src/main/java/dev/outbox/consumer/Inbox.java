@@ -34,14 +34,21 @@ public final class Inbox {
      * Inserts (consumerGroup, eventId) into {@code processed_event} with {@code ON CONFLICT DO NOTHING} in the
      * caller's transaction; true when this is the first delivery (apply the effect), false for a duplicate (skip).
      * A concurrent first delivery of the same event in another transaction makes this wait for that transaction:
-     * true if it rolled back, false if it committed. The connection must not be in auto-commit mode, or the row
-     * commits on its own and a failing effect is never retried.
+     * true if it rolled back, false if it committed.
+     *
+     * @throws IllegalStateException when the connection is in auto-commit mode: the row would commit on its own, and
+     *                               an effect that then failed would never be applied
      */
     public static boolean firstDelivery(Connection connection, String consumerGroup, UUID eventId) throws SQLException {
         Objects.requireNonNull(connection, "connection must not be null");
         Objects.requireNonNull(eventId, "eventId must not be null");
         if (consumerGroup == null || consumerGroup.isBlank()) {
             throw new IllegalArgumentException("consumerGroup must not be blank");
+        }
+        if (connection.getAutoCommit()) {
+            throw new IllegalStateException("Inbox.firstDelivery needs the transaction that applies the event, but the "
+                    + "connection is in auto-commit mode: call setAutoCommit(false) first, or use the connection of the "
+                    + "surrounding transaction (Spring: DataSourceUtils.getConnection inside @Transactional)");
         }
         try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
             insert.setString(1, consumerGroup);

@@ -277,5 +277,9 @@ class ConsumerResilienceIT {
 
         // Rolled back with the failed effect, then a first delivery, a duplicate, and another group's first.
         assertThat(firsts).containsExactly(true, true, false, true);
+        try (Connection autoCommit = dataSource.getConnection()) {
+            assertThatThrownBy(() -> Inbox.firstDelivery(autoCommit, group, UUID.randomUUID()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("setAutoCommit(false)");
+        }
     }
 }
