@@ -1,6 +1,7 @@
 package dev.outbox.consumer;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -90,6 +92,20 @@ final class ReplayingConsumer extends MockConsumer<byte[], byte[]> {
         newAssignment.forEach(p -> beginning.put(p, 0L));
         updateBeginningOffsets(beginning);
         newAssignment.forEach(this::redeliver);
+    }
+
+    /** Waits a little when there is nothing, as a broker's poll does, so a runner thread does not spin. */
+    @Override
+    public ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+        ConsumerRecords<byte[], byte[]> records = super.poll(timeout);
+        if (records.isEmpty()) {
+            try {
+                Thread.sleep(Math.min(timeout.toMillis(), 10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return records;
     }
 
     @Override
