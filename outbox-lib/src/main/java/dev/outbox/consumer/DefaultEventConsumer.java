@@ -34,7 +34,8 @@ final class DefaultEventConsumer implements EventConsumer {
 
     /** Builds the Kafka clients from the settings. */
     static DefaultEventConsumer create(EventConsumer.Builder settings) {
-        ObjectMapper mapper = settings.objectMapper != null ? settings.objectMapper : OutboxConfig.defaultObjectMapper();
+        ObjectMapper mapper = settings.objectMapper != null ? settings.objectMapper
+                : OutboxConfig.defaultObjectMapper();
         InboxTransactions transactions = settings.transactions != null ? settings.transactions
                 : InboxTransactions.of(settings.dataSource);
         ConsumerMetrics metrics = new ConsumerMetrics(settings.meterRegistry, settings.group);

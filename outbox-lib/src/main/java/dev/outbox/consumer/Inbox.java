@@ -46,9 +46,10 @@ public final class Inbox {
             throw new IllegalArgumentException("consumerGroup must not be blank");
         }
         if (connection.getAutoCommit()) {
-            throw new IllegalStateException("Inbox.firstDelivery needs the transaction that applies the event, but the "
-                    + "connection is in auto-commit mode: call setAutoCommit(false) first, or use the connection of the "
-                    + "surrounding transaction (Spring: DataSourceUtils.getConnection inside @Transactional)");
+            throw new IllegalStateException("Inbox.firstDelivery needs the transaction that applies the event, "
+                    + "but the connection is in auto-commit mode: call setAutoCommit(false) first, or use the "
+                    + "connection of the surrounding transaction (Spring: DataSourceUtils.getConnection inside "
+                    + "@Transactional)");
         }
         try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
             insert.setString(1, consumerGroup);
@@ -73,7 +74,8 @@ public final class Inbox {
      * header when {@code id} is missing); empty when missing or not a UUID.
      */
     public static Optional<UUID> eventId(Headers headers) {
-        String id = firstNonBlank(lastValue(headers, OutboxHeaders.KAFKA_ID), lastValue(headers, OutboxHeaders.KAFKA_CE_ID));
+        String id = firstNonBlank(lastValue(headers, OutboxHeaders.KAFKA_ID),
+                lastValue(headers, OutboxHeaders.KAFKA_CE_ID));
         if (id == null) {
             return Optional.empty();
         }

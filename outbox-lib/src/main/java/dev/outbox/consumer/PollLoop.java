@@ -145,7 +145,8 @@ final class PollLoop {
             return;
         }
         List<Future<RecordAttempts.PartitionResult>> results = new ArrayList<>(rest.size());
-        rest.forEach((partition, ofPartition) -> results.add(workers.submit(() -> attempts.process(partition, ofPartition))));
+        rest.forEach((partition, ofPartition) ->
+                results.add(workers.submit(() -> attempts.process(partition, ofPartition))));
         RuntimeException failure = null;
         for (Future<RecordAttempts.PartitionResult> result : results) {
             try {
@@ -179,7 +180,7 @@ final class PollLoop {
             }
             RecordAttempts.PartitionResult result = attempts.process(partition, List.of(record));
             apply(result);
-            if (result.applied() || result.retry() != null) {
+            if (result.applied() || (result.retry() != null && result.retry().counted())) {
                 unverified.remove(partition); // from here on, the retry state or a plain run covers the partition
             }
             if (result.retry() != null) {

@@ -273,7 +273,8 @@ class ConsumerResilienceIT {
         })).isInstanceOf(AssertionError.class).hasMessage("the effect failed");
         transactions.inTransaction(connection -> firsts.add(Inbox.firstDelivery(connection, group, eventId)));
         transactions.inTransaction(connection -> firsts.add(Inbox.firstDelivery(connection, group, eventId)));
-        transactions.inTransaction(connection -> firsts.add(Inbox.firstDelivery(connection, "other-" + group, eventId)));
+        transactions.inTransaction(connection ->
+                firsts.add(Inbox.firstDelivery(connection, "other-" + group, eventId)));
 
         // Rolled back with the failed effect, then a first delivery, a duplicate, and another group's first.
         assertThat(firsts).containsExactly(true, true, false, true);
