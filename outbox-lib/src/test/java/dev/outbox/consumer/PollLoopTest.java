@@ -317,6 +317,29 @@ class PollLoopTest {
     }
 
     @Test
+    void afterAnUncountedRetryOfAFreshlyAssignedPartitionTheNextAttemptIsStillCountedBeforeItRuns() {
+        ReplayingConsumer consumer = new ReplayingConsumer();
+        consumer.append(P0, "Ping", UUID.randomUUID());
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(0)));
+        List<OffsetAndMetadata> seenByTheHandler = new ArrayList<>();
+        ScriptedHandler handler = new ScriptedHandler((record, call) -> {
+            seenByTheHandler.add(consumer.groupOffset(P0));
+            if (call == 1) {
+                throw new RuntimeException(new SQLException("deadlock", "40P01"));
+            }
+        });
+        PollLoop loop = loop(consumer, handler, 3);
+        consumer.rebalance(List.of(P0));
+
+        pollTimes(loop, 2);
+
+        // The deadlock was not counted, yet the retry could still kill the process: it is recorded before it runs.
+        assertThat(seenByTheHandler).containsExactly(new OffsetAndMetadata(0, "outbox.attempts=1"),
+                new OffsetAndMetadata(0, "outbox.attempts=1"));
+        assertThat(consumer.groupOffset(P0)).isEqualTo(new OffsetAndMetadata(1));
+    }
+
+    @Test
     void aRecordWhoseLastCutShortAttemptHadCommittedIsSkippedNotDeadLettered() {
         ReplayingConsumer consumer = new ReplayingConsumer();
         consumer.append(P0, "Ping", UUID.randomUUID());
