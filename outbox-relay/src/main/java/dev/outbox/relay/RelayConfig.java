@@ -102,6 +102,9 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         ceSource = ceSource == null || ceSource.isBlank() ? "/outbox-relay/" + relayName : ceSource;
         producerSettings = Map.copyOf(producerSettings);
         GuardedSettings.checkProducer(producerSettings);
+        String maxRequestSize = producerSettings.get("max.request.size");
+        require(maxRequestSize == null || maxRequestSize.matches("\\d{1,9}"), "OUTBOX_KAFKA_MAX_REQUEST_SIZE",
+                "must be a whole number of bytes, was '" + maxRequestSize + "'");
         require(source != null, "OUTBOX_SOURCE", "is required");
         require(source != SourceKind.DEBEZIUM || DatabaseAddress.isSingleHost(dbUrl), "OUTBOX_DB_URL",
                 "must be jdbc:postgresql://host[:port]/database[?sslmode=...] for Debezium (one host), was '"

@@ -97,6 +97,7 @@ class RelayConfigTest {
         assertBad(Map.of("OUTBOX_BATCH_MAX_RECORDS", "0"), "OUTBOX_BATCH_MAX_RECORDS");
         assertBad(Map.of("OUTBOX_TOPIC_TEMPLTE", "x"), "OUTBOX_TOPIC_TEMPLTE");
         assertBad(Map.of("OUTBOX_SOURCE", "wal2json"), "OUTBOX_SOURCE");
+        assertBad(Map.of("OUTBOX_KAFKA_MAX_REQUEST_SIZE", "2MB"), "OUTBOX_KAFKA_MAX_REQUEST_SIZE");
         Map<String, String> missing = required();
         missing.remove("OUTBOX_DB_URL");
         assertThatThrownBy(() -> RelayConfig.from(missing)).isInstanceOf(RelayConfigException.class)
