@@ -48,7 +48,8 @@ class RouterTest {
 
     @Test
     void templateMayUseTheEventType() {
-        var routing = new Router("events.${aggregatetype}.${type}", "s", 1 << 20, RESERVED).route(row("order", "o-1", "{}"));
+        var routing = new Router("events.${aggregatetype}.${type}", "s", 1 << 20, RESERVED)
+                .route(row("order", "o-1", "{}"));
 
         assertThat(((Routing.Deliver) routing).record().topic()).isEqualTo("events.order.OrderPlaced");
     }
@@ -66,8 +67,8 @@ class RouterTest {
                     assertThat(dead.reason()).contains("'outbox.event.bad topic' is not legal");
                     assertThat(dead.exceptionClass()).endsWith("InvalidTopicException");
                 });
-        assertThat(new Router("t.${aggregatetype}", "s", 100, RESERVED).route(row("order", "o-1", "{\"x\": \"" + "y".repeat(100)
-                + "\"}")))
+        assertThat(new Router("t.${aggregatetype}", "s", 100, RESERVED)
+                .route(row("order", "o-1", "{\"x\": \"" + "y".repeat(100) + "\"}")))
                 .isInstanceOfSatisfying(Routing.DeadLetter.class,
                         dead -> assertThat(dead.exceptionClass()).endsWith("RecordTooLargeException"));
     }
