@@ -72,7 +72,8 @@ public final class Relay implements AutoCloseable {
         this.source = new SourceDatabase(config.dbUrl(), config.dbUser(), config.dbPassword(), config.relayName(),
                 config.publication(), config.tableSchema(), config.tableName());
         this.router = new Router(config.topicTemplate(), config.ceSource(),
-                KafkaSink.maxRequestSize(config.producerSettings()));
+                KafkaSink.maxRequestSize(config.producerSettings()),
+                java.util.Set.of(config.dlqTopic(), config.positionTopic()));
         this.metrics = new RelayMetrics(config.relayName());
     }
 
@@ -150,7 +151,8 @@ public final class Relay implements AutoCloseable {
             failure = e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Any Throwable, an Error too: it must end the process non-zero (RelayMain reads failure()).
             log.error("relay {} failed: {}", config.relayName(), e.toString(), e);
             failure = e;
         } finally {

@@ -18,7 +18,8 @@ class AckPipelineTest {
 
     private static final int MAX_UNCONFIRMED = 20;
 
-    private final Router router = new Router("outbox.event.${aggregatetype}", "/outbox-relay/test", 1024 * 1024);
+    private final Router router = new Router("outbox.event.${aggregatetype}", "/outbox-relay/test", 1024 * 1024,
+            java.util.Set.of());
     private final MockProducer<byte[], byte[]> producer = mockProducer(false);
     private final AckPipeline pipeline = pipelineOver(producer);
     private int rowsAdded;
