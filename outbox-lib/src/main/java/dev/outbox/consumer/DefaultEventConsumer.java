@@ -8,8 +8,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
@@ -57,14 +55,10 @@ import org.slf4j.LoggerFactory;
 final class DefaultEventConsumer implements EventConsumer {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultEventConsumer.class);
-    private static final String INBOX_INSERT = """
-            INSERT INTO processed_event (consumer_group, event_id) VALUES (?, ?)
-            ON CONFLICT DO NOTHING
-            """;
-
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final EventConsumer.Builder settings;
+    private final InboxTransactions transactions;
     private final ObjectMapper mapper;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> deadLetters;
@@ -104,6 +98,8 @@ final class DefaultEventConsumer implements EventConsumer {
 
     DefaultEventConsumer(EventConsumer.Builder settings) {
         this.settings = settings;
+        this.transactions = settings.transactions != null
+                ? settings.transactions : InboxTransactions.of(settings.dataSource);
         this.mapper = settings.objectMapper != null ? settings.objectMapper : OutboxConfig.defaultObjectMapper();
         Map<String, Object> consumerConfig = new HashMap<>();
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -354,55 +350,30 @@ final class DefaultEventConsumer implements EventConsumer {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void inTransaction(ConsumerRecord<byte[], byte[]> record, EventConsumer.Builder.Registration<?> registration,
                                Object event, ConsumedEvent context) throws Exception {
-        Connection opened;
-        try {
-            opened = settings.dataSource.getConnection();
-            opened.setAutoCommit(false);
-        } catch (SQLException | RuntimeException e) {
-            throw new DatabaseUnavailable(e);
-        }
-        try (Connection connection = opened) {
-            try {
-                if (!markProcessed(connection, context.eventId())) {
-                    connection.commit();
-                    counter("outbox.consumer.duplicates", record.topic()).increment();
-                    log.debug("Skipping duplicate {} {} ({}-{}@{})", context.type(), context.eventId(),
-                            record.topic(), record.partition(), record.offset());
-                    return;
-                }
-                DSLContext tx = DSL.using(connection, SQLDialect.POSTGRES);
-                EventHandler handler = registration.handler();
-                long start = System.nanoTime();
-                try {
-                    ConsumedScope.callWithin(new ConsumedScope.Inherited(context.eventId(), context.headers()), () -> {
-                        handler.handle(tx, event, context);
-                        return null;
-                    });
-                } finally {
-                    handlerTimer(record.topic()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                }
-                connection.commit();
-                counter("outbox.consumer.processed", record.topic()).increment();
-            } catch (Exception | Error e) {
-                rollbackQuietly(connection);
-                throw e;
+        boolean[] duplicate = {false};
+        transactions.inTransaction(connection -> {
+            if (!Inbox.firstDelivery(connection, settings.group, context.eventId())) {
+                duplicate[0] = true;
+                return;
             }
-        }
-    }
-
-    private boolean markProcessed(Connection connection, UUID eventId) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(INBOX_INSERT)) {
-            insert.setString(1, settings.group);
-            insert.setObject(2, eventId);
-            return insert.executeUpdate() == 1;
-        }
-    }
-
-    private static void rollbackQuietly(Connection connection) {
-        try {
-            connection.rollback();
-        } catch (SQLException e) {
-            log.debug("Rollback failed (the connection is probably gone)", e);
+            DSLContext tx = DSL.using(connection, SQLDialect.POSTGRES);
+            EventHandler handler = registration.handler();
+            long start = System.nanoTime();
+            try {
+                ConsumedScope.callWithin(new ConsumedScope.Inherited(context.eventId(), context.headers()), () -> {
+                    handler.handle(tx, event, context);
+                    return null;
+                });
+            } finally {
+                handlerTimer(record.topic()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
+        });
+        if (duplicate[0]) {
+            counter("outbox.consumer.duplicates", record.topic()).increment();
+            log.debug("Skipping duplicate {} {} ({}-{}@{})", context.type(), context.eventId(),
+                    record.topic(), record.partition(), record.offset());
+        } else {
+            counter("outbox.consumer.processed", record.topic()).increment();
         }
     }
 

@@ -99,6 +99,7 @@ public interface EventConsumer extends AutoCloseable {
         String deadLetterSuffix = "-dlt";
         ObjectMapper objectMapper;
         MeterRegistry meterRegistry = Metrics.globalRegistry;
+        InboxTransactions transactions;
 
         record Registration<E>(Class<E> eventClass, EventHandler<? super E> handler) {
         }
@@ -213,6 +214,17 @@ public interface EventConsumer extends AutoCloseable {
         /** Reads event payloads. Default: {@link OutboxConfig#defaultObjectMapper()}. */
         public Builder objectMapper(ObjectMapper objectMapper) {
             this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper must not be null");
+            return this;
+        }
+
+        /**
+         * Runs each record's inbox insert and handler in one transaction. Default:
+         * {@link InboxTransactions#of(DataSource) InboxTransactions.of(dataSource)}, a connection of the builder's
+         * data source committed by the consumer. Pass a framework's transactions (outbox-spring-boot-starter does)
+         * so that the handler's writes through the framework join the inbox transaction.
+         */
+        public Builder transactions(InboxTransactions transactions) {
+            this.transactions = Objects.requireNonNull(transactions, "transactions must not be null");
             return this;
         }
 
