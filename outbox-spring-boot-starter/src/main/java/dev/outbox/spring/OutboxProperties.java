@@ -1,18 +1,20 @@
 package dev.outbox.spring;
 
-import dev.outbox.OutboxConfig;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** The {@code outbox.*} settings of outbox-spring-boot-starter. Every default is stated on its field. */
+/**
+ * The {@code outbox.*} settings of outbox-spring-boot-starter. Every default is stated on its field; the publishing
+ * defaults are literals (so that the configuration metadata shows them) equal to {@code OutboxConfig.defaults()}.
+ */
 @ConfigurationProperties("outbox")
 public class OutboxProperties {
 
     /** The outbox table, optionally schema-qualified (a lower-case SQL identifier). */
-    private String table = OutboxConfig.DEFAULT_TABLE;
+    private String table = "outbox";
 
     /** The largest payload that may be published, in UTF-8 bytes of its JSON. */
-    private int maxPayloadBytes = OutboxConfig.DEFAULT_MAX_PAYLOAD_BYTES;
+    private int maxPayloadBytes = 900000;
 
     /** Delete every outbox row in the same transaction right after its insert (the relay reads the WAL). */
     private boolean deleteAfterInsert = false;
