@@ -24,6 +24,19 @@ import org.jooq.exception.DataAccessException;
 
 final class DefaultOutbox implements Outbox {
 
+    private static final String SPRING_ADVICE = " With Spring, publish inside a @Transactional method (or a "
+            + "TransactionTemplate) through outbox-spring-boot-starter's OutboxPublisher, which joins that transaction.";
+
+    private static final String OUTSIDE_TRANSACTION_DSL = "Outbox.publish needs the caller's transaction, but this "
+            + "DSLContext is outside one (its connection is in auto-commit mode), so the event would commit apart "
+            + "from your change. Publish inside dsl.transaction(cfg -> outbox.publish(DSL.using(cfg), event)) and "
+            + "make your own writes through the same DSL.using(cfg)." + SPRING_ADVICE;
+
+    private static final String AUTO_COMMIT_CONNECTION = "Outbox.publish needs the caller's transaction, but this "
+            + "connection is in auto-commit mode, so the event would commit apart from your change. Call "
+            + "connection.setAutoCommit(false), make your writes and publish on that connection, then "
+            + "connection.commit() (or rollback())." + SPRING_ADVICE;
+
     private final OutboxConfig config;
     private final String insertSql;
     private final String deleteSql;
@@ -101,7 +114,7 @@ final class DefaultOutbox implements Outbox {
         Objects.requireNonNull(tx, "tx must not be null");
         List<Row> rows = prepare(events, headers);
         // connectionResult hands over the connection of tx's transaction: the insert joins it. Outside a
-        // transaction it is a fresh connection in auto-commit mode, which write() refuses.
+        // transaction it is a fresh connection in auto-commit mode, which is refused.
         return tx.connectionResult(connection -> {
             requireTransaction(connection, OUTSIDE_TRANSACTION_DSL);
             return write(connection, rows);
@@ -135,19 +148,6 @@ final class DefaultOutbox implements Outbox {
             throw new IllegalStateException(advice);
         }
     }
-
-    private static final String SPRING_ADVICE = " With Spring, publish inside a @Transactional method (or a "
-            + "TransactionTemplate) through outbox-spring-boot-starter's Outbox, which joins that transaction.";
-
-    private static final String OUTSIDE_TRANSACTION_DSL = "Outbox.publish needs the caller's transaction, but this "
-            + "DSLContext is outside one (its connection is in auto-commit mode), so the event would commit apart "
-            + "from your change. Publish inside dsl.transaction(cfg -> outbox.publish(DSL.using(cfg), event)) and "
-            + "make your own writes through the same DSL.using(cfg)." + SPRING_ADVICE;
-
-    private static final String AUTO_COMMIT_CONNECTION = "Outbox.publish needs the caller's transaction, but this "
-            + "connection is in auto-commit mode, so the event would commit apart from your change. Call "
-            + "connection.setAutoCommit(false), make your writes and publish on that connection, then "
-            + "connection.commit() (or rollback())." + SPRING_ADVICE;
 
     private static List<OutboxEvent> singleton(OutboxEvent event) {
         List<OutboxEvent> list = new ArrayList<>(1);

@@ -53,6 +53,7 @@ public class OutboxAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     OutboxConfig outboxConfig(OutboxProperties properties, ObjectProvider<OutboxSchemaMigration> migration) {
+        // Every outbox bean needs this one: asking for the migration here applies it before any of them exists.
         migration.ifAvailable(applied -> { });
         return OutboxConfig.defaults()
                 .withTable(properties.getTable())
