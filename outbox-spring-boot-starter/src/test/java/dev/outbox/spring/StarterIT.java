@@ -103,6 +103,22 @@ class StarterIT {
     }
 
     @Test
+    void publishingThroughBootsDslContextJoinsTheTransactionalMethod() {
+        OrderService service = app.getBean(OrderService.class);
+        UUID committed = UUID.randomUUID();
+        UUID rolledBack = UUID.randomUUID();
+
+        UUID eventId = service.placeOrderWithJooq(committed, false);
+        assertThatThrownBy(() -> service.placeOrderWithJooq(rolledBack, true)).isInstanceOf(IllegalStateException.class);
+
+        assertThat(jdbc.queryForObject("SELECT aggregateid FROM outbox WHERE id = ?", String.class, eventId))
+                .isEqualTo(committed.toString());
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM orders WHERE id = ?", Integer.class, rolledBack)).isZero();
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM outbox WHERE aggregateid = ?", Integer.class,
+                rolledBack.toString())).isZero();
+    }
+
+    @Test
     void publishingOutsideASpringTransactionIsRefusedSayingWhatToDo() {
         assertThatThrownBy(() -> app.getBean(OutboxPublisher.class)
                 .publish(new StarterTestApplication.OrderPlaced(UUID.randomUUID())))

@@ -1,5 +1,6 @@
 package dev.outbox.spring;
 
+import dev.outbox.Outbox;
 import dev.outbox.OutboxEvent;
 import dev.outbox.consumer.NonRetriableException;
 import dev.outbox.saga.SagaStep;
@@ -9,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jooq.DSLContext;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -37,11 +39,27 @@ class StarterTestApplication {
         private final JdbcTemplate jdbc;
         private final OutboxPublisher publisher;
         private final TransactionalInbox inbox;
+        private final DSLContext dsl;
+        private final Outbox outbox;
 
-        OrderService(JdbcTemplate jdbc, OutboxPublisher publisher, TransactionalInbox inbox) {
+        OrderService(JdbcTemplate jdbc, OutboxPublisher publisher, TransactionalInbox inbox, DSLContext dsl,
+                     Outbox outbox) {
             this.jdbc = jdbc;
             this.publisher = publisher;
             this.inbox = inbox;
+            this.dsl = dsl;
+            this.outbox = outbox;
+        }
+
+        /** Boot's DSLContext is transaction-aware: the jOOQ insert and the event join the method's transaction. */
+        @Transactional
+        public UUID placeOrderWithJooq(UUID orderId, boolean fail) {
+            dsl.execute("INSERT INTO orders (id, status) VALUES (?, 'PENDING')", orderId);
+            UUID eventId = outbox.publish(dsl, new OrderPlaced(orderId));
+            if (fail) {
+                throw new IllegalStateException("business rule failed after publishing");
+            }
+            return eventId;
         }
 
         @Transactional
@@ -66,8 +84,9 @@ class StarterTestApplication {
     }
 
     @Bean
-    OrderService orderService(JdbcTemplate jdbc, OutboxPublisher publisher, TransactionalInbox inbox) {
-        return new OrderService(jdbc, publisher, inbox);
+    OrderService orderService(JdbcTemplate jdbc, OutboxPublisher publisher, TransactionalInbox inbox, DSLContext dsl,
+                              Outbox outbox) {
+        return new OrderService(jdbc, publisher, inbox, dsl, outbox);
     }
 
     @Bean
