@@ -26,7 +26,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 /**
  * Auto-configuration of outbox-lib over the application's {@link DataSource} and Spring transactions: the
  * {@link Outbox} and {@link OutboxPublisher}, the library migrations, the consumer runner, the
- * {@link TransactionalInbox}, the saga timeout scanner and metrics (health: {@link OutboxHealthAutoConfiguration}).
+ * {@link TransactionalInbox}, the saga timeout scanner and metrics (health: {@code OutboxHealthAutoConfiguration} of the health package).
  */
 @AutoConfiguration(afterName = {
         "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",

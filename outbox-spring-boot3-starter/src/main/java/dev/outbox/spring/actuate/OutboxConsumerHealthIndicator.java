@@ -1,15 +1,19 @@
-package dev.outbox.spring;
+package dev.outbox.spring.actuate;
 
 import dev.outbox.consumer.EventConsumer;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
+import dev.outbox.spring.OutboxConsumerRunner;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
 
-/** Actuator health of the outbox consumer: UP while its polling thread runs, DOWN once it stopped or died. */
+/**
+ * Actuator health of the outbox consumer (Spring Boot 3.5 health API): UP while its polling thread runs, DOWN once
+ * it stopped or died.
+ */
 public final class OutboxConsumerHealthIndicator implements HealthIndicator {
 
     private final OutboxConsumerRunner runner;
 
-    OutboxConsumerHealthIndicator(OutboxConsumerRunner runner) {
+    public OutboxConsumerHealthIndicator(OutboxConsumerRunner runner) {
         this.runner = runner;
     }
 

@@ -1,5 +1,7 @@
-package dev.outbox.spring;
+package dev.outbox.spring.health;
 
+import dev.outbox.spring.OutboxAutoConfiguration;
+import dev.outbox.spring.OutboxConsumerRunner;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
