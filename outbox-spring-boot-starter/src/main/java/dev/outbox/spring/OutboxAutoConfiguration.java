@@ -93,10 +93,11 @@ public class OutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnBean({OutboxConsumerConfigurer.class, InboxTransactions.class})
+    @ConditionalOnBean(OutboxConsumerConfigurer.class)
     @ConditionalOnProperty(prefix = "outbox.consumer", name = "enabled", havingValue = "true", matchIfMissing = true)
     OutboxConsumerRunner outboxConsumerRunner(DataSource dataSource, OutboxConfig config, OutboxProperties properties,
-            Environment environment, InboxTransactions transactions, List<OutboxConsumerConfigurer> configurers,
+            Environment environment, ObjectProvider<InboxTransactions> springTransactions,
+            List<OutboxConsumerConfigurer> configurers,
             ObjectProvider<MeterRegistry> meterRegistry) {
         OutboxProperties.Consumer settings = properties.getConsumer();
         String group = consumerGroup(properties, environment);
@@ -104,6 +105,8 @@ public class OutboxAutoConfiguration {
             throw new IllegalStateException("outbox.consumer.group is not set (nor spring.application.name): the "
                     + "consumer needs a Kafka consumer group, which is also its inbox key");
         }
+        // Without a (single) transaction manager, the consumer commits its own connections, as outbox-lib does.
+        InboxTransactions transactions = springTransactions.getIfAvailable(() -> InboxTransactions.of(dataSource));
         return new OutboxConsumerRunner(() -> EventConsumer.builder(dataSource, settings.getBootstrapServers(), group)
                 .transactions(transactions)
                 .objectMapper(config.objectMapper())
