@@ -186,6 +186,17 @@ class StarterIT {
     }
 
     @Test
+    void aConsumerThatIsNotRunningIsReportedDown() throws Exception {
+        Object running = app.getBean("outboxConsumerHealthIndicator");
+        OutboxConsumerRunner notStarted = new OutboxConsumerRunner(() -> null, java.util.List.of());
+        Object indicator = running.getClass().getConstructor(OutboxConsumerRunner.class).newInstance(notStarted);
+
+        Object health = indicator.getClass().getMethod("health").invoke(indicator);
+
+        assertThat(health.getClass().getMethod("getStatus").invoke(health)).hasToString("DOWN");
+    }
+
+    @Test
     void theSagaTimeoutScannerBeanHandsAnExpiredStepToTheApplicationsHandler() {
         assertThat(app.getBean(SagaTimeoutScanner.class)).isNotNull();
         UUID sagaId = UUID.randomUUID();
