@@ -11,7 +11,6 @@ import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
 import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.schema.OutboxSchema;
-import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -70,8 +69,8 @@ public final class InventoryService implements AutoCloseable {
 
     private void startParts() throws IOException {
         if (config.migrate()) {
-            OutboxSchema.migrate(dataSource, MigrationSet.LIBRARY, config.publication());
-            OutboxSchema.migrate(dataSource, MigrationSet.INVENTORY_SERVICE, config.publication());
+            OutboxSchema.migrateLibrary(dataSource, config.publication());
+            InventorySchema.migrate(dataSource);
         }
         Inventory inventory = new Inventory(Outbox.create(OutboxConfig.defaults()), SagaLog.create(),
                 config.reservationTopic());

@@ -13,7 +13,6 @@ import dev.outbox.sample.order.InventoryReply.StockReserved;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaTimeoutScanner;
 import dev.outbox.schema.OutboxSchema;
-import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -78,8 +77,8 @@ public final class OrderService implements AutoCloseable {
 
     private void startParts() throws IOException {
         if (config.migrate()) {
-            OutboxSchema.migrate(dataSource, MigrationSet.LIBRARY, config.publication());
-            OutboxSchema.migrate(dataSource, MigrationSet.ORDER_SERVICE, config.publication());
+            OutboxSchema.migrateLibrary(dataSource, config.publication());
+            OrderSchema.migrate(dataSource);
         }
         consumer = EventConsumer.builder(dataSource, config.kafkaBootstrapServers(), config.consumerGroup())
                 .topics(config.inventoryTopic(), config.orderTopic())
