@@ -4,6 +4,7 @@ import dev.outbox.relay.source.DatabaseAddress;
 import dev.outbox.relay.source.SourceKind;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -142,6 +143,9 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                         + ", OUTBOX_KAFKA_<producer setting>, OUTBOX_DEBEZIUM_<Debezium setting>)");
             }
         }
+        // Read by logback.xml itself: an unknown value would leave the relay without any log output.
+        require(List.of("text", "json").contains(values.getOrDefault("OUTBOX_LOG_FORMAT", "text")),
+                "OUTBOX_LOG_FORMAT", "must be text or json, was '" + values.get("OUTBOX_LOG_FORMAT") + "'");
         boolean exactlyOnce = delivery(values.getOrDefault("OUTBOX_DELIVERY", "at-least-once"));
         String relayName = values.get("OUTBOX_RELAY_NAME");
         require(!exactlyOnce || (relayName != null && !relayName.isBlank()), "OUTBOX_RELAY_NAME",
@@ -174,7 +178,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
             "OUTBOX_DB_PASSWORD", "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "OUTBOX_RELAY_NAME", "OUTBOX_TABLE",
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
             "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
-            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_SHUTDOWN_TIMEOUT");
+            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_SHUTDOWN_TIMEOUT",
+            "OUTBOX_LOG_FORMAT");
 
     private static SourceKind source(String value) {
         return switch (value.strip()) {

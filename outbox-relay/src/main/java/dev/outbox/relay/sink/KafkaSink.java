@@ -48,6 +48,10 @@ public final class KafkaSink implements AutoCloseable {
 
         /** Exactly-once: a Kafka transaction was aborted (the relay then exits and resumes from Kafka's position). */
         void transactionAborted();
+
+        /** The sink's producer exists (the relay binds its metrics); called once, before anything is sent. */
+        default void producerCreated(Producer<?, ?> producer) {
+        }
     }
 
     private final Producer<byte[], byte[]> producer;
@@ -61,6 +65,7 @@ public final class KafkaSink implements AutoCloseable {
         this.dlqTopic = dlqTopic;
         this.listener = listener;
         this.positions = positions;
+        listener.producerCreated(producer);
     }
 
     /** At-least-once: an idempotent producer; the caller confirms the slot after {@link #awaitAcknowledged}. */
