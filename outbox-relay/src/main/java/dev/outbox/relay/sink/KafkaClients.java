@@ -80,10 +80,9 @@ public final class KafkaClients {
     Map<String, Object> adminSettings(String clientId) {
         Map<String, Object> admin = new HashMap<>();
         admin.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
-        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
-        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
         admin.putAll(known(AdminClientConfig.configNames()));
         admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        boundCalls(admin, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
         return admin;
     }
 
@@ -94,14 +93,24 @@ public final class KafkaClients {
     Map<String, Object> consumerSettings(String clientId) {
         Map<String, Object> consumer = new HashMap<>();
         consumer.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-        consumer.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
-        consumer.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
         consumer.putAll(known(ConsumerConfig.configNames()));
+        boundCalls(consumer, ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
         consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer.remove(ConsumerConfig.GROUP_ID_CONFIG);
         return consumer;
+    }
+
+    /**
+     * {@link #CALL_TIMEOUT} unless the settings name a request timeout (the producer's, shared); the API timeout
+     * never below the request timeout, which the clients refuse.
+     */
+    private static void boundCalls(Map<String, Object> client, String requestTimeout, String apiTimeout) {
+        long request = Long.parseLong(client.getOrDefault(requestTimeout, CALL_TIMEOUT.toMillis()).toString());
+        client.put(requestTimeout, (int) request);
+        long api = Long.parseLong(client.getOrDefault(apiTimeout, CALL_TIMEOUT.toMillis()).toString());
+        client.put(apiTimeout, (int) Math.max(api, request));
     }
 
     private Map<String, String> known(Set<String> configNames) {
