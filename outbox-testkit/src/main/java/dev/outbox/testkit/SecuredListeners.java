@@ -66,4 +66,10 @@ public record SecuredListeners(TestCertificates certificates, String user, Strin
     public Map<String, String> clientSettings(SecurityProtocol protocol) {
         return clientSettings(protocol, user, password);
     }
+
+    /** Without the password. */
+    @Override
+    public String toString() {
+        return "SecuredListeners[user=" + user + ", " + MECHANISM + "]";
+    }
 }

@@ -45,11 +45,6 @@ public final class KafkaClients {
         return bootstrapServers;
     }
 
-    /** The passed-through settings, for what reads them (e.g. the router's max.request.size). */
-    Map<String, String> settings() {
-        return settings;
-    }
-
     /**
      * The producer's settings: our defaults, then every passed-through key (all of them: a typo shows up in the
      * producer's own "not a known config" warning).
