@@ -3,6 +3,8 @@ package dev.outbox.relay;
 import dev.outbox.relay.route.OutboxRow;
 import dev.outbox.relay.route.Router;
 import dev.outbox.relay.route.Routing;
+import dev.outbox.relay.sink.KafkaClients;
+import dev.outbox.relay.sink.KafkaFailureCause;
 import dev.outbox.relay.sink.KafkaSink;
 import dev.outbox.relay.source.ChangeStream;
 import dev.outbox.relay.source.PgOutputMessage;
@@ -21,7 +23,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -204,13 +205,17 @@ public final class Relay implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until Kafka answers with the relay's own client settings (security included). A refused login or an
+     * untrusted certificate is retried with backoff like an unreachable broker (credentials and certificates get
+     * rotated), with one line per attempt naming the cause; the relay stays not ready meanwhile.
+     */
     private void awaitKafka() throws InterruptedException {
+        KafkaClients clients = new KafkaClients(config.bootstrapServers(), config.producerSettings());
         long backoff = 500;
         while (!stopping) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    config.bootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
-                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+            try (Admin admin = clients.admin("check-" + config.relayName())) {
+                admin.describeCluster().nodes().get(KafkaClients.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 metrics.kafkaAvailable(true);
                 return;
             } catch (Exception e) {
@@ -218,8 +223,8 @@ public final class Relay implements AutoCloseable {
                     throw interrupted;
                 }
                 metrics.kafkaAvailable(false);
-                log.warn("Kafka at {} not reachable ({}); retrying in {} ms", config.bootstrapServers(),
-                        e.getMessage(), backoff);
+                log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
+                        KafkaFailureCause.of(e), backoff);
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, 10_000);
             }

@@ -5,13 +5,11 @@ import dev.outbox.relay.route.Routing;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,7 +18,6 @@ import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,8 +68,8 @@ public final class KafkaSink implements AutoCloseable {
     /** At-least-once: an idempotent producer; the caller confirms the slot after {@link #awaitAcknowledged}. */
     public static KafkaSink create(String bootstrapServers, String clientId, Map<String, String> overrides,
             String dlqTopic, Listener listener) {
-        return new KafkaSink(new KafkaProducer<>(producerSettings(bootstrapServers, clientId, overrides),
-                new ByteArraySerializer(), new ByteArraySerializer()), dlqTopic, listener, null);
+        KafkaClients clients = new KafkaClients(bootstrapServers, overrides);
+        return new KafkaSink(clients.producer(clients.producerSettings(clientId)), dlqTopic, listener, null);
     }
 
     /**
@@ -81,11 +78,12 @@ public final class KafkaSink implements AutoCloseable {
      */
     public static KafkaSink createTransactional(String bootstrapServers, String relayName,
             Map<String, String> overrides, String dlqTopic, String positionTopic, Listener listener) {
-        Map<String, Object> settings = producerSettings(bootstrapServers, "outbox-relay-" + relayName, overrides);
+        KafkaClients clients = new KafkaClients(bootstrapServers, overrides);
+        Map<String, Object> settings = clients.producerSettings("outbox-relay-" + relayName);
         settings.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "outbox-relay-" + relayName);
         settings.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
-        return new KafkaSink(new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer()),
-                dlqTopic, listener, new PositionTopic(bootstrapServers, positionTopic, relayName));
+        return new KafkaSink(clients.producer(settings), dlqTopic, listener,
+                new PositionTopic(clients, positionTopic, relayName));
     }
 
     public boolean transactional() {
@@ -170,30 +168,6 @@ public final class KafkaSink implements AutoCloseable {
         FencedException(String message, Throwable cause) {
             super(message, cause);
         }
-    }
-
-    /** The producer's settings: our defaults, then the user's OUTBOX_KAFKA_* overrides. */
-    public static Map<String, Object> producerSettings(String bootstrapServers, String clientId,
-            Map<String, String> overrides) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        settings.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // One request in flight: rows are sent while earlier ones await acks, so with more, a later batch of a
-        // partition whose leader is still settling (a new topic) can be appended before the first one, whose retry
-        // then fails with OUT_OF_ORDER_SEQUENCE_NUMBER forever (delivery never times out). One request still
-        // carries every partition's batch.
-        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-        // Never give up on a record: a broker outage is waited out, not turned into a loss or a skip.
-        settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
-        settings.put(ProducerConfig.RETRIES_CONFIG, Integer.MAX_VALUE);
-        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-        settings.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        settings.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        settings.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
-        settings.putAll(overrides);
-        return settings;
     }
 
     /** The producer's max.request.size, which the router uses to dead-letter oversize rows. */

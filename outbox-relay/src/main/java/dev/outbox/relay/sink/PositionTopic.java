@@ -5,15 +5,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The compacted topic where exactly-once relays keep their committed source position: key = relay name, value = the
@@ -22,26 +20,31 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class PositionTopic implements AutoCloseable {
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
     private final String topic;
     private final String relayName;
 
-    PositionTopic(String bootstrapServers, String topic, String relayName) {
-        this.bootstrapServers = bootstrapServers;
+    PositionTopic(KafkaClients clients, String topic, String relayName) {
+        this.clients = clients;
         this.topic = topic;
         this.relayName = relayName;
     }
 
     void ensureExists() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = clients.admin("positions-" + relayName)) {
             try {
                 admin.createTopics(List.of(new NewTopic(topic, 1, (short) -1)
-                        .configs(Map.of("cleanup.policy", "compact")))).all().get();
+                        .configs(Map.of("cleanup.policy", "compact")))).all()
+                        .get(KafkaClients.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new IllegalStateException("cannot create the position topic " + topic
                             + " (OUTBOX_POSITION_TOPIC): " + e.getCause(), e.getCause());
                 }
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("Kafka at " + clients.bootstrapServers() + " did not create or "
+                        + "confirm the position topic " + topic + " within " + KafkaClients.CALL_TIMEOUT.toSeconds()
+                        + " s; check that the relay's Kafka principal may create and describe it", e);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -57,16 +60,12 @@ final class PositionTopic implements AutoCloseable {
     /** The newest committed position of this relay, or 0 when it has none. */
     long readCommitted() {
         TopicPartition partition = new TopicPartition(topic, 0);
-        try (var consumer = new KafkaConsumer<byte[], byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = clients.consumer("positions-" + relayName)) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            long end = consumer.endOffsets(List.of(partition), KafkaClients.CALL_TIMEOUT).get(partition);
             long position = 0;
-            while (consumer.position(partition) < end) {
+            while (consumer.position(partition, KafkaClients.CALL_TIMEOUT) < end) {
                 for (var record : consumer.poll(Duration.ofMillis(500))) {
                     if (record.key() != null && relayName.equals(new String(record.key(), StandardCharsets.UTF_8))
                             && record.value() != null) {

@@ -97,9 +97,8 @@ final class DebeziumStream implements ChangeStream {
     }
 
     /** Engine properties: the relay's slot and publication, no snapshot, inserts only, tuned for latency. */
-    static Properties engineProperties(String host, int port, String database, String user, String password,
-            String sslMode, String slot, String publication, String schema, String table, long startPosition,
-            Map<String, String> overrides) {
+    static Properties engineProperties(DatabaseAddress address, String user, String password, String slot,
+            String publication, String schema, String table, long startPosition, Map<String, String> overrides) {
         Properties p = new Properties();
         p.put("name", "outbox-relay-" + slot);
         p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -107,15 +106,14 @@ final class DebeziumStream implements ChangeStream {
         p.put(SlotOffsetStore.START_POSITION, Long.toString(startPosition));
         // Every marked position is flushed at once: marks happen only when the relay confirmed something new.
         p.put("offset.flush.interval.ms", "0");
-        p.put("database.hostname", host);
-        p.put("database.port", Integer.toString(port));
-        p.put("database.dbname", database);
+        p.put("database.hostname", address.host());
+        p.put("database.port", Integer.toString(address.port()));
+        p.put("database.dbname", address.database());
         p.put("database.user", user);
         p.put("database.password", password);
-        if (sslMode != null) {
-            p.put("database.sslmode", sslMode);
-        }
         p.put("database.tcpKeepAlive", "true");
+        // TLS and every other parameter of OUTBOX_DB_URL: Debezium builds its own URL from host, port and database.
+        p.putAll(address.connectorSettings());
         p.put("topic.prefix", slot);
         p.put("plugin.name", "pgoutput");
         p.put("slot.name", slot);

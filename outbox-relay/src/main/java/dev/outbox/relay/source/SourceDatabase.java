@@ -247,9 +247,8 @@ public final class SourceDatabase {
             start = state.confirmed();
         }
         DatabaseAddress address = DatabaseAddress.parse(url);
-        DebeziumStream stream = new DebeziumStream(DebeziumStream.engineProperties(address.host(), address.port(),
-                address.database(), user, password, address.sslMode(), slot, publication, schema, table, start,
-                overrides), slot, schema, table, start, this::confirmedPosition);
+        DebeziumStream stream = new DebeziumStream(DebeziumStream.engineProperties(address, user, password, slot,
+                publication, schema, table, start, overrides), slot, schema, table, start, this::confirmedPosition);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         try (Connection connection = connect(false)) {
             while (true) {
