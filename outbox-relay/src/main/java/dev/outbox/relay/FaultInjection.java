@@ -1,6 +1,11 @@
 package dev.outbox.relay;
 
+import dev.outbox.relay.sink.CommitHook;
+import dev.outbox.relay.source.ChangeStream;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Locale;
+import org.postgresql.replication.LogSequenceNumber;
 
 /**
  * A test hook for crash tests that must hit one exact point of the exactly-once cycle rather than a random
@@ -9,13 +14,16 @@ import java.util.Locale;
  * {@code before-kafka-commit} (rows and position sent, not committed), {@code after-kafka-commit} (committed in
  * Kafka, slot not yet confirmed) or {@code after-slot-confirm} (the slot confirmed past that transaction). Both are
  * JVM system properties, not settings: never set them in production.
+ *
+ * <p>Without the property there is no instance at all: the relay uses {@link CommitHook#NONE} and the change stream
+ * as it is, so the hook costs nothing.
  */
-final class FaultInjection {
+final class FaultInjection implements CommitHook {
 
     /** The exit code of a halt, so a test can tell it from a failure. */
     static final int HALT_EXIT_CODE = 86;
 
-    enum Point { NONE, BEFORE_KAFKA_COMMIT, AFTER_KAFKA_COMMIT, AFTER_SLOT_CONFIRM }
+    enum Point { BEFORE_KAFKA_COMMIT, AFTER_KAFKA_COMMIT, AFTER_SLOT_CONFIRM }
 
     private final Point point;
     private final int minRows;
@@ -27,19 +35,25 @@ final class FaultInjection {
         this.minRows = minRows;
     }
 
+    /** The hook the system properties ask for, or {@code null} when they ask for none. */
     static FaultInjection fromSystemProperties() {
-        String name = System.getProperty("outbox.relay.fault", "none");
-        Point point = Point.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        String name = System.getProperty("outbox.relay.fault", "none").trim();
+        if (name.equals("none")) {
+            return null;
+        }
+        Point point = Point.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
         return new FaultInjection(point, Integer.getInteger("outbox.relay.fault.min-rows", 1));
     }
 
-    void beforeKafkaCommit(int rows) {
+    @Override
+    public void beforeCommit(int rows) {
         if (point == Point.BEFORE_KAFKA_COMMIT && rows >= minRows) {
             halt("before the Kafka commit of a transaction of " + rows + " rows");
         }
     }
 
-    void afterKafkaCommit(int rows, long endLsn) {
+    @Override
+    public void afterCommit(int rows, long endPosition) {
         if (rows < minRows) {
             return;
         }
@@ -47,14 +61,50 @@ final class FaultInjection {
             halt("after the Kafka commit of a transaction of " + rows + " rows, before the slot is confirmed");
         }
         if (point == Point.AFTER_SLOT_CONFIRM && armedEnd < 0) {
-            armedEnd = endLsn;
+            armedEnd = endPosition;
         }
     }
 
     void afterSlotConfirm(long confirmed) {
         if (armedEnd >= 0 && confirmed >= armedEnd) {
-            halt("after the slot was confirmed to " + Relay.lsnText(confirmed));
+            halt("after the slot was confirmed to " + LogSequenceNumber.valueOf(confirmed).asString());
         }
+    }
+
+    /** {@code stream}, halting right after it confirms the slot past the armed transaction. */
+    ChangeStream watching(ChangeStream stream) {
+        return new ChangeStream() {
+            @Override
+            public boolean poll(Handler handler) throws SQLException, InterruptedException {
+                return stream.poll(handler);
+            }
+
+            @Override
+            public boolean inTransaction() {
+                return stream.inTransaction();
+            }
+
+            @Override
+            public void confirm(long lsn) throws SQLException {
+                stream.confirm(lsn);
+                afterSlotConfirm(lsn);
+            }
+
+            @Override
+            public long receivedPosition() {
+                return stream.receivedPosition();
+            }
+
+            @Override
+            public void idle(Connection monitoring) throws SQLException {
+                stream.idle(monitoring);
+            }
+
+            @Override
+            public void close() throws SQLException {
+                stream.close();
+            }
+        };
     }
 
     private static void halt(String where) {

@@ -111,7 +111,8 @@ final class RelayMetrics implements KafkaSink.Listener {
         return kafkaAvailable.get();
     }
 
-    void batch(int size) {
+    @Override
+    public void batch(int size) {
         batchSizes.record(size);
     }
 

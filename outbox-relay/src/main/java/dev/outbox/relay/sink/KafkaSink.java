@@ -48,6 +48,9 @@ public final class KafkaSink implements AutoCloseable {
 
         /** Exactly-once: a Kafka transaction was aborted (the relay then exits and resumes from Kafka's position). */
         void transactionAborted();
+
+        /** {@code rows} rows are in Kafka as one batch: a committed Kafka transaction, or rows confirmed together. */
+        void batch(int rows);
     }
 
     private final Producer<byte[], byte[]> producer;
@@ -101,9 +104,9 @@ public final class KafkaSink implements AutoCloseable {
      * Exactly-once: the rows and the position record {@code endLsn} in one Kafka transaction. Any failure (fenced
      * by a newer instance, a refused record, a failed commit) is fatal: the process must exit and restart.
      *
-     * @param beforeCommit runs after every record is sent, right before the commit (a test hook)
+     * @param hook its {@link CommitHook#beforeCommit} runs after every record is sent, right before the commit
      */
-    public void sendTransaction(List<Routing> batch, long endLsn, Runnable beforeCommit) {
+    public void sendTransaction(List<Routing> batch, long endLsn, CommitHook hook) {
         boolean committing = false;
         try {
             producer.beginTransaction();
@@ -112,7 +115,7 @@ public final class KafkaSink implements AutoCloseable {
                 futures.add(producer.send(recordOf(routing)));
             }
             producer.send(positions.record(endLsn));
-            beforeCommit.run();
+            hook.beforeCommit(batch.size());
             long commitStart = System.nanoTime();
             committing = true;
             producer.commitTransaction();

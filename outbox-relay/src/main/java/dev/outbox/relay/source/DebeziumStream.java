@@ -59,6 +59,7 @@ final class DebeziumStream implements ChangeStream {
     private final DebeziumRecords records;
 
     // Relay thread.
+    private final OutboxTransactions transactions;
     private List<PgOutputMessage> current = List.of();
     private int index;
     private long receivedPosition;
@@ -76,6 +77,7 @@ final class DebeziumStream implements ChangeStream {
         this.slot = slot;
         this.slotPosition = slotPosition;
         this.records = new DebeziumRecords(engineProperties.getProperty("topic.prefix"), schema, table);
+        this.transactions = new OutboxTransactions(schema, table);
         this.receivedPosition = startPosition;
         this.confirmedPosition = startPosition;
         this.flushRequestedPosition = startPosition;
@@ -180,14 +182,14 @@ final class DebeziumStream implements ChangeStream {
     }
 
     @Override
-    public PgOutputMessage next() throws SQLException {
+    public boolean poll(Handler handler) throws SQLException, InterruptedException {
         if (index == current.size()) {
             List<PgOutputMessage> batch = batches.poll();
             if (batch == null) {
                 if (stopReason != null) {
                     throw new SQLException("Debezium engine stopped: " + stopped(), stopError);
                 }
-                return null;
+                return false;
             }
             current = batch;
             index = 0;
@@ -196,7 +198,13 @@ final class DebeziumStream implements ChangeStream {
         if (message instanceof PgOutputMessage.Commit commit) {
             receivedPosition = commit.endLsn();
         }
-        return message;
+        transactions.accept(message, handler);
+        return true;
+    }
+
+    @Override
+    public boolean inTransaction() {
+        return transactions.inTransaction();
     }
 
     static String rootCause(Throwable error) {

@@ -1,12 +1,13 @@
-package dev.outbox.relay;
+package dev.outbox.relay.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.route.OutboxRow;
 import dev.outbox.relay.route.Router;
 import dev.outbox.relay.route.Routing;
-import dev.outbox.relay.sink.Sinks;
+import java.time.Duration;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +31,34 @@ class AckPipelineTest {
     }
 
     private static AckPipeline pipelineOver(MockProducer<byte[], byte[]> producer) {
-        return new AckPipeline(Sinks.atLeastOnce(producer, new RelayMetrics("test")), MAX_UNCONFIRMED);
+        return new AckPipeline(Sinks.atLeastOnce(producer, IGNORING), MAX_UNCONFIRMED);
     }
+
+    static final KafkaSink.Listener IGNORING = new KafkaSink.Listener() {
+        @Override
+        public void delivered(Routing.Deliver routed, RecordMetadata metadata) {
+        }
+
+        @Override
+        public void deadLettered(Routing.DeadLetter deadLetter) {
+        }
+
+        @Override
+        public void kafkaAvailable(boolean available) {
+        }
+
+        @Override
+        public void transactionCommitted(Duration commitLatency) {
+        }
+
+        @Override
+        public void transactionAborted() {
+        }
+
+        @Override
+        public void batch(int rows) {
+        }
+    };
 
     private void addTransaction(int rows, long endLsn) {
         for (int i = 0; i < rows; i++) {

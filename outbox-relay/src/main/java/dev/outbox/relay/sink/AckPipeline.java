@@ -1,7 +1,6 @@
-package dev.outbox.relay;
+package dev.outbox.relay.sink;
 
 import dev.outbox.relay.route.Routing;
-import dev.outbox.relay.sink.KafkaSink;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.Future;
@@ -10,15 +9,15 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 /**
  * At-least-once delivery without stop-and-wait: rows are queued as they are read and handed to the producer
  * whenever the stream has nothing more for the moment, a queued row has waited long enough or a burst is full (the
- * relay decides which), without waiting for the rows before them to be acknowledged; the slot position moves to a
+ * delivery decides which), without waiting for the rows before them to be acknowledged; the slot position moves to a
  * transaction's end once Kafka has acknowledged every row up to that end. Acknowledgements are taken strictly in
  * send order, so a confirmed position never passes an unacknowledged row. Sending in bursts rather than row by row
  * lets the producer fill large batches when rows come fast (each small request costs the relay, the broker and the
  * consumers CPU) while a lone row still goes at once.
  *
  * <p>The rows read past the last confirmed position are bounded by {@code maxUnconfirmedRows} (the relay's
- * {@code OUTBOX_BATCH_MAX_RECORDS}): there {@link #mustWait()} tells the relay to {@link #awaitRoom()} (until half
- * of them are acknowledged) and confirm before reading on, so the other half stays in flight while it reads. That
+ * {@code OUTBOX_BATCH_MAX_RECORDS}): there {@link #mustWait()} says to {@link #awaitRoom()} (until half of
+ * them are acknowledged) and confirm before reading on, so the other half stays in flight while it reads. That
  * bounds the rows a crash can repeat, plus the rest of a transaction bigger than the bound (positions are
  * transaction ends only).
  */
