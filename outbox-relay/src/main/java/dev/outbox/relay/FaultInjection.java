@@ -1,10 +1,13 @@
 package dev.outbox.relay;
 
+import dev.outbox.relay.route.OutboxRow;
 import dev.outbox.relay.sink.CommitHook;
 import dev.outbox.relay.source.ChangeStream;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
 import org.postgresql.replication.LogSequenceNumber;
 
 /**
@@ -12,8 +15,10 @@ import org.postgresql.replication.LogSequenceNumber;
  * moment: the JVM halts (no shutdown hooks, no flush, as {@code kill -9} would) the first time a Kafka transaction
  * carrying at least {@code outbox.relay.fault.min-rows} rows reaches the point named by {@code outbox.relay.fault}:
  * {@code before-kafka-commit} (rows and position sent, not committed), {@code after-kafka-commit} (committed in
- * Kafka, slot not yet confirmed) or {@code after-slot-confirm} (the slot confirmed past that transaction). Both are
- * JVM system properties, not settings: never set them in production.
+ * Kafka, slot not yet confirmed) or {@code after-slot-confirm} (the slot confirmed past that transaction). Liveness
+ * tests use {@code stall-relay-thread}: once the stream has handed out {@code min-rows} rows, the relay thread stops
+ * for {@link #STALL} without any sign of life, then goes on. Both are JVM system properties, not settings: never set
+ * them in production.
  *
  * <p>Without the property there is no instance at all: the relay uses {@link CommitHook#NONE} and the change stream
  * as it is, so the hook costs nothing.
@@ -23,12 +28,17 @@ final class FaultInjection implements CommitHook {
     /** The exit code of a halt, so a test can tell it from a failure. */
     static final int HALT_EXIT_CODE = 86;
 
-    enum Point { BEFORE_KAFKA_COMMIT, AFTER_KAFKA_COMMIT, AFTER_SLOT_CONFIRM }
+    static final Duration STALL = Duration.ofSeconds(15);
+
+    enum Point { BEFORE_KAFKA_COMMIT, AFTER_KAFKA_COMMIT, AFTER_SLOT_CONFIRM, STALL_RELAY_THREAD }
 
     private final Point point;
     private final int minRows;
     /** after-slot-confirm: the end of the transaction that qualified, once it is committed in Kafka. */
     private long armedEnd = -1;
+    /** stall-relay-thread: rows handed out so far; the stall happens once. */
+    private int rowsSeen;
+    private boolean stalled;
 
     FaultInjection(Point point, int minRows) {
         this.point = point;
@@ -76,7 +86,19 @@ final class FaultInjection implements CommitHook {
         return new ChangeStream() {
             @Override
             public boolean poll(Handler handler) throws SQLException, InterruptedException {
-                return stream.poll(handler);
+                stallOnceEnoughRowsSeen();
+                return stream.poll(new Handler() {
+                    @Override
+                    public void row(OutboxRow row) throws SQLException, InterruptedException {
+                        rowsSeen++;
+                        handler.row(row);
+                    }
+
+                    @Override
+                    public void transactionEnd(long endPosition) throws SQLException, InterruptedException {
+                        handler.transactionEnd(endPosition);
+                    }
+                });
             }
 
             @Override
@@ -105,6 +127,17 @@ final class FaultInjection implements CommitHook {
                 stream.close();
             }
         };
+    }
+
+    private void stallOnceEnoughRowsSeen() {
+        if (point == Point.STALL_RELAY_THREAD && !stalled && rowsSeen >= minRows) {
+            stalled = true;
+            System.err.println("fault injection: stalling the relay thread for " + STALL.toSeconds() + " s");
+            long until = System.nanoTime() + STALL.toNanos();
+            while (System.nanoTime() < until) {
+                LockSupport.parkNanos(until - System.nanoTime());
+            }
+        }
     }
 
     private static void halt(String where) {

@@ -25,6 +25,9 @@ public final class Relay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
     private static final Duration STATUS_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration RETAINED_WAL_INTERVAL = Duration.ofSeconds(5);
+    /** The longest a bounded call the relay makes may take: opening a stream, a Kafka client call with timeouts. */
+    private static final Duration KAFKA_CALL_PATIENCE = Duration.ofSeconds(60);
     /** A fenced predecessor releases the slot as it exits: how long the slot may stay busy before that is fatal. */
     private static final long SLOT_BUSY_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -32,6 +35,7 @@ public final class Relay implements AutoCloseable {
     private final SourceDatabase source;
     private final Router router;
     private final RelayMetrics metrics;
+    private final Liveness liveness;
     /** The crash-test hook, {@code null} unless its system property is set. */
     private final FaultInjection faults = FaultInjection.fromSystemProperties();
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -48,6 +52,7 @@ public final class Relay implements AutoCloseable {
         this.router = new Router(config.topicTemplate(), config.ceSource(),
                 KafkaSink.maxRequestSize(config.producerSettings()));
         this.metrics = new RelayMetrics(config.relayName());
+        this.liveness = metrics.liveness();
     }
 
     /** Runs the fail-closed checks on the calling thread (throws {@link SourceCheckException}), then streams. */
@@ -58,13 +63,15 @@ public final class Relay implements AutoCloseable {
 
     private void runLoop() {
         OpeningStream opening = null;
-        try (Delivery delivery = createDelivery()) {
+        try (RetainedWalSampler sampler = RetainedWalSampler.start(source, metrics, RETAINED_WAL_INTERVAL,
+                config.relayName()); Delivery delivery = createDelivery()) {
             this.delivery = delivery;
             // Opened early where the delivery allows it (Debezium takes about a second to start) while the
             // producer and Kafka are checked; nothing is read from it before they are ready.
             opening = delivery.streamMayOpenBeforeStart()
                     ? OpeningStream.start(this::openStream, "outbox-relay-open-" + config.relayName()) : null;
             awaitKafka();
+            liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
             delivery.start();
             OpeningStream openedEarly = opening;
             opening = null;
@@ -111,7 +118,7 @@ public final class Relay implements AutoCloseable {
                     streaming = true;
                     log.info("relay {} streaming {} (publication {}) to Kafka", config.relayName(), config.table(),
                             config.publication());
-                    new StreamLoop(stream, router, delivery, source, metrics, config.heartbeatInterval(),
+                    new StreamLoop(stream, router, delivery, source, liveness, config.heartbeatInterval(),
                             () -> stopping).run();
                     log.info("relay {} stopped cleanly; {} rows relayed", config.relayName(), metrics.relayedTotal());
                 } catch (KafkaSink.RetryFromSlotException e) {
@@ -146,6 +153,7 @@ public final class Relay implements AutoCloseable {
     }
 
     private ChangeStream openStream() throws SQLException {
+        liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
         ChangeStream stream = source.openStream(config.source(), STATUS_INTERVAL, config.debeziumSettings());
         return faults == null ? stream : faults.watching(stream);
     }
@@ -165,6 +173,7 @@ public final class Relay implements AutoCloseable {
     private void awaitKafka() throws InterruptedException {
         long backoff = 500;
         while (!stopping) {
+            liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                     config.bootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
                     AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
@@ -190,8 +199,9 @@ public final class Relay implements AutoCloseable {
                 && (current == null || !current.acknowledgementsOverdue());
     }
 
+    /** Alive: not failed, not ended, and the relay thread not stuck (see {@link Liveness}). */
     public boolean alive() {
-        return failure == null && finished.getCount() > 0;
+        return failure == null && finished.getCount() > 0 && !liveness.stuck(config.livenessTimeout());
     }
 
     /** The error that ended the relay, if any. */
@@ -220,12 +230,13 @@ public final class Relay implements AutoCloseable {
     }
 
     /** Sleeps {@code backoff} ms and returns the next one (doubled, 10 s at most). */
-    private static long sleepBackoff(long backoff) {
+    private long sleepBackoff(long backoff) {
         sleep(backoff);
         return Math.min(backoff * 2, 10_000);
     }
 
-    private static void sleep(long millis) {
+    private void sleep(long millis) {
+        liveness.waitingUpTo(Duration.ofMillis(millis));
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -43,11 +43,14 @@ import java.util.regex.Pattern;
  *                          {@code pgoutput} (the driver's replication API reads it directly)
  * @param debeziumSettings  every {@code OUTBOX_DEBEZIUM_<X>} as Debezium connector/engine setting {@code <x>}
  *                          ({@code _} becomes {@code .}, lower case), over the relay's tuned values
+ * @param livenessTimeout   {@code OUTBOX_LIVENESS_TIMEOUT_MS}: {@code /health/live} is DOWN once the relay thread has
+ *                          neither made progress nor been in a wait it knows about for this long; default 60000
  */
 public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String bootstrapServers, String relayName,
         String table, String publication, String topicTemplate, String dlqTopic, int httpPort, int batchMaxRecords,
         Duration heartbeatInterval, String ceSource, boolean exactlyOnce, String positionTopic,
-        Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings) {
+        Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings,
+        Duration livenessTimeout) {
 
     static final String PREFIX = "OUTBOX_";
     static final String KAFKA_PREFIX = "OUTBOX_KAFKA_";
@@ -87,6 +90,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         require(source == SourceKind.DEBEZIUM || debeziumSettings.isEmpty(), "OUTBOX_DEBEZIUM_*",
                 "only apply with OUTBOX_SOURCE=debezium, found " + debeziumSettings.keySet());
         debeziumSettings = Map.copyOf(debeziumSettings);
+        require(livenessTimeout != null && livenessTimeout.toMillis() >= 1000, "OUTBOX_LIVENESS_TIMEOUT_MS",
+                "must be at least 1000, was " + (livenessTimeout == null ? null : livenessTimeout.toMillis()));
     }
 
     /** Reads the settings from {@code OUTBOX_*} keys; unknown {@code OUTBOX_} keys are refused (typos). */
@@ -122,14 +127,15 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 values.getOrDefault("OUTBOX_POSITION_TOPIC", "outbox.relay.positions"),
                 producer,
                 source(values.getOrDefault("OUTBOX_SOURCE", "debezium")),
-                debezium);
+                debezium,
+                Duration.ofMillis(integer(values, "OUTBOX_LIVENESS_TIMEOUT_MS", 60_000)));
     }
 
     static final java.util.List<String> KNOWN = java.util.List.of("OUTBOX_DB_URL", "OUTBOX_DB_USER",
             "OUTBOX_DB_PASSWORD", "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "OUTBOX_RELAY_NAME", "OUTBOX_TABLE",
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
             "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
-            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE");
+            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_LIVENESS_TIMEOUT_MS");
 
     private static SourceKind source(String value) {
         return switch (value.strip()) {

@@ -34,6 +34,7 @@ final class RelayMetrics implements KafkaSink.Listener {
     private final Counter transactionsCommitted;
     private final Counter transactionsAborted;
     private final Timer transactionCommit;
+    private final Liveness liveness = new Liveness();
 
     RelayMetrics(String relayName) {
         registry.config().commonTags("relay", relayName);
@@ -105,6 +106,16 @@ final class RelayMetrics implements KafkaSink.Listener {
     @Override
     public void transactionAborted() {
         transactionsAborted.increment();
+    }
+
+    @Override
+    public void waiting() {
+        liveness.beat();
+    }
+
+    /** The relay thread's signs of life, for {@code /health/live}. */
+    Liveness liveness() {
+        return liveness;
     }
 
     boolean kafkaAvailable() {

@@ -25,30 +25,33 @@ final class StreamLoop implements ChangeStream.Handler {
 
     /** How often acknowledged rows move the slot, unless the delivery asks at once (each move is a message). */
     private static final long CONFIRM_INTERVAL_NANOS = Duration.ofMillis(10).toNanos();
-    private static final long RETAINED_WAL_INTERVAL_NANOS = Duration.ofSeconds(5).toNanos();
     /** Poll fast right after activity (latency), slower when idle for a while (CPU). */
     private static final long BUSY_NANOS = Duration.ofMillis(200).toNanos();
+    /** How long closing the stream may take (Debezium waits for the slot, then for its engine to stop). */
+    private static final Duration CLOSE_PATIENCE = Duration.ofSeconds(60);
+    /** While the stream keeps delivering, the loop shows it is alive every this many (+1) messages. */
+    private static final int BEAT_EVERY_POLLS = 1023;
 
     private final ChangeStream stream;
     private final Router router;
     private final Delivery delivery;
     private final SourceDatabase source;
-    private final RelayMetrics metrics;
+    private final Liveness liveness;
     private final long heartbeatNanos;
     private final BooleanSupplier stopping;
 
     private long confirmed;
     private long lastConfirmAt = System.nanoTime();
-    private long lastRetainedCheck;
+    private int polls;
     private long idleSince = System.nanoTime();
 
-    StreamLoop(ChangeStream stream, Router router, Delivery delivery, SourceDatabase source, RelayMetrics metrics,
+    StreamLoop(ChangeStream stream, Router router, Delivery delivery, SourceDatabase source, Liveness liveness,
             Duration heartbeatInterval, BooleanSupplier stopping) {
         this.stream = stream;
         this.router = router;
         this.delivery = delivery;
         this.source = source;
-        this.metrics = metrics;
+        this.liveness = liveness;
         this.heartbeatNanos = heartbeatInterval.toNanos();
         this.stopping = stopping;
     }
@@ -63,6 +66,9 @@ final class StreamLoop implements ChangeStream.Handler {
             while (!stopping.getAsBoolean() || stream.inTransaction()) {
                 if (stream.poll(this)) {
                     idleSince = System.nanoTime();
+                    if ((++polls & BEAT_EVERY_POLLS) == 0) {
+                        liveness.beat();
+                    }
                 } else {
                     nothingWaiting(monitoring);
                 }
@@ -71,6 +77,8 @@ final class StreamLoop implements ChangeStream.Handler {
             if (end > confirmed) {
                 confirm(end);
             }
+        } finally {
+            liveness.waitingUpTo(CLOSE_PATIENCE);
         }
     }
 
@@ -91,16 +99,13 @@ final class StreamLoop implements ChangeStream.Handler {
     }
 
     private void nothingWaiting(Connection monitoring) throws SQLException, InterruptedException {
+        liveness.beat();
         delivery.streamPaused();
         long now = System.nanoTime();
         boolean moved = (delivery.confirmationUrgent() || now - lastConfirmAt >= CONFIRM_INTERVAL_NANOS)
                 && confirmDelivered();
         if (!moved && !stream.inTransaction() && delivery.isEmpty() && now - lastConfirmAt > heartbeatNanos) {
             heartbeat(monitoring);
-        }
-        if (now - lastRetainedCheck > RETAINED_WAL_INTERVAL_NANOS) {
-            source.retainedWalBytes(monitoring).ifPresent(metrics::retainedWal);
-            lastRetainedCheck = System.nanoTime();
         }
         LockSupport.parkNanos(now - idleSince < BUSY_NANOS ? 500_000L : 5_000_000L);
     }

@@ -49,6 +49,9 @@ public final class KafkaSink implements AutoCloseable {
         /** Exactly-once: a Kafka transaction was aborted (the relay then exits and resumes from Kafka's position). */
         void transactionAborted();
 
+        /** The sink still waits for Kafka (a wait it knows about); called at least every few seconds meanwhile. */
+        void waiting();
+
         /** {@code rows} rows are in Kafka as one batch: a committed Kafka transaction, or rows confirmed together. */
         void batch(int rows);
     }
@@ -271,6 +274,7 @@ public final class KafkaSink implements AutoCloseable {
             try {
                 return future.get(ACK_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
+                listener.waiting();
                 listener.kafkaAvailable(false);
                 log.warn("no acknowledgement from Kafka for {} s; still waiting, the slot is not confirmed meanwhile",
                         ACK_PATIENCE.toSeconds());
@@ -304,6 +308,7 @@ public final class KafkaSink implements AutoCloseable {
                 }
                 return producer.send(record);
             } catch (TimeoutException e) {
+                listener.waiting();
                 listener.kafkaAvailable(false);
                 log.warn("Kafka unavailable ({}); retrying in {} ms, nothing is skipped", e.getMessage(), backoff);
                 Thread.sleep(backoff);

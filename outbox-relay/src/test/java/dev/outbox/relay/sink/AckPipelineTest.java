@@ -56,6 +56,10 @@ class AckPipelineTest {
         }
 
         @Override
+        public void waiting() {
+        }
+
+        @Override
         public void batch(int rows) {
         }
     };
