@@ -40,8 +40,8 @@ final class OutboxTransactions {
                     relation.namespace().equals(schema) && relation.name().equals(table) ? columnIndexes(relation) : null);
             case PgOutputMessage.Insert insert -> {
                 int[] columns = outboxColumns.get(insert.relationOid());
-                if (columns != null && transaction != null) {
-                    handler.row(row(columns, insert, transaction));
+                if (columns != null) {
+                    handler.row(row(columns, insert, requireTransaction()));
                 }
             }
             case PgOutputMessage.Commit commit -> {
@@ -51,6 +51,21 @@ final class OutboxTransactions {
             case PgOutputMessage.Ignored ignored -> {
             }
         }
+    }
+
+    /**
+     * A row without its transaction has no position the slot could be confirmed at and no commit time: it cannot be
+     * relayed safely, and skipping it would lose it. The server always sends BEGIN first, so this means the source
+     * is misconfigured.
+     */
+    private PgOutputMessage.Begin requireTransaction() {
+        if (transaction == null) {
+            throw new SourceCheckException("an insert into " + schema + "." + table + " arrived outside a transaction "
+                    + "(no BEGIN before it), so it has no position to confirm; the relay stops rather than skip it. "
+                    + "With the Debezium source, transaction metadata must be on: remove "
+                    + "OUTBOX_DEBEZIUM_PROVIDE_TRANSACTION_METADATA");
+        }
+        return transaction;
     }
 
     private int[] columnIndexes(PgOutputMessage.Relation relation) {

@@ -68,4 +68,17 @@ class OutboxTransactionsTest {
                 .isInstanceOf(SourceCheckException.class)
                 .hasMessageContaining("public.outbox has no column 'type'");
     }
+
+    @Test
+    void anOutboxInsertOutsideATransactionIsFatalNeverSkipped() throws Exception {
+        accept(new PgOutputMessage.Relation(OUTBOX, "public", "outbox", List.of("id", "aggregatetype", "aggregateid",
+                "type", "payload", "headers", "created_at")));
+
+        assertThatThrownBy(() -> accept(new PgOutputMessage.Insert(OUTBOX, Arrays.asList("e-1", "order", "o-1",
+                "OrderPlaced", "{}", null, null))))
+                .isInstanceOf(SourceCheckException.class)
+                .hasMessageContaining("arrived outside a transaction")
+                .hasMessageContaining("PROVIDE_TRANSACTION_METADATA");
+        assertThat(handed).isEmpty();
+    }
 }
