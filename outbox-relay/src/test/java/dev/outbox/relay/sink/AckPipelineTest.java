@@ -34,7 +34,10 @@ class AckPipelineTest {
         return new AckPipeline(Sinks.atLeastOnce(producer, IGNORING), MAX_UNCONFIRMED);
     }
 
-    static final KafkaSink.Listener IGNORING = new KafkaSink.Listener() {
+    static final KafkaSink.Listener IGNORING = new Recording();
+
+    /** A listener that ignores everything; tests override what they watch. */
+    static class Recording implements KafkaSink.Listener {
         @Override
         public void delivered(Routing.Deliver routed, RecordMetadata metadata) {
         }
@@ -62,7 +65,7 @@ class AckPipelineTest {
         @Override
         public void batch(int rows) {
         }
-    };
+    }
 
     private void addTransaction(int rows, long endLsn) {
         for (int i = 0; i < rows; i++) {
