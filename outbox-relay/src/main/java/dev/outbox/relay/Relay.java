@@ -9,6 +9,7 @@ import dev.outbox.relay.source.SourceCheckException;
 import dev.outbox.relay.source.SourceDatabase;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -96,10 +97,12 @@ public final class Relay implements AutoCloseable {
         if (config.exactlyOnce()) {
             return Delivery.exactlyOnce(KafkaSink.createTransactional(config.bootstrapServers(), config.relayName(),
                     config.producerSettings(), config.dlqTopic(), config.positionTopic(), metrics),
-                    config.batchMaxRecords(), metrics, faults == null ? CommitHook.NONE : faults);
+                    config.batchMaxRecords(), config.maxInFlightBytes(), metrics,
+                    faults == null ? CommitHook.NONE : faults);
         }
         return Delivery.atLeastOnce(KafkaSink.create(config.bootstrapServers(), "outbox-relay-" + config.relayName(),
-                config.producerSettings(), config.dlqTopic(), metrics), config.batchMaxRecords(), metrics);
+                config.producerSettings(), config.dlqTopic(), metrics), config.batchMaxRecords(),
+                config.maxInFlightBytes(), metrics);
     }
 
     /** Reads the slot until the relay stops, reopening the stream (with backoff) whenever it is lost. */
@@ -154,7 +157,10 @@ public final class Relay implements AutoCloseable {
 
     private ChangeStream openStream() throws SQLException {
         liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
-        ChangeStream stream = source.openStream(config.source(), STATUS_INTERVAL, config.debeziumSettings());
+        Map<String, String> debezium = new HashMap<>(config.debeziumSettings());
+        // Debezium's queue is bounded by rows (max.queue.size) only, unless given a byte bound too.
+        debezium.putIfAbsent("max.queue.size.in.bytes", Integer.toString(config.maxInFlightBytes()));
+        ChangeStream stream = source.openStream(config.source(), STATUS_INTERVAL, debezium);
         return faults == null ? stream : faults.watching(stream);
     }
 

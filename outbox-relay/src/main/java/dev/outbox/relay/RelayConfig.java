@@ -45,12 +45,15 @@ import java.util.regex.Pattern;
  *                          ({@code _} becomes {@code .}, lower case), over the relay's tuned values
  * @param livenessTimeout   {@code OUTBOX_LIVENESS_TIMEOUT_MS}: {@code /health/live} is DOWN once the relay thread has
  *                          neither made progress nor been in a wait it knows about for this long; default 60000
+ * @param maxInFlightBytes  {@code OUTBOX_MAX_IN_FLIGHT_BYTES}: most bytes (estimated) of rows read past the slot's
+ *                          confirmed position, and of Debezium's queue; exactly-once: a Kafka transaction closes at the
+ *                          first source transaction end past it; default 16777216 (16 MiB)
  */
 public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String bootstrapServers, String relayName,
         String table, String publication, String topicTemplate, String dlqTopic, int httpPort, int batchMaxRecords,
         Duration heartbeatInterval, String ceSource, boolean exactlyOnce, String positionTopic,
         Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings,
-        Duration livenessTimeout) {
+        Duration livenessTimeout, int maxInFlightBytes) {
 
     static final String PREFIX = "OUTBOX_";
     static final String KAFKA_PREFIX = "OUTBOX_KAFKA_";
@@ -92,6 +95,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         debeziumSettings = Map.copyOf(debeziumSettings);
         require(livenessTimeout != null && livenessTimeout.toMillis() >= 1000, "OUTBOX_LIVENESS_TIMEOUT_MS",
                 "must be at least 1000, was " + (livenessTimeout == null ? null : livenessTimeout.toMillis()));
+        require(maxInFlightBytes >= 1024 * 1024, "OUTBOX_MAX_IN_FLIGHT_BYTES",
+                "must be at least 1048576 (1 MiB), was " + maxInFlightBytes);
     }
 
     /** Reads the settings from {@code OUTBOX_*} keys; unknown {@code OUTBOX_} keys are refused (typos). */
@@ -128,14 +133,16 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 producer,
                 source(values.getOrDefault("OUTBOX_SOURCE", "debezium")),
                 debezium,
-                Duration.ofMillis(integer(values, "OUTBOX_LIVENESS_TIMEOUT_MS", 60_000)));
+                Duration.ofMillis(integer(values, "OUTBOX_LIVENESS_TIMEOUT_MS", 60_000)),
+                integer(values, "OUTBOX_MAX_IN_FLIGHT_BYTES", 16 * 1024 * 1024));
     }
 
     static final java.util.List<String> KNOWN = java.util.List.of("OUTBOX_DB_URL", "OUTBOX_DB_USER",
             "OUTBOX_DB_PASSWORD", "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "OUTBOX_RELAY_NAME", "OUTBOX_TABLE",
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
             "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
-            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_LIVENESS_TIMEOUT_MS");
+            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_LIVENESS_TIMEOUT_MS",
+            "OUTBOX_MAX_IN_FLIGHT_BYTES");
 
     private static SourceKind source(String value) {
         return switch (value.strip()) {

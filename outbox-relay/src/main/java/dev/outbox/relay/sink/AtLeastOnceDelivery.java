@@ -22,17 +22,20 @@ final class AtLeastOnceDelivery implements Delivery {
 
     private final KafkaSink sink;
     private final int maxUnconfirmedRows;
+    private final long maxUnconfirmedBytes;
     private final KafkaSink.Listener listener;
     /** The rows in flight of the current read of the slot; read by the health check on another thread. */
     private volatile AckPipeline pipeline;
     /** The bound of rows read ahead was reached and waited for: the slot must be confirmed before reading on. */
     private boolean roomAwaited;
 
-    AtLeastOnceDelivery(KafkaSink sink, int maxUnconfirmedRows, KafkaSink.Listener listener) {
+    AtLeastOnceDelivery(KafkaSink sink, int maxUnconfirmedRows, long maxUnconfirmedBytes,
+            KafkaSink.Listener listener) {
         this.sink = sink;
         this.maxUnconfirmedRows = maxUnconfirmedRows;
+        this.maxUnconfirmedBytes = maxUnconfirmedBytes;
         this.listener = listener;
-        this.pipeline = new AckPipeline(sink, maxUnconfirmedRows);
+        this.pipeline = new AckPipeline(sink, maxUnconfirmedRows, maxUnconfirmedBytes);
     }
 
     @Override
@@ -46,7 +49,7 @@ final class AtLeastOnceDelivery implements Delivery {
 
     @Override
     public void streamOpened() {
-        pipeline = new AckPipeline(sink, maxUnconfirmedRows);
+        pipeline = new AckPipeline(sink, maxUnconfirmedRows, maxUnconfirmedBytes);
         roomAwaited = false;
     }
 

@@ -16,19 +16,22 @@ public interface Delivery extends AutoCloseable {
 
     /**
      * At-least-once: rows are sent as they are read, without waiting for the ones before them; the slot follows
-     * Kafka's acknowledgements. At most {@code maxUnconfirmedRows} rows are read past the confirmed position.
+     * Kafka's acknowledgements. At most {@code maxUnconfirmedRows} rows, and about {@code maxUnconfirmedBytes} of
+     * them, are read past the confirmed position.
      */
-    static Delivery atLeastOnce(KafkaSink sink, int maxUnconfirmedRows, KafkaSink.Listener listener) {
-        return new AtLeastOnceDelivery(sink, maxUnconfirmedRows, listener);
+    static Delivery atLeastOnce(KafkaSink sink, int maxUnconfirmedRows, long maxUnconfirmedBytes,
+            KafkaSink.Listener listener) {
+        return new AtLeastOnceDelivery(sink, maxUnconfirmedRows, maxUnconfirmedBytes, listener);
     }
 
     /**
-     * Exactly-once: whole source transactions go into Kafka transactions of at most {@code maxRows} rows, each with
-     * the source position it reaches; the slot follows the committed position.
+     * Exactly-once: whole source transactions go into Kafka transactions, each with the source position it reaches,
+     * closed at the first source transaction end past {@code maxRows} rows or about {@code maxBytes}; the slot
+     * follows the committed position.
      */
-    static Delivery exactlyOnce(KafkaSink transactionalSink, int maxRows, KafkaSink.Listener listener,
-            CommitHook hook) {
-        return new ExactlyOnceDelivery(transactionalSink, maxRows, listener, hook);
+    static Delivery exactlyOnce(KafkaSink transactionalSink, int maxRows, long maxBytes,
+            KafkaSink.Listener listener, CommitHook hook) {
+        return new ExactlyOnceDelivery(transactionalSink, maxRows, maxBytes, listener, hook);
     }
 
     /**

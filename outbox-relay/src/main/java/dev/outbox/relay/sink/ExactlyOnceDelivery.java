@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * only up to the position committed in Kafka. After a restart the slot may be behind that position (a crash between
  * the Kafka commit and the slot confirmation): transactions ending at or below it are dropped, not sent twice.
  *
- * <p>A Kafka transaction commits when it holds {@code maxRows} rows, when the stream pauses between source
+ * <p>A Kafka transaction commits at a source transaction end once it holds {@code maxRows} rows or about
+ * {@code maxBytes} of them (see {@link dev.outbox.relay.route.OutboxRow#estimatedBytes()}), when the stream pauses between source
  * transactions, or at a source transaction end once its oldest row has waited {@link #SEND_LINGER_NANOS} while the
  * stream kept delivering; a transaction filling fast (a backlog) waits to be full, since each commit costs.
  */
@@ -24,11 +25,13 @@ final class ExactlyOnceDelivery implements Delivery {
 
     private final KafkaSink sink;
     private final int maxRows;
+    private final long maxBytes;
     private final KafkaSink.Listener listener;
     private final CommitHook hook;
     /** The rows of the next Kafka transaction: whole source transactions, then the rows of the open one. */
     private final List<Routing> batch = new ArrayList<>();
     private long batchStartedAt;
+    private long batchBytes;
     /** Where the rows of the open source transaction start in {@link #batch}. */
     private int openTransactionStartsAt;
     /** End of the last source transaction read (and not dropped) in this read of the slot; 0 before the first. */
@@ -36,9 +39,10 @@ final class ExactlyOnceDelivery implements Delivery {
     /** End of the last source transaction committed in Kafka. */
     private long committedPosition;
 
-    ExactlyOnceDelivery(KafkaSink sink, int maxRows, KafkaSink.Listener listener, CommitHook hook) {
+    ExactlyOnceDelivery(KafkaSink sink, int maxRows, long maxBytes, KafkaSink.Listener listener, CommitHook hook) {
         this.sink = sink;
         this.maxRows = maxRows;
+        this.maxBytes = maxBytes;
         this.listener = listener;
         this.hook = hook;
     }
@@ -58,6 +62,7 @@ final class ExactlyOnceDelivery implements Delivery {
     @Override
     public void streamOpened() {
         batch.clear();
+        batchBytes = 0;
         openTransactionStartsAt = 0;
         lastTransactionEnd = 0;
     }
@@ -68,18 +73,21 @@ final class ExactlyOnceDelivery implements Delivery {
             batchStartedAt = System.nanoTime();
         }
         batch.add(routing);
+        batchBytes += routing.row().estimatedBytes();
     }
 
     @Override
     public void transactionEnd(long endPosition) {
         if (endPosition <= committedPosition) {
             // Already committed in Kafka before a restart (the slot may be behind Kafka's position).
-            batch.subList(openTransactionStartsAt, batch.size()).clear();
+            List<Routing> dropped = batch.subList(openTransactionStartsAt, batch.size());
+            dropped.forEach(routing -> batchBytes -= routing.row().estimatedBytes());
+            dropped.clear();
             return;
         }
         lastTransactionEnd = endPosition;
         openTransactionStartsAt = batch.size();
-        if (batch.size() >= maxRows || (!batch.isEmpty() && batch.size() < maxRows / 10
+        if (batch.size() >= maxRows || batchBytes >= maxBytes || (!batch.isEmpty() && batch.size() < maxRows / 10
                 && System.nanoTime() - batchStartedAt >= SEND_LINGER_NANOS)) {
             commit();
         }
@@ -101,6 +109,7 @@ final class ExactlyOnceDelivery implements Delivery {
         committedPosition = lastTransactionEnd;
         listener.batch(rows);
         batch.clear();
+        batchBytes = 0;
         openTransactionStartsAt = 0;
     }
 

@@ -31,7 +31,7 @@ class AckPipelineTest {
     }
 
     private static AckPipeline pipelineOver(MockProducer<byte[], byte[]> producer) {
-        return new AckPipeline(Sinks.atLeastOnce(producer, IGNORING), MAX_UNCONFIRMED);
+        return new AckPipeline(Sinks.atLeastOnce(producer, IGNORING), MAX_UNCONFIRMED, Long.MAX_VALUE);
     }
 
     static final KafkaSink.Listener IGNORING = new Recording();
@@ -139,6 +139,31 @@ class AckPipelineTest {
         assertThat(bounded.mustWait()).isFalse();
         bounded.takeAll();
         assertThat(bounded.acknowledgedPosition()).isEqualTo(end);
+    }
+
+    @Test
+    void largeRowsAreBoundedByTheirBytesLongBeforeTheRowBound() throws Exception {
+        MockProducer<byte[], byte[]> acknowledging = mockProducer(true);
+        AckPipeline bounded = new AckPipeline(Sinks.atLeastOnce(acknowledging, IGNORING), MAX_UNCONFIRMED,
+                3 * 100_000L);
+        String large = "{\"s\": \"" + "x".repeat(100_000) + "\"}";
+        int rowsBeforeWait = 0;
+        while (!bounded.mustWait()) {
+            rowsAdded++;
+            bounded.add(router.route(new OutboxRow("id-" + rowsAdded, "order", "o-1", "OrderPlaced", large, null, null,
+                    0x100L, 0, 1)));
+            bounded.transactionEnd(1_000L * rowsAdded);
+            rowsBeforeWait++;
+        }
+        assertThat(rowsBeforeWait).as("three rows of 100 KB reach the 300 KB bound; the row bound is 20")
+                .isEqualTo(3);
+
+        bounded.awaitRoom();
+        bounded.confirmed();
+
+        assertThat(bounded.mustWait()).isFalse();
+        assertThat(bounded.acknowledgedPosition()).as("acknowledged until at most half the bytes are past it")
+                .isGreaterThanOrEqualTo(1_000L * (rowsAdded - 1));
     }
 
     @Test
