@@ -48,7 +48,7 @@ final class FaultInjection implements CommitHook {
     /** The hook the system properties ask for, or {@code null} when they ask for none. */
     static FaultInjection fromSystemProperties() {
         String name = System.getProperty("outbox.relay.fault", "none").trim();
-        if (name.equals("none")) {
+        if (name.equalsIgnoreCase("none")) {
             return null;
         }
         Point point = Point.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));

@@ -26,7 +26,6 @@ public final class Relay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
     private static final Duration STATUS_INTERVAL = Duration.ofSeconds(1);
-    private static final Duration RETAINED_WAL_INTERVAL = Duration.ofSeconds(5);
     /** The longest a bounded call the relay makes may take: opening a stream, a Kafka client call with timeouts. */
     private static final Duration KAFKA_CALL_PATIENCE = Duration.ofSeconds(60);
     /** A fenced predecessor releases the slot as it exits: how long the slot may stay busy before that is fatal. */
@@ -64,8 +63,8 @@ public final class Relay implements AutoCloseable {
 
     private void runLoop() {
         OpeningStream opening = null;
-        try (RetainedWalSampler sampler = RetainedWalSampler.start(source, metrics, RETAINED_WAL_INTERVAL,
-                config.relayName()); Delivery delivery = createDelivery()) {
+        try (RetainedWalSampler sampler = RetainedWalSampler.start(source, metrics, config.relayName());
+                Delivery delivery = createDelivery()) {
             this.delivery = delivery;
             // Opened early where the delivery allows it (Debezium takes about a second to start) while the
             // producer and Kafka are checked; nothing is read from it before they are ready.
@@ -157,8 +156,7 @@ public final class Relay implements AutoCloseable {
 
     private ChangeStream openStream() throws SQLException {
         liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
-        Map<String, String> debezium = new HashMap<>(config.debeziumSettings());
-        // Debezium's queue is bounded by rows (max.queue.size) only, unless given a byte bound too.
+        Map<String, String> debezium = new HashMap<>(config.debeziumSettings()); // + a byte bound of Debezium's queue
         debezium.putIfAbsent("max.queue.size.in.bytes", Integer.toString(config.maxInFlightBytes()));
         ChangeStream stream = source.openStream(config.source(), STATUS_INTERVAL, debezium);
         return faults == null ? stream : faults.watching(stream);

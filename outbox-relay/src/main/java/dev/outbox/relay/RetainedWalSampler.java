@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 final class RetainedWalSampler implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RetainedWalSampler.class);
+    private static final Duration INTERVAL = Duration.ofSeconds(5);
 
     private final SourceDatabase source;
     private final RelayMetrics metrics;
@@ -22,16 +23,16 @@ final class RetainedWalSampler implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    private RetainedWalSampler(SourceDatabase source, RelayMetrics metrics, Duration interval, String relayName) {
+    private RetainedWalSampler(SourceDatabase source, RelayMetrics metrics, String relayName) {
         this.source = source;
         this.metrics = metrics;
-        this.intervalNanos = interval.toNanos();
+        this.intervalNanos = INTERVAL.toNanos();
         this.thread = Thread.ofPlatform().daemon().name("outbox-relay-wal-" + relayName).unstarted(this::run);
     }
 
-    static RetainedWalSampler start(SourceDatabase source, RelayMetrics metrics, Duration interval,
-            String relayName) {
-        RetainedWalSampler sampler = new RetainedWalSampler(source, metrics, interval, relayName);
+    /** Samples every 5 s until closed. */
+    static RetainedWalSampler start(SourceDatabase source, RelayMetrics metrics, String relayName) {
+        RetainedWalSampler sampler = new RetainedWalSampler(source, metrics, relayName);
         sampler.thread.start();
         return sampler;
     }
