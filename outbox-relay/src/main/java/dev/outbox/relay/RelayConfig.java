@@ -49,6 +49,11 @@ import java.util.regex.Pattern;
  * @param shutdownTimeout   {@code OUTBOX_SHUTDOWN_TIMEOUT}: how long a stop (SIGTERM) may take to finish and confirm
  *                          what was read before the process exits anyway; default 30 s ({@code 30}, {@code 30s},
  *                          {@code 1500ms}, {@code 2m})
+ * @param livenessTimeout   {@code OUTBOX_LIVENESS_TIMEOUT_MS}: {@code /health/live} is DOWN once the relay thread has
+ *                          neither made progress nor been in a wait it knows about for this long; default 60000
+ * @param maxInFlightBytes  {@code OUTBOX_MAX_IN_FLIGHT_BYTES}: most bytes (estimated) of rows read past the slot's
+ *                          confirmed position, and of Debezium's queue; exactly-once: a Kafka transaction closes at the
+ *                          first source transaction end past it; default 16777216 (16 MiB)
  *
  * <p>Pass-through settings the guarantees depend on are refused ({@link GuardedSettings}); Kubernetes service-link
  * variables ({@code OUTBOX_<SERVICE>_SERVICE_HOST} …) are ignored ({@link ServiceLinks}).
@@ -57,7 +62,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         String table, String publication, String topicTemplate, String dlqTopic, int httpPort, int batchMaxRecords,
         Duration heartbeatInterval, String ceSource, boolean exactlyOnce, String positionTopic,
         Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout, Duration livenessTimeout, int maxInFlightBytes) {
 
     static final String PREFIX = "OUTBOX_";
     static final String KAFKA_PREFIX = "OUTBOX_KAFKA_";
@@ -115,6 +120,10 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 "only apply with OUTBOX_SOURCE=debezium, found " + debeziumSettings.keySet());
         debeziumSettings = Map.copyOf(debeziumSettings);
         GuardedSettings.checkDebezium(debeziumSettings);
+        require(livenessTimeout != null && livenessTimeout.toMillis() >= 1000, "OUTBOX_LIVENESS_TIMEOUT_MS",
+                "must be at least 1000, was " + (livenessTimeout == null ? null : livenessTimeout.toMillis()));
+        require(maxInFlightBytes >= 1024 * 1024, "OUTBOX_MAX_IN_FLIGHT_BYTES",
+                "must be at least 1048576 (1 MiB), was " + maxInFlightBytes);
     }
 
     /**
@@ -171,7 +180,9 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 producer,
                 source(values.getOrDefault("OUTBOX_SOURCE", "debezium")),
                 debezium,
-                duration(values, "OUTBOX_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT));
+                duration(values, "OUTBOX_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT),
+                Duration.ofMillis(integer(values, "OUTBOX_LIVENESS_TIMEOUT_MS", 60_000)),
+                integer(values, "OUTBOX_MAX_IN_FLIGHT_BYTES", 16 * 1024 * 1024));
     }
 
     static final java.util.List<String> KNOWN = java.util.List.of("OUTBOX_DB_URL", "OUTBOX_DB_USER",
@@ -179,7 +190,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
             "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
             "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_SHUTDOWN_TIMEOUT",
-            "OUTBOX_LOG_FORMAT");
+            "OUTBOX_LOG_FORMAT", "OUTBOX_LIVENESS_TIMEOUT_MS", "OUTBOX_MAX_IN_FLIGHT_BYTES");
 
     private static SourceKind source(String value) {
         return switch (value.strip()) {

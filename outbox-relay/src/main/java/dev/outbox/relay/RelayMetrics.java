@@ -45,6 +45,7 @@ final class RelayMetrics implements KafkaSink.Listener {
     private final Counter transactionsAborted;
     private final Timer transactionCommit;
     private KafkaClientMetrics producerMetrics;
+    private final Liveness liveness = new Liveness();
 
     RelayMetrics(String relayName) {
         registry.config().commonTags("relay", relayName);
@@ -135,11 +136,22 @@ final class RelayMetrics implements KafkaSink.Listener {
         transactionsAborted.increment();
     }
 
+    @Override
+    public void waiting() {
+        liveness.beat();
+    }
+
+    /** The relay thread's signs of life, for {@code /health/live}. */
+    Liveness liveness() {
+        return liveness;
+    }
+
     boolean kafkaAvailable() {
         return kafkaAvailable.get();
     }
 
-    void batch(int size) {
+    @Override
+    public void batch(int size) {
         batchSizes.record(size);
     }
 

@@ -216,7 +216,7 @@ public final class SourceDatabase {
                     .withSlotOption("publication_names", publication)
                     .withStatusInterval((int) statusInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                     .start();
-            return new PgOutputStream(connection, stream);
+            return new PgOutputStream(connection, stream, schema, table);
         } catch (SQLException e) {
             connection.close();
             if ("55006".equals(e.getSQLState())) {

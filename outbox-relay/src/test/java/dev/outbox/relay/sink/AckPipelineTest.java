@@ -1,12 +1,13 @@
-package dev.outbox.relay;
+package dev.outbox.relay.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.relay.route.OutboxRow;
 import dev.outbox.relay.route.Router;
 import dev.outbox.relay.route.Routing;
-import dev.outbox.relay.sink.Sinks;
+import java.time.Duration;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +32,40 @@ class AckPipelineTest {
     }
 
     private static AckPipeline pipelineOver(MockProducer<byte[], byte[]> producer) {
-        return new AckPipeline(Sinks.atLeastOnce(producer, new RelayMetrics("test")), MAX_UNCONFIRMED);
+        return new AckPipeline(Sinks.atLeastOnce(producer, IGNORING), MAX_UNCONFIRMED, Long.MAX_VALUE);
+    }
+
+    static final KafkaSink.Listener IGNORING = new Recording();
+
+    /** A listener that ignores everything; tests override what they watch. */
+    static class Recording implements KafkaSink.Listener {
+        @Override
+        public void delivered(Routing.Deliver routed, RecordMetadata metadata) {
+        }
+
+        @Override
+        public void deadLettered(Routing.DeadLetter deadLetter) {
+        }
+
+        @Override
+        public void kafkaAvailable(boolean available) {
+        }
+
+        @Override
+        public void transactionCommitted(Duration commitLatency) {
+        }
+
+        @Override
+        public void transactionAborted() {
+        }
+
+        @Override
+        public void waiting() {
+        }
+
+        @Override
+        public void batch(int rows) {
+        }
     }
 
     private void addTransaction(int rows, long endLsn) {
@@ -106,6 +140,31 @@ class AckPipelineTest {
         assertThat(bounded.mustWait()).isFalse();
         bounded.takeAll();
         assertThat(bounded.acknowledgedPosition()).isEqualTo(end);
+    }
+
+    @Test
+    void largeRowsAreBoundedByTheirBytesLongBeforeTheRowBound() throws Exception {
+        MockProducer<byte[], byte[]> acknowledging = mockProducer(true);
+        AckPipeline bounded = new AckPipeline(Sinks.atLeastOnce(acknowledging, IGNORING), MAX_UNCONFIRMED,
+                3 * 100_000L);
+        String large = "{\"s\": \"" + "x".repeat(100_000) + "\"}";
+        int rowsBeforeWait = 0;
+        while (!bounded.mustWait()) {
+            rowsAdded++;
+            bounded.add(router.route(new OutboxRow("id-" + rowsAdded, "order", "o-1", "OrderPlaced", large, null, null,
+                    0x100L, 0, 1)));
+            bounded.transactionEnd(1_000L * rowsAdded);
+            rowsBeforeWait++;
+        }
+        assertThat(rowsBeforeWait).as("three rows of 100 KB reach the 300 KB bound; the row bound is 20")
+                .isEqualTo(3);
+
+        bounded.awaitRoom();
+        bounded.confirmed();
+
+        assertThat(bounded.mustWait()).isFalse();
+        assertThat(bounded.acknowledgedPosition()).as("acknowledged until at most half the bytes are past it")
+                .isGreaterThanOrEqualTo(1_000L * (rowsAdded - 1));
     }
 
     @Test
