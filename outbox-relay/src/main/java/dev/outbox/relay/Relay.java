@@ -159,6 +159,10 @@ public final class Relay implements AutoCloseable {
 
     private ChangeStream openStream() throws SQLException {
         liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
+        long start = delivery == null ? 0 : delivery.startPosition();
+        if (start > 0) {
+            source.advanceSlotTo(start);
+        }
         Map<String, String> debezium = new HashMap<>(config.debeziumSettings()); // + a byte bound of Debezium's queue
         debezium.putIfAbsent("max.queue.size.in.bytes", Integer.toString(config.maxInFlightBytes()));
         ChangeStream stream = source.openStream(config.source(), STATUS_INTERVAL, debezium);

@@ -44,6 +44,14 @@ public interface Delivery extends AutoCloseable {
     void start();
 
     /**
+     * The position the slot must have reached before it is read (0: wherever it is). Exactly-once: Kafka's committed
+     * position, so that every transaction the server sends is not in Kafka yet and rows can be sent as they are read.
+     */
+    default long startPosition() {
+        return 0;
+    }
+
+    /**
      * A new read of the slot begins, at its confirmed position (after a reconnect or a retry): whatever was read
      * before and not confirmed comes again, so it is forgotten here.
      */

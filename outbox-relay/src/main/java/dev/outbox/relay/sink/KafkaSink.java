@@ -63,6 +63,9 @@ public final class KafkaSink implements AutoCloseable {
     private final Listener listener;
     private final PositionTopic positions;
     private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
+    /** Permanent refusals the producer reported for the open streamed transaction (from its I/O thread). */
+    private final java.util.Queue<RefusedRow> refusals = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private Duration transactionTimeout = Duration.ofMinutes(1);
 
     KafkaSink(Producer<byte[], byte[]> producer, String dlqTopic, Listener listener, PositionTopic positions) {
         this.producer = producer;
@@ -89,8 +92,16 @@ public final class KafkaSink implements AutoCloseable {
         Map<String, Object> settings = clients.producerSettings("outbox-relay-" + relayName);
         settings.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "outbox-relay-" + relayName);
         settings.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
-        return new KafkaSink(clients.producer(settings), dlqTopic, listener,
+        KafkaSink sink = new KafkaSink(clients.producer(settings), dlqTopic, listener,
                 new PositionTopic(clients, positionTopic, relayName));
+        sink.transactionTimeout = Duration.ofMillis(Long.parseLong(
+                settings.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG).toString()));
+        return sink;
+    }
+
+    /** The producer's transaction.timeout.ms: how long one Kafka transaction may stay open before Kafka aborts it. */
+    public Duration transactionTimeout() {
+        return transactionTimeout;
     }
 
     public boolean transactional() {
@@ -171,6 +182,124 @@ public final class KafkaSink implements AutoCloseable {
                     + "restart from the committed position" + (committing ? ". The broker failed the commit: if "
                     + "another relay named like this one has just started, Kafka may report its fencing this way; "
                     + "otherwise see the broker's log" : ""), e);
+        }
+    }
+
+    /** Exactly-once, streamed: opens the Kafka transaction that the next {@link #sendStreamed} rows go into. */
+    public void beginStreamedTransaction() {
+        refusals.clear();
+        try {
+            producer.beginTransaction();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw transactionFailed(e, false);
+        }
+    }
+
+    /**
+     * Hands one row to the open streamed transaction without waiting for Kafka. A row Kafka refuses for good makes
+     * {@link #commitStreamed} fail with {@link RowsRefusedException}.
+     */
+    public void sendStreamed(Routing routing) throws InterruptedException {
+        ProducerRecord<byte[], byte[]> record = recordOf(routing);
+        awaitMetadata(record.topic());
+        try {
+            producer.send(record, (metadata, exception) -> {
+                if (exception == null) {
+                    reportAcknowledged(routing, metadata);
+                } else if (isPermanentRefusal(exception)) {
+                    refusals.add(new RefusedRow(routing.row().id(), exception));
+                }
+            });
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw transactionFailed(e, false);
+        }
+        if (!refusals.isEmpty()) {
+            throw transactionFailed(new org.apache.kafka.common.KafkaException("Kafka refused a record"), false);
+        }
+    }
+
+    /**
+     * Waits until Kafka has answered every row sent into the open streamed transaction, so that what the producer and
+     * its callbacks hold stays bounded; a refusal among them fails as in {@link #sendStreamed}.
+     */
+    public void flushStreamed() {
+        try {
+            producer.flush();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw transactionFailed(e, false);
+        }
+        if (!refusals.isEmpty()) {
+            throw transactionFailed(new org.apache.kafka.common.KafkaException("Kafka refused a record"), false);
+        }
+    }
+
+    /**
+     * Commits the open streamed transaction with the position record {@code endLsn}. When Kafka refused rows of it
+     * for good, aborts it and throws {@link RowsRefusedException}; any other failure is fatal, as in
+     * {@link #sendTransaction}.
+     */
+    public void commitStreamed(long endLsn, int rows, CommitHook hook) {
+        boolean committing = false;
+        try {
+            producer.send(positions.record(endLsn));
+            hook.beforeCommit(rows);
+            long commitStart = System.nanoTime();
+            committing = true;
+            producer.commitTransaction();
+            listener.transactionCommitted(Duration.ofNanos(System.nanoTime() - commitStart));
+            listener.kafkaAvailable(true);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw transactionFailed(e, committing);
+        }
+    }
+
+    /** Aborts the open streamed transaction (the relay stops or re-reads from the slot). */
+    public void abortStreamed(RuntimeException reason) {
+        if (reason instanceof org.apache.kafka.common.KafkaException kafka) {
+            abort(kafka);
+        } else {
+            abort(new org.apache.kafka.common.KafkaException(reason));
+        }
+    }
+
+    /** Fenced, refused rows (after aborting), or a fatal failure (after aborting). */
+    private RuntimeException transactionFailed(org.apache.kafka.common.KafkaException e, boolean committing) {
+        if (e instanceof org.apache.kafka.common.errors.ProducerFencedException
+                || e instanceof org.apache.kafka.common.errors.InvalidProducerEpochException
+                || e instanceof org.apache.kafka.common.errors.InvalidTxnStateException) {
+            return new FencedException("another relay named like this one started and fenced this one ("
+                    + e.getClass().getSimpleName() + "); exiting so that only the newer one runs", e);
+        }
+        abort(e);
+        if (!refusals.isEmpty()) {
+            List<RefusedRow> refused = List.copyOf(refusals);
+            refusals.clear();
+            return new RowsRefusedException(refused, e);
+        }
+        return new IllegalStateException("Kafka transaction failed and was aborted (" + e + "); exiting to "
+                + "restart from the committed position" + (committing ? ". The broker failed the commit: if "
+                + "another relay named like this one has just started, Kafka may report its fencing this way; "
+                + "otherwise see the broker's log" : ""), e);
+    }
+
+    /** A row (by outbox id) Kafka refused for good in a streamed transaction, and why. */
+    public record RefusedRow(String id, Throwable cause) {
+    }
+
+    /**
+     * Kafka refused rows of a streamed transaction for good; the transaction is aborted. The rows are no longer held,
+     * so the caller re-reads them from the slot and sends each refused one as its dead letter.
+     */
+    public static final class RowsRefusedException extends RuntimeException {
+        private final List<RefusedRow> refused;
+
+        RowsRefusedException(List<RefusedRow> refused, Throwable cause) {
+            super("Kafka refused " + refused.size() + " record(s) of the open transaction", cause);
+            this.refused = refused;
+        }
+
+        public List<RefusedRow> refused() {
+            return refused;
         }
     }
 
@@ -312,7 +441,7 @@ public final class KafkaSink implements AutoCloseable {
         listener.kafkaAvailable(true);
     }
 
-    private String refusedFatally(Routing routing, Throwable cause) {
+    String refusedFatally(Routing routing, Throwable cause) {
         if (routing instanceof Routing.DeadLetter) {
             return "Kafka refused even the metadata-only dead letter of outbox row " + routing.row().id() + " on "
                     + dlqTopic + " (OUTBOX_DLQ_TOPIC): " + cause + ". Check that the topic exists, accepts records of "

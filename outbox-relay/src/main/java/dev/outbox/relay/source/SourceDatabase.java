@@ -278,6 +278,32 @@ public final class SourceDatabase {
         }
     }
 
+    /**
+     * Moves the slot's confirmed position forward to {@code position} where it is behind (exactly-once: Kafka's
+     * committed position, which the slot lags after a crash between the Kafka commit and the slot confirmation), so
+     * the server sends only transactions committed after it. A slot held by another process fails as when opening.
+     */
+    public void advanceSlotTo(long position) throws SQLException {
+        String lsn = LogSequenceNumber.valueOf(position).asString();
+        try (Connection connection = connect(false); PreparedStatement statement = connection.prepareStatement(
+                "SELECT pg_replication_slot_advance(slot_name, ?::pg_lsn) FROM pg_replication_slots "
+                        + "WHERE slot_name = ? AND confirmed_flush_lsn < ?::pg_lsn")) {
+            statement.setString(1, lsn);
+            statement.setString(2, slot);
+            statement.setString(3, lsn);
+            try (ResultSet rs = statement.executeQuery()) {
+                if (rs.next()) {
+                    log.info("moved slot {} forward to {}, Kafka's committed position", slot, lsn);
+                }
+            }
+        } catch (SQLException e) {
+            if ("55006".equals(e.getSQLState())) {
+                throw slotInUse(e);
+            }
+            throw e;
+        }
+    }
+
     /** The slot's confirmed_flush_lsn (0 when the slot is gone). */
     long confirmedPosition() throws SQLException {
         try (Connection connection = connect(false)) {

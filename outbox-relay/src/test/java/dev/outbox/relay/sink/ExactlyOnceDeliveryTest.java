@@ -72,4 +72,40 @@ class ExactlyOnceDeliveryTest {
         assertThat(producer.history()).hasSize(4);
         assertThat(delivery.confirmablePosition()).isEqualTo(200);
     }
+
+    @Test
+    void rowsGoIntoTheOpenKafkaTransactionAsTheyAreReadAndCommitAtTheSourceTransactionEnd() {
+        ExactlyOnceDelivery delivery = delivery(10, Long.MAX_VALUE);
+        for (int i = 0; i < 25; i++) {
+            rows++;
+            delivery.row(router.route(new OutboxRow("id-" + rows, "order", "o-1", "OrderPlaced", "{}", null, null, 90,
+                    0, 1)));
+        }
+
+        assertThat(producer.uncommittedRecords()).as("sent, not held, past the 10-row bound").hasSize(25);
+        assertThat(producer.transactionInFlight()).isTrue();
+        delivery.streamPaused();
+        assertThat(producer.history()).as("not committed inside a source transaction").isEmpty();
+
+        delivery.transactionEnd(100);
+        assertThat(producer.history()).as("25 rows and the position").hasSize(26);
+        assertThat(delivery.confirmablePosition()).isEqualTo(100);
+    }
+
+    @Test
+    void aSourceTransactionReadAgainBelowTheCommittedPositionIsAbortedNotCommittedTwice() {
+        ExactlyOnceDelivery delivery = delivery(10, Long.MAX_VALUE);
+        transaction(delivery, 2, 10, 100);
+        delivery.streamPaused();
+        assertThat(producer.history()).hasSize(3);
+
+        delivery.streamOpened();
+        rows++;
+        delivery.row(router.route(new OutboxRow("id-again", "order", "o-1", "OrderPlaced", "{}", null, null, 90, 0,
+                1)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> delivery.transactionEnd(100))
+                .hasMessageContaining("no row is sent twice");
+        assertThat(producer.transactionAborted()).isTrue();
+        assertThat(producer.history()).hasSize(3);
+    }
 }
