@@ -17,8 +17,8 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Why this is safe: the server re-sends, on every (re)start, each transaction that commits after the slot's
  * confirmed position, whole and in commit order. Confirming only completed, delivered transactions therefore never
- * loses a row, whatever the crash; rows sent but not yet confirmed may be sent again (exactly-once drops them by
- * Kafka's committed position). Rows that share one WAL record (multi-row INSERT, COPY) are never split by a restart,
+ * loses a row, whatever the crash; rows sent but not yet confirmed may be sent again (exactly-once first moves the
+ * slot to Kafka's committed position, see {@link Delivery#startPosition()}). Rows that share one WAL record (multi-row INSERT, COPY) are never split by a restart,
  * since positions are only ever transaction ends.
  */
 final class StreamLoop implements ChangeStream.Handler {

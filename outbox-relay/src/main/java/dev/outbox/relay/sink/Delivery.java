@@ -25,8 +25,8 @@ public interface Delivery extends AutoCloseable {
     }
 
     /**
-     * Exactly-once: whole source transactions go into Kafka transactions, each with the source position it reaches,
-     * closed at the first source transaction end past {@code maxRows} rows or about {@code maxBytes}; the slot
+     * Exactly-once: rows go into an open Kafka transaction as they are read, and it commits with the source position it
+     * reaches at the first source transaction end past {@code maxRows} rows or about {@code maxBytes}; the slot
      * follows the committed position.
      */
     static Delivery exactlyOnce(KafkaSink transactionalSink, int maxRows, long maxBytes,

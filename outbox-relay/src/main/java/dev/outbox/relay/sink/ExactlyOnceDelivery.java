@@ -97,8 +97,8 @@ final class ExactlyOnceDelivery implements Delivery {
         if (!kafkaTransactionOpen) {
             begin();
         }
-        failIfTooLong();
         lastRow = routing.row();
+        failIfTooLong();
         Routing toSend = withRefusalsApplied(routing);
         sourceTransactionOpen = true;
         rowsInKafkaTransaction++;

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Exactly-once delivery over Kafka's transactional {@code MockProducer} (no broker): what goes into one Kafka
- * transaction, and what is dropped after a restart. {@code RelayExactlyOnceIT} runs it against a real broker.
+ * transaction and when, and that a source transaction read again is never committed twice.
+ * {@code RelayExactlyOnceIT} runs it against a real broker.
  */
 class ExactlyOnceDeliveryTest {
 
