@@ -219,8 +219,9 @@ final class ExactlyOnceDelivery implements Delivery {
                     + "the refused rows as dead letters", refused.refused().size(), positionText(committedPosition));
             return new KafkaSink.RetryFromSlotException(refused.getMessage(), refused);
         }
-        if (e instanceof KafkaSink.FencedException && wasTooLong) {
-            return new IllegalStateException(timeoutLine(), e); // Kafka aborted it by bumping the epoch
+        if (wasTooLong) {
+            // Kafka aborted it (bumping the epoch, which can read as a fence): the timeout is the cause to report.
+            return new IllegalStateException(timeoutLine(), e);
         }
         return e;
     }
