@@ -4,10 +4,12 @@ import dev.outbox.relay.route.OutboxRow;
 import dev.outbox.relay.route.Router;
 import dev.outbox.relay.route.Routing;
 import dev.outbox.relay.sink.KafkaSink;
+import dev.outbox.relay.sink.PositionTopic;
 import dev.outbox.relay.source.ChangeStream;
 import dev.outbox.relay.source.PgOutputMessage;
 import dev.outbox.relay.source.SourceCheckException;
 import dev.outbox.relay.source.SourceDatabase;
+import dev.outbox.relay.state.SlotGuard;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -70,7 +72,9 @@ public final class Relay implements AutoCloseable {
     public Relay(RelayConfig config) {
         this.config = config;
         this.source = new SourceDatabase(config.dbUrl(), config.dbUser(), config.dbPassword(), config.relayName(),
-                config.publication(), config.tableSchema(), config.tableName());
+                config.publication(), config.tableSchema(), config.tableName(), new SlotGuard(
+                        new PositionTopic(config.bootstrapServers(), config.positionTopic(), config.relayName()),
+                        config.slotRecreate(), config.exactlyOnce(), config.table()));
         this.router = new Router(config.topicTemplate(), config.ceSource(),
                 KafkaSink.maxRequestSize(config.producerSettings()));
         this.metrics = new RelayMetrics(config.relayName());
@@ -195,7 +199,7 @@ public final class Relay implements AutoCloseable {
         try {
             source.checkAndPrepare();
         } catch (SourceCheckException e) {
-            if (e.getMessage().contains("lost or invalidated") || e.getMessage().contains("wal_level")) {
+            if (e.isPermanent()) {
                 throw e;
             }
             log.warn("source not ready yet: {}", e.getMessage());

@@ -2,6 +2,7 @@ package dev.outbox.relay;
 
 import dev.outbox.relay.source.DatabaseAddress;
 import dev.outbox.relay.source.SourceKind;
+import dev.outbox.relay.state.SlotRecreate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -43,11 +44,14 @@ import java.util.regex.Pattern;
  *                          {@code pgoutput} (the driver's replication API reads it directly)
  * @param debeziumSettings  every {@code OUTBOX_DEBEZIUM_<X>} as Debezium connector/engine setting {@code <x>}
  *                          ({@code _} becomes {@code .}, lower case), over the relay's tuned values
+ * @param slotRecreate      {@code OUTBOX_SLOT_RECREATE}: {@code never} (default: a slot that is gone after this relay
+ *                          streamed from it stops the relay) or {@code accept-gap} (create a new slot, log the gap)
  */
 public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String bootstrapServers, String relayName,
         String table, String publication, String topicTemplate, String dlqTopic, int httpPort, int batchMaxRecords,
         Duration heartbeatInterval, String ceSource, boolean exactlyOnce, String positionTopic,
-        Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings) {
+        Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings,
+        SlotRecreate slotRecreate) {
 
     static final String PREFIX = "OUTBOX_";
     static final String KAFKA_PREFIX = "OUTBOX_KAFKA_";
@@ -87,6 +91,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         require(source == SourceKind.DEBEZIUM || debeziumSettings.isEmpty(), "OUTBOX_DEBEZIUM_*",
                 "only apply with OUTBOX_SOURCE=debezium, found " + debeziumSettings.keySet());
         debeziumSettings = Map.copyOf(debeziumSettings);
+        require(slotRecreate != null, "OUTBOX_SLOT_RECREATE", "is required");
     }
 
     /** Reads the settings from {@code OUTBOX_*} keys; unknown {@code OUTBOX_} keys are refused (typos). */
@@ -122,14 +127,15 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 values.getOrDefault("OUTBOX_POSITION_TOPIC", "outbox.relay.positions"),
                 producer,
                 source(values.getOrDefault("OUTBOX_SOURCE", "debezium")),
-                debezium);
+                debezium,
+                slotRecreate(values.getOrDefault("OUTBOX_SLOT_RECREATE", "never")));
     }
 
     static final java.util.List<String> KNOWN = java.util.List.of("OUTBOX_DB_URL", "OUTBOX_DB_USER",
             "OUTBOX_DB_PASSWORD", "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "OUTBOX_RELAY_NAME", "OUTBOX_TABLE",
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
             "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
-            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE");
+            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_SLOT_RECREATE");
 
     private static SourceKind source(String value) {
         return switch (value.strip()) {
@@ -137,6 +143,15 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
             case "pgoutput" -> SourceKind.PGOUTPUT;
             default -> throw new RelayConfigException("OUTBOX_SOURCE", "must be debezium or pgoutput, was '" + value
                     + "'");
+        };
+    }
+
+    private static SlotRecreate slotRecreate(String value) {
+        return switch (value.strip()) {
+            case "never" -> SlotRecreate.NEVER;
+            case "accept-gap" -> SlotRecreate.ACCEPT_GAP;
+            default -> throw new RelayConfigException("OUTBOX_SLOT_RECREATE", "must be never or accept-gap, was '"
+                    + value + "'");
         };
     }
 
@@ -190,6 +205,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 + dlqTopic + ", http=" + httpPort + ", batch=" + batchMaxRecords + ", delivery="
                 + (exactlyOnce ? "exactly-once" : "at-least-once") + ", source="
                 + source.name().toLowerCase(Locale.ROOT) + ", producer settings=" + producerSettings.keySet()
-                + ", debezium settings=" + debeziumSettings.keySet() + "]";
+                + ", debezium settings=" + debeziumSettings.keySet()
+                + (slotRecreate == SlotRecreate.NEVER ? "" : ", slot recreate=accept-gap") + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.outbox.relay;
 
+import dev.outbox.relay.state.PositionRecord;
 import dev.outbox.testkit.TestDatabase;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -151,7 +152,8 @@ final class Outboxes {
             while (consumer.position(partition) < end) {
                 for (var record : consumer.poll(Duration.ofMillis(200))) {
                     if (relayName.equals(new String(record.key(), StandardCharsets.UTF_8))) {
-                        position = Long.parseLong(new String(record.value(), StandardCharsets.UTF_8));
+                        position = PositionRecord.parse(new String(record.value(), StandardCharsets.UTF_8))
+                                .position();
                     }
                 }
             }
