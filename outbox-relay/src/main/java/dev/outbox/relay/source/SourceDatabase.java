@@ -83,7 +83,8 @@ public final class SourceDatabase {
             checkTable(connection);
             checkPublication(connection);
             boolean slotExists = checkSlot(connection);
-            slotGuard.check(identify(), slotExists, slotLastSeen, this::rowsCreatedAfter, this::createSlot);
+            slotGuard.check(identify(), slotExists, slotLastSeen, serverNow(connection), this::rowsCreatedAfter,
+                    this::createSlot);
         } catch (SQLException e) {
             throw new SourceCheckException("checking " + url + " failed: " + e.getMessage(), e);
         }
@@ -182,6 +183,13 @@ public final class SourceDatabase {
             }
         }
         return false;
+    }
+
+    private static Instant serverNow(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT now()")) {
+            rs.next();
+            return rs.getObject(1, OffsetDateTime.class).toInstant();
+        }
     }
 
     /** The source as the server reports it on a replication connection (needs only the REPLICATION attribute). */

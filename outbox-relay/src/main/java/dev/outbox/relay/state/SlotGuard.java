@@ -47,10 +47,11 @@ public final class SlotGuard {
     }
 
     /**
-     * Reads this relay's record, decides, then creates the slot and writes the record as decided. Throws a permanent
+     * Reads this relay's record, decides, then creates the slot and writes the record as decided ({@code now} and
+     * {@code lastSeen} are the database server's clock, as the outbox rows' {@code created_at}). Throws a permanent
      * {@link SourceCheckException} when the relay must stop, a transient one when the record cannot be read.
      */
-    public void check(SourceIdentity current, boolean slotExists, Instant lastSeen, RowsAtRisk rows,
+    public void check(SourceIdentity current, boolean slotExists, Instant lastSeen, Instant now, RowsAtRisk rows,
             Runnable createSlot) {
         Optional<PositionRecord> recorded;
         try {
@@ -60,7 +61,7 @@ public final class SlotGuard {
                     + e.getMessage() + "); the relay reads it before it uses its slot, to tell a first start from "
                     + "a lost slot. Check that Kafka is reachable and the relay may read and write that topic", e);
         }
-        Decision decision = decide(recorded, current, slotExists, lastSeen, rows, Instant.now());
+        Decision decision = decide(recorded, current, slotExists, lastSeen, rows, now);
         if (decision.refusal() != null) {
             throw SourceCheckException.permanent(decision.refusal());
         }
@@ -116,8 +117,8 @@ public final class SlotGuard {
 
     private Decision otherSource(SourceIdentity before, SourceIdentity current, boolean slotExists, Instant now) {
         String what = before.systemIdentifier().equals(current.systemIdentifier())
-                ? "another database of the same cluster" : "another PostgreSQL cluster (a replaced or restored server "
-                        + "has a new system identifier)";
+                ? "another database of the same cluster" : "another PostgreSQL cluster (its system identifier differs: "
+                        + "a server replaced or re-created by initdb, a dump restored elsewhere, or another server)";
         String happened = "relay " + current.slot() + " streamed from " + before.describe() + " but OUTBOX_DB_URL now "
                 + "reaches " + current.describe() + ": " + what;
         if (policy == SlotRecreate.NEVER) {
