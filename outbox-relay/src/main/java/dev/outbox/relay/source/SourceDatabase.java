@@ -371,7 +371,10 @@ public final class SourceDatabase {
                 + "running with OUTBOX_RELAY_NAME=" + slot + "? Two relays need two names", cause, true);
     }
 
-    /** Bytes of WAL the server keeps for this slot (current position minus the slot's restart position). */
+    /**
+     * Bytes of WAL the server keeps for this slot (current position minus the slot's restart position). Also notes
+     * when the slot was last seen, where a lost slot's rows at risk start.
+     */
     public Optional<Long> retainedWalBytes(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("""
                 SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, now()
@@ -382,6 +385,7 @@ public final class SourceDatabase {
                     return Optional.empty();
                 }
                 slotLastSeen = rs.getObject(2, OffsetDateTime.class).toInstant();
+                slotGuard.slotSeen(slotLastSeen);
                 return Optional.of(rs.getLong(1));
             }
         }

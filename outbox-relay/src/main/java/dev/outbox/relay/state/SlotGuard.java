@@ -1,8 +1,10 @@
 package dev.outbox.relay.state;
 
 import dev.outbox.relay.source.SourceCheckException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,13 +17,25 @@ import org.slf4j.LoggerFactory;
 public final class SlotGuard {
 
     private static final Logger log = LoggerFactory.getLogger(SlotGuard.class);
+    /** At-least-once: how often a running relay refreshes {@code seen_at}, the start of the rows-at-risk count. */
+    private static final Duration SEEN_REFRESH = Duration.ofSeconds(60);
 
     private final SlotHistory history;
     private final SlotRecreate policy;
     private final boolean exactlyOnce;
     private final String table;
+    private final Duration seenRefresh;
+    /** The source the last check let the relay stream from (null before). Guarded by this. */
+    private SourceIdentity streaming;
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+    private volatile long lastRefreshNanos = System.nanoTime();
 
     public SlotGuard(SlotHistory history, SlotRecreate policy, boolean exactlyOnce, String table) {
+        this(history, policy, exactlyOnce, table, SEEN_REFRESH);
+    }
+
+    SlotGuard(SlotHistory history, SlotRecreate policy, boolean exactlyOnce, String table, Duration seenRefresh) {
+        this.seenRefresh = seenRefresh;
         this.history = history;
         this.policy = policy;
         this.exactlyOnce = exactlyOnce;
@@ -51,8 +65,9 @@ public final class SlotGuard {
      * {@code lastSeen} are the database server's clock, as the outbox rows' {@code created_at}). Throws a permanent
      * {@link SourceCheckException} when the relay must stop, a transient one when the record cannot be read.
      */
-    public void check(SourceIdentity current, boolean slotExists, Instant lastSeen, Instant now, RowsAtRisk rows,
-            Runnable createSlot) {
+    public synchronized void check(SourceIdentity current, boolean slotExists, Instant lastSeen, Instant now,
+            RowsAtRisk rows, Runnable createSlot) {
+        streaming = null;
         Optional<PositionRecord> recorded;
         try {
             recorded = history.read();
@@ -81,6 +96,36 @@ public final class SlotGuard {
         }
         if (decision.info() != null) {
             log.info(decision.info());
+        }
+        streaming = current;
+        lastRefreshNanos = System.nanoTime();
+    }
+
+    /**
+     * At-least-once: the slot was seen at {@code at} (server clock) while streaming; about once a minute this is
+     * recorded as {@code seen_at}, off the calling thread, so a slot lost while the relay is down counts the rows at
+     * risk from about its last minute. Exactly-once records it with every Kafka commit instead.
+     */
+    public void slotSeen(Instant at) {
+        if (exactlyOnce || System.nanoTime() - lastRefreshNanos < seenRefresh.toNanos()
+                || !refreshing.compareAndSet(false, true)) {
+            return;
+        }
+        lastRefreshNanos = System.nanoTime();
+        Thread.ofVirtual().name("outbox-relay-seen-at").start(() -> {
+            try {
+                refreshSeenAt(at);
+            } catch (RuntimeException e) {
+                log.debug("recording seen_at in {} failed: {}", history.describe(), e.getMessage());
+            } finally {
+                refreshing.set(false);
+            }
+        });
+    }
+
+    private synchronized void refreshSeenAt(Instant at) {
+        if (streaming != null) {
+            history.write(new PositionRecord(streaming, 0, at));
         }
     }
 

@@ -2,8 +2,12 @@ package dev.outbox.relay.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The slot decisions without a database or a broker (the integration tests run them for real). */
@@ -140,5 +144,51 @@ class SlotGuardTest {
         assertThat(decision.refusal()).isNull();
         assertThat(decision.write()).isNull();
         assertThat(decision.createSlot()).isFalse();
+    }
+
+    /** A history in memory: the record list as Kafka would keep it. */
+    private static final class Recorded implements SlotHistory {
+        final List<PositionRecord> records = new ArrayList<>();
+
+        @Override
+        public synchronized Optional<PositionRecord> read() {
+            return records.isEmpty() ? Optional.empty() : Optional.of(records.getLast());
+        }
+
+        @Override
+        public synchronized void write(PositionRecord record) {
+            records.add(record);
+        }
+
+        @Override
+        public String describe() {
+            return "memory";
+        }
+    }
+
+    @Test
+    void atLeastOnceRecordsWhenItLastSawTheSlotWhileStreaming() {
+        Recorded history = new Recorded();
+        SlotGuard guard = new SlotGuard(history, SlotRecreate.NEVER, false, "public.outbox", Duration.ZERO);
+        guard.check(SOURCE, true, null, SEEN, ROWS, () -> { });
+
+        Instant later = SEEN.plusSeconds(90);
+        guard.slotSeen(later);
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> history.read().orElseThrow().seenAt()
+                .equals(later));
+        assertThat(history.read()).contains(new PositionRecord(SOURCE, 0, later));
+    }
+
+    @Test
+    void exactlyOnceLeavesSeenAtToItsTransactions() {
+        Recorded history = new Recorded();
+        history.write(new PositionRecord(SOURCE, 5000, SEEN));
+        SlotGuard guard = new SlotGuard(history, SlotRecreate.NEVER, true, "public.outbox", Duration.ZERO);
+        guard.check(SOURCE, true, null, SEEN, ROWS, () -> { });
+
+        guard.slotSeen(SEEN.plusSeconds(90));
+
+        assertThat(history.records).containsExactly(new PositionRecord(SOURCE, 5000, SEEN));
     }
 }
