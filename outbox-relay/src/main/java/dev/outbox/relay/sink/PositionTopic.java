@@ -49,7 +49,9 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
     }
 
     void ensureExists() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis()))) {
             try {
                 admin.createTopics(List.of(new NewTopic(topic, 1, (short) -1)
                         .configs(Map.of("cleanup.policy", "compact")))).all()
@@ -112,13 +114,18 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
         }
     }
 
+    /** Outside any Kafka transaction: only while this relay has none open (its slot checks). */
     @Override
     public void write(PositionRecord record) {
-        try (var producer = new KafkaProducer<byte[], byte[]>(Map.of(
+        var producer = new KafkaProducer<byte[], byte[]>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis()),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis(),
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis(),
+                // delivery.timeout.ms must cover linger.ms plus request.timeout.ms
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis() / 2),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        try {
             producer.send(producerRecord(record)).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (record.identity() != null) {
                 identity = record.identity();
@@ -129,6 +136,8 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        } finally {
+            producer.close(Duration.ofSeconds(5));
         }
     }
 

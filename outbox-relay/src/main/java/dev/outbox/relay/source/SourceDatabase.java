@@ -1,5 +1,7 @@
 package dev.outbox.relay.source;
 
+import dev.outbox.relay.state.SlotGuard;
+import dev.outbox.relay.state.SourceIdentity;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -11,8 +13,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.Properties;
-import dev.outbox.relay.state.SlotGuard;
-import dev.outbox.relay.state.SourceIdentity;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
@@ -77,8 +77,8 @@ public final class SourceDatabase {
         try (Connection connection = connectForChecks()) {
             String walLevel = single(connection, "SHOW wal_level");
             if (!"logical".equals(walLevel)) {
-                throw SourceCheckException.permanent("wal_level is '" + walLevel + "' on " + url + ", logical decoding needs "
-                        + "'logical': ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL");
+                throw SourceCheckException.permanent("wal_level is '" + walLevel + "' on " + url + ", logical "
+                        + "decoding needs 'logical': ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL");
             }
             checkTable(connection);
             checkPublication(connection);
@@ -186,7 +186,8 @@ public final class SourceDatabase {
     }
 
     private static Instant serverNow(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT now()")) {
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT now()")) {
             rs.next();
             return rs.getObject(1, OffsetDateTime.class).toInstant();
         }
@@ -205,7 +206,7 @@ public final class SourceDatabase {
     }
 
     /**
-     * The outbox rows created after {@code moment}, as a sentence: a lower bound of what a lost slot skipped (a
+     * The outbox rows created after {@code moment}, as a sentence: an estimate of what a lost slot skipped (a
      * transaction that began earlier and committed later is not counted, nor rows already deleted).
      */
     private String rowsCreatedAfter(Instant moment) {

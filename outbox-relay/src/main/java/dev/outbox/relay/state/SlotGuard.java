@@ -112,7 +112,7 @@ public final class SlotGuard {
             return;
         }
         lastRefreshNanos = System.nanoTime();
-        Thread.ofVirtual().name("outbox-relay-seen-at").start(() -> {
+        Thread.ofPlatform().daemon().name("outbox-relay-seen-at").start(() -> {
             try {
                 refreshSeenAt(at);
             } catch (RuntimeException e) {
@@ -134,8 +134,8 @@ public final class SlotGuard {
         if (recorded.isEmpty()) {
             PositionRecord first = new PositionRecord(current, 0, now);
             return slotExists
-                    ? Decision.stream(first, "recorded the source of relay " + current.slot() + " (" + current.describe()
-                            + ") in " + history.describe())
+                    ? Decision.stream(first, "recorded the source of relay " + current.slot() + " ("
+                            + current.describe() + ") in " + history.describe())
                     : new Decision(true, first, "created replication slot " + current.slot() + ": first start of "
                             + "this relay name on " + current.describe() + "; rows committed from now on are relayed "
                             + "(recorded in " + history.describe() + ")", null, null);
