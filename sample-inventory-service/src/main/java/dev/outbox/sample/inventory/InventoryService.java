@@ -1,7 +1,5 @@
 package dev.outbox.sample.inventory;
 
-import com.sun.net.httpserver.HttpServer;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
@@ -10,14 +8,13 @@ import dev.outbox.sample.inventory.OrderMessage.OrderCancelled;
 import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
 import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
 import dev.outbox.saga.SagaLog;
+import dev.outbox.sample.support.HttpEndpoint;
+import dev.outbox.sample.support.ServicePool;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -37,18 +34,12 @@ public final class InventoryService implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
     private EventConsumer consumer;
-    private HttpServer server;
-    private ExecutorService httpExecutor;
+    private HttpEndpoint http;
 
     private InventoryService(InventoryServiceConfig config) {
         this.config = config;
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(config.dbUrl());
-        pool.setUsername(config.dbUser());
-        pool.setPassword(config.dbPassword());
-        pool.setMaximumPoolSize(config.dbPoolSize());
-        pool.setPoolName("inventory-service");
-        this.dataSource = new HikariDataSource(pool);
+        this.dataSource = ServicePool.create("inventory-service", config.dbUrl(), config.dbUser(), config.dbPassword(),
+                config.dbPoolSize());
         this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
     }
 
@@ -90,16 +81,12 @@ public final class InventoryService implements AutoCloseable {
                 .maxAttempts(10)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();
-        httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
-        server = HttpServer.create(new InetSocketAddress(config.httpPort()), 0);
-        server.setExecutor(httpExecutor);
-        server.createContext("/", InventoryHttp.api(config, dsl));
-        server.start();
+        http = HttpEndpoint.start("0.0.0.0", config.httpPort(), InventoryHttp.api(config, dsl));
     }
 
     /** The HTTP port actually bound (useful with port 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return http.port();
     }
 
     /** The service's database, for checks such as {@link InventoryInvariants}. */
@@ -109,9 +96,8 @@ public final class InventoryService implements AutoCloseable {
 
     @Override
     public void close() {
-        if (server != null) {
-            server.stop(0);
-            httpExecutor.close();
+        if (http != null) {
+            http.close();
         }
         if (consumer != null) {
             consumer.close();

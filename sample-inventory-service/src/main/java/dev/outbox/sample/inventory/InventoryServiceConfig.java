@@ -1,8 +1,12 @@
 package dev.outbox.sample.inventory;
 
+import static dev.outbox.sample.support.Settings.parse;
+import static dev.outbox.sample.support.Settings.require;
+import static dev.outbox.sample.support.Settings.requireTopic;
+
+import dev.outbox.sample.support.Settings;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * Settings of the inventory service. {@link #fromEnv(Map)} reads them from environment variables (the name of each
@@ -43,10 +47,8 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
         require(kafkaBootstrapServers != null && !kafkaBootstrapServers.isBlank(),
                 "INVENTORY_KAFKA_BOOTSTRAP_SERVERS", "is required (host:port[,host:port])");
         require(consumerGroup != null && !consumerGroup.isBlank(), "INVENTORY_CONSUMER_GROUP", "must not be blank");
-        require(orderTopic != null && orderTopic.matches("[A-Za-z0-9._-]{1,249}"), "INVENTORY_ORDER_TOPIC",
-                "must be a Kafka topic name, was " + orderTopic);
-        require(reservationTopic != null && reservationTopic.matches("[A-Za-z0-9._-]{1,249}"),
-                "INVENTORY_RESERVATION_TOPIC", "must be a Kafka topic name, was " + reservationTopic);
+        requireTopic(orderTopic, "INVENTORY_ORDER_TOPIC");
+        requireTopic(reservationTopic, "INVENTORY_RESERVATION_TOPIC");
         require(httpPort >= 0 && httpPort <= 65535, "INVENTORY_HTTP_PORT", "must be 0..65535, was " + httpPort);
         require(adminToken != null && adminToken.length() >= 16, "INVENTORY_ADMIN_TOKEN",
                 "is required and must have at least 16 characters");
@@ -77,7 +79,7 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
                 parse(env, "INVENTORY_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), Integer::parseInt),
                 env.get("INVENTORY_ADMIN_TOKEN"),
                 parse(env, "INVENTORY_MAX_BODY_BYTES", "65536", Integer::parseInt),
-                parse(env, "INVENTORY_MIGRATE", "true", InventoryServiceConfig::bool),
+                parse(env, "INVENTORY_MIGRATE", "true", Settings::bool),
                 env.getOrDefault("INVENTORY_PUBLICATION", "outbox_pub"));
     }
 
@@ -104,28 +106,6 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
     public InventoryServiceConfig withMaxBodyBytes(int bytes) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
                 consumerGroup, orderTopic, reservationTopic, httpPort, adminToken, bytes, migrate, publication);
-    }
-
-    static boolean bool(String text) {
-        return switch (text.trim().toLowerCase()) {
-            case "true", "yes", "1" -> true;
-            case "false", "no", "0" -> false;
-            default -> throw new IllegalArgumentException("not a boolean: " + text + " (use true or false)");
-        };
-    }
-
-    private static <T> T parse(Map<String, String> env, String name, String fallback, Function<String, T> parser) {
-        try {
-            return parser.apply(env.getOrDefault(name, fallback));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void require(boolean ok, String variable, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(variable + " " + problem);
-        }
     }
 
     @Override

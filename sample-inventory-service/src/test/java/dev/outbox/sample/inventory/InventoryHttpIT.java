@@ -2,6 +2,7 @@ package dev.outbox.sample.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.sample.support.TestHttp;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.TestDatabase;

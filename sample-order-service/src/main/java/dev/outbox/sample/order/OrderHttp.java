@@ -1,6 +1,8 @@
 package dev.outbox.sample.order;
 
-import dev.outbox.sample.order.HttpApi.Response;
+import dev.outbox.sample.support.ApiException;
+import dev.outbox.sample.support.HttpApi.Response;
+import dev.outbox.sample.support.HttpApi;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -51,16 +53,7 @@ final class OrderHttp {
             return new Response(202, queries.order(orderId));
         });
         api.route("GET", "/saga/status", request -> {
-            String raw = request.query("order_id");
-            if (raw == null || raw.isBlank()) {
-                throw ApiException.badRequest("order_id", "query parameter order_id is required");
-            }
-            UUID orderId;
-            try {
-                orderId = UUID.fromString(raw);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("order_id", "order_id must be a UUID, was " + raw);
-            }
+            UUID orderId = request.requiredQueryUuid("order_id");
             return Response.ok(queries.sagaStatus(orderId));
         });
         api.route("POST", "/saga/([^/]+)/retry", request -> {

@@ -1,8 +1,6 @@
 package dev.outbox.sample.order;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
@@ -12,14 +10,13 @@ import dev.outbox.sample.order.InventoryReply.StockReservationFailed;
 import dev.outbox.sample.order.InventoryReply.StockReserved;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaTimeoutScanner;
+import dev.outbox.sample.support.HttpEndpoint;
+import dev.outbox.sample.support.ServicePool;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -42,18 +39,12 @@ public final class OrderService implements AutoCloseable {
     private final OrderServiceConfig config;
     private EventConsumer consumer;
     private SagaTimeoutScanner scanner;
-    private HttpServer server;
-    private ExecutorService httpExecutor;
+    private HttpEndpoint http;
 
     private OrderService(OrderServiceConfig config) {
         this.config = config;
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(config.dbUrl());
-        pool.setUsername(config.dbUser());
-        pool.setPassword(config.dbPassword());
-        pool.setMaximumPoolSize(config.dbPoolSize());
-        pool.setPoolName("order-service");
-        this.dataSource = new HikariDataSource(pool);
+        this.dataSource = ServicePool.create("order-service", config.dbUrl(), config.dbUser(), config.dbPassword(),
+                config.dbPoolSize());
         this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.sagaLog = SagaLog.create();
         this.saga = new OrderSaga(dsl, Outbox.create(OutboxConfig.defaults()), sagaLog, config.orderTopic(),
@@ -104,16 +95,12 @@ public final class OrderService implements AutoCloseable {
                 .sagaTypes(OrderSaga.SAGA_TYPE)
                 .interval(config.timeoutScanInterval())
                 .start();
-        httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
-        server = HttpServer.create(new InetSocketAddress(config.httpPort()), 0);
-        server.setExecutor(httpExecutor);
-        server.createContext("/", OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog)));
-        server.start();
+        http = HttpEndpoint.start("0.0.0.0", config.httpPort(), OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog)));
     }
 
     /** The HTTP port actually bound (useful with port 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return http.port();
     }
 
     /** The service's database, for checks such as {@link OrderInvariants}. */
@@ -123,9 +110,8 @@ public final class OrderService implements AutoCloseable {
 
     @Override
     public void close() {
-        if (server != null) {
-            server.stop(0);
-            httpExecutor.close();
+        if (http != null) {
+            http.close();
         }
         if (scanner != null) {
             scanner.close();

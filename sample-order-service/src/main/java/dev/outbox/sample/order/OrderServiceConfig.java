@@ -1,10 +1,13 @@
 package dev.outbox.sample.order;
 
+import static dev.outbox.sample.support.Settings.parse;
+import static dev.outbox.sample.support.Settings.require;
+import static dev.outbox.sample.support.Settings.requireTopic;
+
+import dev.outbox.sample.support.Settings;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * Settings of the order service. {@link #fromEnv(Map)} reads them from environment variables (the name of each is
@@ -48,10 +51,8 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
         require(kafkaBootstrapServers != null && !kafkaBootstrapServers.isBlank(), "ORDER_KAFKA_BOOTSTRAP_SERVERS",
                 "is required (host:port[,host:port])");
         require(consumerGroup != null && !consumerGroup.isBlank(), "ORDER_CONSUMER_GROUP", "must not be blank");
-        require(orderTopic != null && orderTopic.matches("[A-Za-z0-9._-]{1,249}"), "ORDER_ORDER_TOPIC",
-                "must be a Kafka topic name, was " + orderTopic);
-        require(inventoryTopic != null && inventoryTopic.matches("[A-Za-z0-9._-]{1,249}"), "ORDER_INVENTORY_TOPIC",
-                "must be a Kafka topic name, was " + inventoryTopic);
+        requireTopic(orderTopic, "ORDER_ORDER_TOPIC");
+        requireTopic(inventoryTopic, "ORDER_INVENTORY_TOPIC");
         require(httpPort >= 0 && httpPort <= 65535, "ORDER_HTTP_PORT", "must be 0..65535, was " + httpPort);
         require(adminToken != null && adminToken.length() >= 16, "ORDER_ADMIN_TOKEN",
                 "is required and must have at least 16 characters");
@@ -86,9 +87,9 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 parse(env, "ORDER_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), Integer::parseInt),
                 env.get("ORDER_ADMIN_TOKEN"),
                 parse(env, "ORDER_MAX_BODY_BYTES", "65536", Integer::parseInt),
-                parse(env, "ORDER_RESERVE_STOCK_DEADLINE", "30s", OrderServiceConfig::duration),
-                parse(env, "ORDER_TIMEOUT_SCAN_INTERVAL", "1s", OrderServiceConfig::duration),
-                parse(env, "ORDER_MIGRATE", "true", OrderServiceConfig::bool),
+                parse(env, "ORDER_RESERVE_STOCK_DEADLINE", "30s", Settings::duration),
+                parse(env, "ORDER_TIMEOUT_SCAN_INTERVAL", "1s", Settings::duration),
+                parse(env, "ORDER_MIGRATE", "true", Settings::bool),
                 env.getOrDefault("ORDER_PUBLICATION", "outbox_pub"));
     }
 
@@ -126,48 +127,6 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, httpPort, adminToken, bytes, reserveStockDeadline, timeoutScanInterval,
                 migrate, publication);
-    }
-
-    /** Accepts ISO-8601 ({@code PT30S}) or a number with a unit: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}. */
-    static Duration duration(String text) {
-        String s = text.trim().toLowerCase();
-        if (s.startsWith("pt") || s.startsWith("p")) {
-            return Duration.parse(s.toUpperCase());
-        }
-        var m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(s);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a duration: " + text + " (use e.g. 500ms, 30s, 2m or PT30S)");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
-    }
-
-    static boolean bool(String text) {
-        return switch (text.trim().toLowerCase()) {
-            case "true", "yes", "1" -> true;
-            case "false", "no", "0" -> false;
-            default -> throw new IllegalArgumentException("not a boolean: " + text + " (use true or false)");
-        };
-    }
-
-    private static <T> T parse(Map<String, String> env, String name, String fallback, Function<String, T> parser) {
-        String raw = env.getOrDefault(name, fallback);
-        try {
-            return parser.apply(raw);
-        } catch (IllegalArgumentException | DateTimeParseException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void require(boolean ok, String variable, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(variable + " " + problem);
-        }
     }
 
     @Override

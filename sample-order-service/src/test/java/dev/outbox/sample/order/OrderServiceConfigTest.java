@@ -53,14 +53,6 @@ class OrderServiceConfigTest {
     }
 
     @Test
-    void durationsAcceptUnitsAndIso8601() {
-        assertThat(OrderServiceConfig.duration("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThat(OrderServiceConfig.duration("45s")).isEqualTo(Duration.ofSeconds(45));
-        assertThat(OrderServiceConfig.duration("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThat(OrderServiceConfig.duration("PT1H")).isEqualTo(Duration.ofHours(1));
-    }
-
-    @Test
     void toStringNeverShowsThePasswordOrTheToken() {
         Map<String, String> env = minimal();
         env.put("ORDER_DB_PASSWORD", "s3cret-password");

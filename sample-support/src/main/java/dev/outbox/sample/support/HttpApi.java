@@ -1,4 +1,4 @@
-package dev.outbox.sample.inventory;
+package dev.outbox.sample.support;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -27,16 +27,16 @@ import org.slf4j.LoggerFactory;
  * A small JSON router on the JDK's HTTP server. Every answer is JSON; every refusal is {"error", "field"} with a
  * 4xx status, so that bad input never surfaces as a 5xx. A 500 means a fault of the service and is logged.
  */
-final class HttpApi implements HttpHandler {
+public final class HttpApi implements HttpHandler {
 
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
-    interface Handler {
+    public interface Handler {
         Response handle(Request request) throws IOException;
     }
 
-    record Response(int status, Object body) {
-        static Response ok(Object body) {
+    public record Response(int status, Object body) {
+        public static Response ok(Object body) {
             return new Response(200, body);
         }
     }
@@ -48,13 +48,13 @@ final class HttpApi implements HttpHandler {
     private final int maxBodyBytes;
     private final byte[] adminToken;
 
-    HttpApi(int maxBodyBytes, String adminToken) {
+    public HttpApi(int maxBodyBytes, String adminToken) {
         this.maxBodyBytes = maxBodyBytes;
         this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Adds a route; {@code pathRegex} groups become {@link Request#pathParam(int)}. */
-    HttpApi route(String method, String pathRegex, Handler handler) {
+    public HttpApi route(String method, String pathRegex, Handler handler) {
         routes.add(new Route(method, Pattern.compile(pathRegex), handler));
         return this;
     }
@@ -128,7 +128,7 @@ final class HttpApi implements HttpHandler {
         return path.isEmpty() ? null : path.toString();
     }
 
-    static Response error(int status, String message, String field) {
+    public static Response error(int status, String message, String field) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", message);
         body.put("field", field);
@@ -146,7 +146,7 @@ final class HttpApi implements HttpHandler {
     }
 
     /** One request: path parameters, query, body and the admin check. */
-    final class Request {
+    public final class Request {
 
         private final HttpExchange exchange;
         private final List<String> pathParams;
@@ -156,12 +156,12 @@ final class HttpApi implements HttpHandler {
             this.pathParams = pathParams;
         }
 
-        String pathParam(int index) {
+        public String pathParam(int index) {
             return pathParams.get(index);
         }
 
         /** A path parameter that names an entity by uuid: anything else cannot exist, hence 404. */
-        UUID pathId(int index, String what) {
+        public UUID pathId(int index, String what) {
             String raw = pathParam(index);
             try {
                 return UUID.fromString(raw);
@@ -170,7 +170,7 @@ final class HttpApi implements HttpHandler {
             }
         }
 
-        String query(String name) {
+        public String query(String name) {
             String raw = exchange.getRequestURI().getRawQuery();
             if (raw == null) {
                 return null;
@@ -189,8 +189,21 @@ final class HttpApi implements HttpHandler {
             return null;
         }
 
+        /** A required query parameter holding a UUID; 400 naming it when absent or not a UUID. */
+        public UUID requiredQueryUuid(String name) {
+            String raw = query(name);
+            if (raw == null || raw.isBlank()) {
+                throw ApiException.badRequest(name, "query parameter " + name + " is required");
+            }
+            try {
+                return UUID.fromString(raw);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(name, name + " must be a UUID");
+            }
+        }
+
         /** Reads the JSON body into {@code type}; 413 over the limit, 400 when absent or malformed. */
-        <T> T body(Class<T> type) throws IOException {
+        public <T> T body(Class<T> type) throws IOException {
             String length = exchange.getRequestHeaders().getFirst("Content-Length");
             if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBodyBytes) {
                 throw new ApiException(413, "request body over " + maxBodyBytes + " bytes", null);
@@ -221,7 +234,7 @@ final class HttpApi implements HttpHandler {
         }
 
         /** Admin calls need {@code Authorization: Bearer <token>}; compared in constant time. */
-        void requireAdmin() {
+        public void requireAdmin() {
             String header = exchange.getRequestHeaders().getFirst("Authorization");
             byte[] presented = header != null && header.startsWith("Bearer ")
                     ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8)
