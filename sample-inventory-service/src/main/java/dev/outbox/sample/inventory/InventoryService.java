@@ -81,7 +81,8 @@ public final class InventoryService implements AutoCloseable {
                 .maxAttempts(10)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();
-        http = HttpEndpoint.start("0.0.0.0", config.httpPort(), InventoryHttp.api(config, dsl));
+        http = HttpEndpoint.start(config.httpBindAddress(), config.httpPort(),
+                InventoryHttp.api(config, dsl));
     }
 
     /** The HTTP port actually bound (useful with port 0). */

@@ -25,6 +25,9 @@ import java.util.Objects;
  * @param reservationTopic      {@code INVENTORY_RESERVATION_TOPIC}: where the relay puts this service's events
  *                              (recorded with each published event). Default {@code outbox.event.reservation}.
  * @param httpPort              {@code INVENTORY_HTTP_PORT}: 0 picks a free port. Default 8082.
+ * @param httpBindAddress       {@code INVENTORY_HTTP_BIND_ADDRESS}: the address the HTTP API listens on; {@code
+ *                              127.0.0.1}
+ *                              keeps it to this host. Default {@code 0.0.0.0} (every interface, as in a container).
  * @param adminToken            {@code INVENTORY_ADMIN_TOKEN}: bearer token of {@code PUT /stock}. Required, 16+ chars.
  * @param maxBodyBytes          {@code INVENTORY_MAX_BODY_BYTES}: larger request bodies get 413. Default 65536.
  * @param migrate               {@code INVENTORY_MIGRATE}: apply the library and inventory migrations at start.
@@ -34,7 +37,7 @@ import java.util.Objects;
  */
 public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         String kafkaBootstrapServers, String consumerGroup, String orderTopic, String reservationTopic, int httpPort,
-        String adminToken, int maxBodyBytes, boolean migrate, String publication) {
+        String httpBindAddress, String adminToken, int maxBodyBytes, boolean migrate, String publication) {
 
     public static final int DEFAULT_HTTP_PORT = 8082;
 
@@ -50,6 +53,8 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
         requireTopic(orderTopic, "INVENTORY_ORDER_TOPIC");
         requireTopic(reservationTopic, "INVENTORY_RESERVATION_TOPIC");
         require(httpPort >= 0 && httpPort <= 65535, "INVENTORY_HTTP_PORT", "must be 0..65535, was " + httpPort);
+        require(httpBindAddress != null && !httpBindAddress.isBlank(), "INVENTORY_HTTP_BIND_ADDRESS",
+                "must be an address of this host such as 127.0.0.1 or 0.0.0.0 (every interface)");
         require(adminToken != null && adminToken.length() >= 16, "INVENTORY_ADMIN_TOKEN",
                 "is required and must have at least 16 characters");
         require(maxBodyBytes >= 1024, "INVENTORY_MAX_BODY_BYTES", "must be at least 1024, was " + maxBodyBytes);
@@ -61,7 +66,8 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
     public static InventoryServiceConfig of(String dbUrl, String dbUser, String dbPassword,
             String kafkaBootstrapServers, String adminToken) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "inventory-service",
-                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, adminToken, 65_536, true,
+                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, "0.0.0.0", adminToken, 65_536,
+                        true,
                 "outbox_pub");
     }
 
@@ -77,6 +83,7 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
                 env.getOrDefault("INVENTORY_ORDER_TOPIC", "outbox.event.order"),
                 env.getOrDefault("INVENTORY_RESERVATION_TOPIC", "outbox.event.reservation"),
                 parse(env, "INVENTORY_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), Integer::parseInt),
+                env.getOrDefault("INVENTORY_HTTP_BIND_ADDRESS", "0.0.0.0"),
                 env.get("INVENTORY_ADMIN_TOKEN"),
                 parse(env, "INVENTORY_MAX_BODY_BYTES", "65536", Integer::parseInt),
                 parse(env, "INVENTORY_MIGRATE", "true", Settings::bool),
@@ -85,33 +92,38 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
 
     public InventoryServiceConfig withHttpPort(int port) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
-                consumerGroup, orderTopic, reservationTopic, port, adminToken, maxBodyBytes, migrate, publication);
+                consumerGroup, orderTopic, reservationTopic, port, httpBindAddress, adminToken, maxBodyBytes,
+                migrate, publication);
     }
 
     public InventoryServiceConfig withTopics(String orderTopic, String reservationTopic) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
-                consumerGroup, orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);
+                consumerGroup, orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes,
+                migrate, publication);
     }
 
     public InventoryServiceConfig withConsumerGroup(String group) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
-                orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);
+                orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, migrate,
+                publication);
     }
 
     public InventoryServiceConfig withDbPoolSize(int size) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
-                orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);
+                orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, migrate,
+                publication);
     }
 
     public InventoryServiceConfig withMaxBodyBytes(int bytes) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
-                consumerGroup, orderTopic, reservationTopic, httpPort, adminToken, bytes, migrate, publication);
+                consumerGroup, orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, bytes, migrate,
+                publication);
     }
 
     @Override
     public String toString() {
         // Never print the password or the admin token.
         return "InventoryServiceConfig[dbUrl=" + dbUrl + ", dbUser=" + dbUser + ", kafka=" + kafkaBootstrapServers
-                + ", group=" + consumerGroup + ", httpPort=" + httpPort + "]";
+                + ", group=" + consumerGroup + ", http=" + httpBindAddress + ":" + httpPort + "]";
     }
 }

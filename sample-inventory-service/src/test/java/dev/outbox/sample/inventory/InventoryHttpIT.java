@@ -2,6 +2,8 @@ package dev.outbox.sample.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.sample.support.BadRequests;
+import dev.outbox.sample.support.RawHttp;
 import dev.outbox.sample.support.TestHttp;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
@@ -80,6 +82,36 @@ class InventoryHttpIT {
             }
         }
         softly.assertAll();
+    }
+
+    @Test
+    void rawBadRequestsGetAJsonFourHundredAndChangeNothing() {
+        List<Integer> before = rowCounts();
+        RawHttp raw = new RawHttp(service.port());
+        SoftAssertions softly = new SoftAssertions();
+        for (BadRequests.Raw bad : BadRequests.corpus("PUT", "/stock/R1", "Authorization: Bearer " + TOKEN + "\r\n",
+                "{\"unitPriceCents\":1,\"available\":1,\"note\":\"%s\"}", "/stock/")) {
+            RawHttp.Answer answer = raw.send(bad.request());
+            softly.assertThat(answer.status()).as(bad.name() + " -> " + answer.body()).isBetween(400, 499);
+            if (!bad.answeredByJdk()) {
+                softly.assertThat(answer.isJson()).as(bad.name() + " -> " + answer.body()).isTrue();
+            }
+        }
+        TestHttp.Reply nulInPath = http.get("/stock/%00");
+        softly.assertThat(nulInPath.status()).isEqualTo(400);
+        softly.assertThat(nulInPath.body().path("field").asText()).isEqualTo("path");
+        TestHttp.Reply hugeNumber = http.send("PUT", "/stock/R1",
+                "{\"unitPriceCents\":99999999999999999999999,\"available\":1}", TOKEN);
+        softly.assertThat(hugeNumber.status()).isEqualTo(400);
+        softly.assertThat(hugeNumber.body().path("field").asText()).isEqualTo("unitPriceCents");
+        softly.assertThat(http.send("PUT", "/stock/R1", "[]", TOKEN).raw()).doesNotContain("dev.outbox");
+        softly.assertAll();
+        assertThat(rowCounts()).isEqualTo(before);
+    }
+
+    private static List<Integer> rowCounts() {
+        return List.of(service.dsl().fetchCount(org.jooq.impl.DSL.table("stock")),
+                service.dsl().fetchCount(org.jooq.impl.DSL.table("reservation")));
     }
 
     @Test

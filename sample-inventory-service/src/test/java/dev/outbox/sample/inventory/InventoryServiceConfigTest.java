@@ -22,6 +22,7 @@ class InventoryServiceConfigTest {
     void theRequiredVariablesAreEnoughAndEverythingElseHasItsDocumentedDefault() {
         InventoryServiceConfig config = InventoryServiceConfig.fromEnv(minimal());
         assertThat(config.httpPort()).isEqualTo(8082);
+        assertThat(config.httpBindAddress()).isEqualTo("0.0.0.0");
         assertThat(config.consumerGroup()).isEqualTo("inventory-service");
         assertThat(config.orderTopic()).isEqualTo("outbox.event.order");
         assertThat(config.reservationTopic()).isEqualTo("outbox.event.reservation");

@@ -37,14 +37,17 @@ final class OrderHttp {
     static HttpApi api(OrderServiceConfig config, DSLContext dsl, OrderSaga saga, OrderQueries queries) {
         HttpApi api = new HttpApi(config.maxBodyBytes(), config.adminToken());
         api.route("POST", "/orders", request -> {
+            String key = IdempotencyKeys.validate(request.header(IdempotencyKeys.HEADER));
             PlaceOrderRequest body = request.body(PlaceOrderRequest.class).validate();
-            UUID orderId = saga.place(body);
+            OrderSaga.Placement placement = saga.place(body, key);
+            UUID orderId = placement.orderId();
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("orderId", orderId);
-            answer.put("status", OrderSaga.PENDING);
+            answer.put("status", placement.replayed() ? queries.order(orderId).status() : OrderSaga.PENDING);
             answer.put("statusUrl", "/orders/" + orderId);
             answer.put("sagaUrl", "/saga/status?order_id=" + orderId);
-            return new Response(202, answer);
+            // A replay answers 200: nothing new was accepted.
+            return new Response(placement.replayed() ? 200 : 202, answer);
         });
         api.route("GET", "/orders/([^/]+)", request -> Response.ok(queries.order(request.pathId(0, "order"))));
         api.route("POST", "/orders/([^/]+)/cancel", request -> {

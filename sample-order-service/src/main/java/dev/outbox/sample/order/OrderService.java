@@ -95,7 +95,8 @@ public final class OrderService implements AutoCloseable {
                 .sagaTypes(OrderSaga.SAGA_TYPE)
                 .interval(config.timeoutScanInterval())
                 .start();
-        http = HttpEndpoint.start("0.0.0.0", config.httpPort(), OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog)));
+        http = HttpEndpoint.start(config.httpBindAddress(), config.httpPort(),
+                OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog)));
     }
 
     /** The HTTP port actually bound (useful with port 0). */

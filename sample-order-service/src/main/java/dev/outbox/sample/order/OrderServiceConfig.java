@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param inventoryTopic        {@code ORDER_INVENTORY_TOPIC}: the inventory's replies. Default
  *                              {@code outbox.event.reservation}.
  * @param httpPort              {@code ORDER_HTTP_PORT}: 0 picks a free port. Default 8081.
+ * @param httpBindAddress       {@code ORDER_HTTP_BIND_ADDRESS}: the address the HTTP API listens on; {@code 127.0.0.1}
+ *                              keeps it to this host. Default {@code 0.0.0.0} (every interface, as in a container).
  * @param adminToken            {@code ORDER_ADMIN_TOKEN}: bearer token of the admin calls. Required, 16+ chars.
  * @param maxBodyBytes          {@code ORDER_MAX_BODY_BYTES}: larger request bodies get 413. Default 65536.
  * @param reserveStockDeadline  {@code ORDER_RESERVE_STOCK_DEADLINE}: how long an order waits for the inventory's
@@ -37,7 +39,8 @@ import java.util.Objects;
  */
 public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         String kafkaBootstrapServers, String consumerGroup, String orderTopic, String inventoryTopic, int httpPort,
-        String adminToken, int maxBodyBytes, Duration reserveStockDeadline, Duration timeoutScanInterval,
+        String httpBindAddress, String adminToken, int maxBodyBytes, Duration reserveStockDeadline,
+        Duration timeoutScanInterval,
         boolean migrate, String publication) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
@@ -54,6 +57,8 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
         requireTopic(orderTopic, "ORDER_ORDER_TOPIC");
         requireTopic(inventoryTopic, "ORDER_INVENTORY_TOPIC");
         require(httpPort >= 0 && httpPort <= 65535, "ORDER_HTTP_PORT", "must be 0..65535, was " + httpPort);
+        require(httpBindAddress != null && !httpBindAddress.isBlank(), "ORDER_HTTP_BIND_ADDRESS",
+                "must be an address of this host such as 127.0.0.1 or 0.0.0.0 (every interface)");
         require(adminToken != null && adminToken.length() >= 16, "ORDER_ADMIN_TOKEN",
                 "is required and must have at least 16 characters");
         require(maxBodyBytes >= 1024, "ORDER_MAX_BODY_BYTES", "must be at least 1024, was " + maxBodyBytes);
@@ -69,7 +74,7 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
     public static OrderServiceConfig of(String dbUrl, String dbUser, String dbPassword, String kafkaBootstrapServers,
             String adminToken) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "order-service",
-                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, adminToken, 65_536,
+                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, "0.0.0.0", adminToken, 65_536,
                 Duration.ofSeconds(30), Duration.ofSeconds(1), true, "outbox_pub");
     }
 
@@ -85,6 +90,7 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 env.getOrDefault("ORDER_ORDER_TOPIC", "outbox.event.order"),
                 env.getOrDefault("ORDER_INVENTORY_TOPIC", "outbox.event.reservation"),
                 parse(env, "ORDER_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), Integer::parseInt),
+                env.getOrDefault("ORDER_HTTP_BIND_ADDRESS", "0.0.0.0"),
                 env.get("ORDER_ADMIN_TOKEN"),
                 parse(env, "ORDER_MAX_BODY_BYTES", "65536", Integer::parseInt),
                 parse(env, "ORDER_RESERVE_STOCK_DEADLINE", "30s", Settings::duration),
@@ -95,37 +101,40 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
 
     public OrderServiceConfig withHttpPort(int port) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, port, adminToken, maxBodyBytes, reserveStockDeadline, timeoutScanInterval,
+                orderTopic, inventoryTopic, port, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
+                timeoutScanInterval,
                 migrate, publication);
     }
 
     public OrderServiceConfig withTopics(String orderTopic, String inventoryTopic) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
                 timeoutScanInterval, migrate, publication);
     }
 
     public OrderServiceConfig withConsumerGroup(String group) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
-                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
                 timeoutScanInterval, migrate, publication);
     }
 
     public OrderServiceConfig withDeadlines(Duration reserveStock, Duration scanInterval) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStock, scanInterval, migrate,
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStock,
+                scanInterval, migrate,
                 publication);
     }
 
     public OrderServiceConfig withDbPoolSize(int size) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
                 timeoutScanInterval, migrate, publication);
     }
 
     public OrderServiceConfig withMaxBodyBytes(int bytes) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, httpPort, adminToken, bytes, reserveStockDeadline, timeoutScanInterval,
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, bytes, reserveStockDeadline,
+                timeoutScanInterval,
                 migrate, publication);
     }
 
@@ -133,7 +142,7 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
     public String toString() {
         // Never print the password or the admin token.
         return "OrderServiceConfig[dbUrl=" + dbUrl + ", dbUser=" + dbUser + ", kafka=" + kafkaBootstrapServers
-                + ", group=" + consumerGroup + ", httpPort=" + httpPort + ", reserveStockDeadline="
+                + ", group=" + consumerGroup + ", http=" + httpBindAddress + ":" + httpPort + ", reserveStockDeadline="
                 + reserveStockDeadline + "]";
     }
 }

@@ -2,6 +2,8 @@ package dev.outbox.sample.order;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.sample.support.BadRequests;
+import dev.outbox.sample.support.RawHttp;
 import dev.outbox.sample.support.TestHttp;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
@@ -161,6 +163,66 @@ class OrderHttpIT {
         assertThat(order.body().path("lines").get(0).path("quantity").asInt()).isEqualTo(2);
         assertThat(http.get("/saga/status?order_id=" + placed.body().path("orderId").asText()).body()
                 .path("steps").get(0).path("status").asText()).isEqualTo("PENDING");
+    }
+
+    @Test
+    void rawBadRequestsGetAJsonFourHundredAndChangeNothing() {
+        List<Integer> before = rowCounts();
+        RawHttp raw = new RawHttp(service.port());
+        SoftAssertions softly = new SoftAssertions();
+        for (BadRequests.Raw bad : BadRequests.corpus("/orders",
+                "{\"customerId\":\"%s\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":1}]}", "/customers/")) {
+            RawHttp.Answer answer = raw.send(bad.request());
+            softly.assertThat(answer.status()).as(bad.name() + " -> " + answer.body()).isBetween(400, 499);
+            if (!bad.answeredByJdk()) {
+                softly.assertThat(answer.isJson()).as(bad.name() + " -> " + answer.body()).isTrue();
+            }
+        }
+        TestHttp.Reply nulInPath = http.get("/customers/%00");
+        softly.assertThat(nulInPath.status()).isEqualTo(400);
+        softly.assertThat(nulInPath.body().path("field").asText()).isEqualTo("path");
+        TestHttp.Reply nulInName = http.send("PUT", "/customers/carol",
+                "{\"name\":\"Car\\u0000ol\",\"creditLimitCents\":1}", TOKEN);
+        softly.assertThat(nulInName.status()).isEqualTo(400);
+        softly.assertThat(nulInName.body().path("field").asText()).isEqualTo("name");
+        TestHttp.Reply hugeLimit = http.send("PUT", "/customers/carol",
+                "{\"name\":\"Carol\",\"creditLimitCents\":99999999999999999999999}", TOKEN);
+        softly.assertThat(hugeLimit.status()).isEqualTo(400);
+        softly.assertThat(hugeLimit.body().path("field").asText()).isEqualTo("creditLimitCents");
+        softly.assertThat(http.send("POST", "/orders", "[]", null).raw()).doesNotContain("dev.outbox");
+        softly.assertThat(http.send("POST", "/orders", "\"x\"", null).raw()).doesNotContain("dev.outbox");
+        softly.assertAll();
+        assertThat(rowCounts()).isEqualTo(before);
+    }
+
+    @Test
+    void theSameIdempotencyKeyAndBodyGiveTheSameOrderAndAnotherBodyIsRefused() {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"SKU-9\",\"quantity\":1}]}";
+        TestHttp.Reply first = http.sendWithHeader("POST", "/orders", body, IDEMPOTENCY_KEY, key);
+        int ordersAfterFirst = count("orders");
+        TestHttp.Reply again = http.sendWithHeader("POST", "/orders", body.replace(",", ", "), IDEMPOTENCY_KEY, key);
+        TestHttp.Reply other = http.sendWithHeader("POST", "/orders", body.replace("\"quantity\":1", "\"quantity\":2"),
+                IDEMPOTENCY_KEY, key);
+
+        assertThat(first.status()).isEqualTo(202);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.body().path("orderId").asText()).isEqualTo(first.body().path("orderId").asText());
+        assertThat(other.status()).isEqualTo(422);
+        assertThat(other.body().path("field").asText()).isEqualTo(IDEMPOTENCY_KEY);
+        assertThat(count("orders")).isEqualTo(ordersAfterFirst);
+        assertThat(http.sendWithHeader("POST", "/orders", body, IDEMPOTENCY_KEY, "bad key").status()).isEqualTo(400);
+    }
+
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    private static int count(String table) {
+        return service.dsl().fetchCount(org.jooq.impl.DSL.table(table));
+    }
+
+    private static List<Integer> rowCounts() {
+        return List.of(count("orders"), count("order_line"), count("customer"), count("outbox"),
+                count("saga_log"));
     }
 
     private static String abbreviate(String body) {

@@ -23,6 +23,7 @@ class OrderServiceConfigTest {
     void theRequiredVariablesAreEnoughAndEverythingElseHasItsDocumentedDefault() {
         OrderServiceConfig config = OrderServiceConfig.fromEnv(minimal());
         assertThat(config.httpPort()).isEqualTo(8081);
+        assertThat(config.httpBindAddress()).isEqualTo("0.0.0.0");
         assertThat(config.consumerGroup()).isEqualTo("order-service");
         assertThat(config.orderTopic()).isEqualTo("outbox.event.order");
         assertThat(config.inventoryTopic()).isEqualTo("outbox.event.reservation");

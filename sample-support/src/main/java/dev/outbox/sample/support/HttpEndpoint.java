@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -18,8 +19,23 @@ public final class HttpEndpoint implements AutoCloseable {
         this.executor = executor;
     }
 
+    /**
+     * The JDK server's limits, in seconds, unless set with {@code -D}: a client must send its whole request within
+     * {@code maxReqTime}, the service answers within {@code maxRspTime}, and a kept-alive connection idle for
+     * {@code idleInterval} is closed. The JDK reads them once per process, when its first server starts.
+     */
+    static final Map<String, String> TIMEOUT_DEFAULTS = Map.of(
+            "sun.net.httpserver.maxReqTime", "30",
+            "sun.net.httpserver.maxRspTime", "60",
+            "sun.net.httpserver.idleInterval", "30");
+
     /** Binds {@code bindAddress:port} (port 0 picks a free one) and starts serving {@code handler}. */
     public static HttpEndpoint start(String bindAddress, int port, HttpHandler handler) throws IOException {
+        TIMEOUT_DEFAULTS.forEach((property, seconds) -> {
+            if (System.getProperty(property) == null) {
+                System.setProperty(property, seconds);
+            }
+        });
         HttpServer server = HttpServer.create(new InetSocketAddress(bindAddress, port), 0);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);

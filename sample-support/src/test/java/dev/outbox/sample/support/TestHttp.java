@@ -38,6 +38,13 @@ public final class TestHttp {
         return send(builder);
     }
 
+    public Reply sendWithHeader(String method, String path, String body, String header, String value) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json")
+                .header(header, value));
+    }
+
     public Reply sendBytes(String method, String path, byte[] body) {
         return send(HttpRequest.newBuilder(URI.create(base + path))
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(body))

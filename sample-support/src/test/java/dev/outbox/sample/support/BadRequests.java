@@ -1,0 +1,71 @@
+package dev.outbox.sample.support;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A corpus of raw requests no service should answer with a 5xx: broken framing, control characters in the request
+ * line, headers and JSON strings, wrong content types, huge numbers. {@code jsonWithString} is a valid body for
+ * {@code postPath} with {@code %s} where a string field's value goes.
+ */
+public final class BadRequests {
+
+    /** {@code answeredByJdk}: the JDK server refuses it before any handler runs, with a 400 in HTML. */
+    public record Raw(String name, String request, boolean answeredByJdk) {
+
+        Raw(String name, String request) {
+            this(name, request, false);
+        }
+    }
+
+    private BadRequests() {
+    }
+
+    public static List<Raw> corpus(String postPath, String jsonWithString, String getPath) {
+        return corpus("POST", postPath, "", jsonWithString, getPath);
+    }
+
+    /** {@code headers}: extra header lines, each ending in CRLF (an Authorization for an admin call). */
+    public static List<Raw> corpus(String method, String postPath, String headers, String jsonWithString,
+            String getPath) {
+        String ok = jsonWithString.formatted("x");
+        List<Raw> raws = new ArrayList<>();
+        raws.add(post(method, headers, "invalid chunk length", postPath, "Transfer-Encoding: chunked\r\n",
+                "zz\r\n{}\r\n0\r\n\r\n"));
+        raws.add(post(method, headers, "body shorter than its Content-Length", postPath,
+                "Content-Length: " + (ok.length() + 50) + "\r\n", ok));
+        raws.add(post(method, headers, "chunked body cut short", postPath, "Transfer-Encoding: chunked\r\n",
+                "40\r\n{\"a\":"));
+        raws.add(post(method, headers, "NUL escaped in a JSON string", postPath,
+                length(jsonWithString.formatted("a\\u0000b")),
+                jsonWithString.formatted("a\\u0000b")));
+        raws.add(post(method, headers, "control character escaped in a JSON string", postPath,
+                length(jsonWithString.formatted("a\\u0007b")), jsonWithString.formatted("a\\u0007b")));
+        raws.add(post(method, headers, "raw NUL in a JSON string", postPath,
+                length(jsonWithString.formatted("a\u0000b")),
+                jsonWithString.formatted("a\u0000b")));
+        raws.add(post(method, headers, "text/plain body", postPath, "Content-Type: text/plain\r\n" + length(ok), ok));
+        raws.add(post(method, headers, "huge number", postPath, length("{\"n\":1" + "0".repeat(400) + "}"),
+                "{\"n\":1" + "0".repeat(400) + "}"));
+        raws.add(new Raw("%00 in the path", "GET " + getPath + "%00 HTTP/1.1\r\nHost: t\r\n\r\n"));
+        raws.add(new Raw("%01 in the path", "GET " + getPath + "a%01b HTTP/1.1\r\nHost: t\r\n\r\n"));
+        raws.add(new Raw("%00 in the query", "GET " + getPath + "x?order_id=%00 HTTP/1.1\r\nHost: t\r\n\r\n"));
+        raws.add(new Raw("malformed percent-encoding in the query",
+                "GET " + getPath + "x?order_id=%zz HTTP/1.1\r\nHost: t\r\n\r\n", true));
+        raws.add(new Raw("raw NUL in the request line", "GET " + getPath + "a\u0000b HTTP/1.1\r\nHost: t\r\n\r\n",
+                true));
+        raws.add(new Raw("a request line that is not HTTP", "HELLO\r\n\r\n", true));
+        raws.add(new Raw("a header line without a colon", "GET " + getPath + "x HTTP/1.1\r\nHost t\r\n\r\n", true));
+        return raws;
+    }
+
+    private static String length(String body) {
+        return "Content-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n";
+    }
+
+    private static Raw post(String method, String common, String name, String path, String headers, String body) {
+        String contentType = headers.contains("Content-Type") ? "" : "Content-Type: application/json\r\n";
+        return new Raw(name, method + " " + path + " HTTP/1.1\r\nHost: t\r\n" + contentType + common + headers + "\r\n"
+                + body);
+    }
+}
