@@ -2,6 +2,7 @@ package dev.outbox.sample.support;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.SoftAssertions;
 
 /**
  * A corpus of raw requests no service should answer with a 5xx: broken framing, control characters in the request
@@ -57,6 +58,21 @@ public final class BadRequests {
         raws.add(new Raw("a request line that is not HTTP", "HELLO\r\n\r\n", true));
         raws.add(new Raw("a header line without a colon", "GET " + getPath + "x HTTP/1.1\r\nHost t\r\n\r\n", true));
         return raws;
+    }
+
+    /**
+     * Sends each request to {@code port} and checks the answer is a 4xx, with a JSON body unless the JDK server
+     * answered before any handler ran.
+     */
+    public static void assertRefused(int port, List<Raw> corpus, SoftAssertions softly) {
+        RawHttp raw = new RawHttp(port);
+        for (Raw bad : corpus) {
+            RawHttp.Answer answer = raw.send(bad.request());
+            softly.assertThat(answer.status()).as(bad.name() + " -> " + answer.body()).isBetween(400, 499);
+            if (!bad.answeredByJdk()) {
+                softly.assertThat(answer.isJson()).as(bad.name() + " -> " + answer.body()).isTrue();
+            }
+        }
     }
 
     private static String length(String body) {
