@@ -10,10 +10,10 @@ import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.sample.support.HttpEndpoint;
 import dev.outbox.sample.support.ServicePool;
+import dev.outbox.sample.support.ServiceStartup;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -46,17 +46,9 @@ public final class InventoryService implements AutoCloseable {
     /** Starts the service; fails fast, releasing what it took, when the database, Kafka or the port is unusable. */
     public static InventoryService start(InventoryServiceConfig config) {
         InventoryService service = new InventoryService(config);
-        try {
-            service.startParts();
-            log.info("inventory service listening on port {} ({})", service.port(), config);
-            return service;
-        } catch (IOException e) {
-            service.close();
-            throw new UncheckedIOException("inventory service: cannot listen on port " + config.httpPort(), e);
-        } catch (RuntimeException e) {
-            service.close();
-            throw e;
-        }
+        ServiceStartup.startOrRelease("inventory service", config.httpPort(), service::startParts, service::close);
+        log.info("inventory service listening on port {} ({})", service.port(), config);
+        return service;
     }
 
     private void startParts() throws IOException {

@@ -12,10 +12,10 @@ import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaTimeoutScanner;
 import dev.outbox.sample.support.HttpEndpoint;
 import dev.outbox.sample.support.ServicePool;
+import dev.outbox.sample.support.ServiceStartup;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.schema.OutboxSchema.MigrationSet;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -54,17 +54,9 @@ public final class OrderService implements AutoCloseable {
     /** Starts the service; fails fast, releasing what it took, when the database, Kafka or the port is unusable. */
     public static OrderService start(OrderServiceConfig config) {
         OrderService service = new OrderService(config);
-        try {
-            service.startParts();
-            log.info("order service listening on port {} ({})", service.port(), config);
-            return service;
-        } catch (IOException e) {
-            service.close();
-            throw new UncheckedIOException("order service: cannot listen on port " + config.httpPort(), e);
-        } catch (RuntimeException e) {
-            service.close();
-            throw e;
-        }
+        ServiceStartup.startOrRelease("order service", config.httpPort(), service::startParts, service::close);
+        log.info("order service listening on port {} ({})", service.port(), config);
+        return service;
     }
 
     private void startParts() throws IOException {
