@@ -46,6 +46,7 @@ class InventoryHttpIT {
 
     @Test
     void badRequestsGetFourHundredsWithJsonErrorsNeverFiveHundreds() {
+        List<Integer> before = rowCounts();
         List<Case> corpus = List.of(
                 new Case("GET", "/stock/NOPE", null, null, 404, "sku"),
                 new Case("PUT", "/stock/S1", "{", TOKEN, 400, null),
@@ -81,6 +82,7 @@ class InventoryHttpIT {
             }
         }
         softly.assertAll();
+        assertThat(rowCounts()).as("bad requests change nothing").isEqualTo(before);
     }
 
     @Test

@@ -48,6 +48,7 @@ class OrderHttpIT {
 
     @Test
     void badRequestsGetFourHundredsWithJsonErrorsNeverFiveHundreds() {
+        List<Integer> before = rowCounts();
         String unknown = UUID.randomUUID().toString();
         String line = "{\"sku\":\"SKU-1\",\"quantity\":1}";
         List<Case> corpus = List.of(
@@ -120,6 +121,7 @@ class OrderHttpIT {
             }
         }
         softly.assertAll();
+        assertThat(rowCounts()).as("bad requests change nothing").isEqualTo(before);
     }
 
     @Test
@@ -204,6 +206,27 @@ class OrderHttpIT {
         assertThat(other.body().path("field").asText()).isEqualTo(IDEMPOTENCY_KEY);
         assertThat(count("orders")).isEqualTo(ordersAfterFirst);
         assertThat(http.sendWithHeader("POST", "/orders", body, IDEMPOTENCY_KEY, "bad key").status()).isEqualTo(400);
+    }
+
+    @Test
+    void concurrentRequestsWithTheSameIdempotencyKeyMakeOneOrder() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"SKU-8\",\"quantity\":3}]}";
+        int ordersBefore = count("orders");
+        List<java.util.concurrent.CompletableFuture<TestHttp.Reply>> replies;
+        try (var executor = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            replies = java.util.stream.IntStream.range(0, 4)
+                    .mapToObj(i -> java.util.concurrent.CompletableFuture.supplyAsync(
+                            () -> http.sendWithHeader("POST", "/orders", body, IDEMPOTENCY_KEY, key), executor))
+                    .toList();
+        }
+
+        List<String> orderIds = replies.stream().map(java.util.concurrent.CompletableFuture::join)
+                .peek(reply -> assertThat(reply.status()).as(reply.raw()).isIn(200, 202))
+                .map(reply -> reply.body().path("orderId").asText())
+                .distinct().toList();
+        assertThat(orderIds).hasSize(1);
+        assertThat(count("orders")).isEqualTo(ordersBefore + 1);
     }
 
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
