@@ -8,6 +8,7 @@ import dev.outbox.sample.inventory.OrderMessage.OrderCancelled;
 import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
 import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
 import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaRetention;
 import dev.outbox.sample.support.HttpEndpoint;
 import dev.outbox.sample.support.ServicePool;
 import dev.outbox.sample.support.ServiceStartup;
@@ -29,11 +30,13 @@ import org.slf4j.LoggerFactory;
 public final class InventoryService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InventoryService.class);
+    private static final Duration SAGA_RETENTION_INTERVAL = Duration.ofMinutes(10);
 
     private final InventoryServiceConfig config;
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
     private EventConsumer consumer;
+    private SagaRetention sagaRetention;
     private HttpEndpoint http;
 
     private InventoryService(InventoryServiceConfig config) {
@@ -73,6 +76,8 @@ public final class InventoryService implements AutoCloseable {
                 .maxAttempts(10)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();
+        // Deletes finished sagas' steps and events once older than the window; runs on its own daemon thread.
+        sagaRetention = SagaRetention.schedule(dataSource, config.sagaRetention(), SAGA_RETENTION_INTERVAL);
         http = HttpEndpoint.start(config.httpBindAddress(), config.httpPort(),
                 InventoryHttp.api(config, dsl));
     }
@@ -94,6 +99,9 @@ public final class InventoryService implements AutoCloseable {
         }
         if (consumer != null) {
             consumer.close();
+        }
+        if (sagaRetention != null) {
+            sagaRetention.close();
         }
         dataSource.close();
         log.info("inventory service stopped");

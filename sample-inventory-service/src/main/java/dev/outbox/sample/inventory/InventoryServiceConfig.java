@@ -5,6 +5,7 @@ import static dev.outbox.sample.support.Settings.require;
 import static dev.outbox.sample.support.Settings.requireTopic;
 
 import dev.outbox.sample.support.Settings;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -34,10 +35,13 @@ import java.util.Objects;
  *                              Default true.
  * @param publication           {@code INVENTORY_PUBLICATION}: the publication the library migration creates.
  *                              Default {@code outbox_pub}.
+ * @param sagaRetention         {@code INVENTORY_SAGA_RETENTION}: how long a finished saga's steps and events are
+ *                              kept before they are deleted ({@code 30d}, {@code 12h}, ISO-8601). Default 30d.
  */
 public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         String kafkaBootstrapServers, String consumerGroup, String orderTopic, String reservationTopic, int httpPort,
-        String httpBindAddress, String adminToken, int maxBodyBytes, boolean migrate, String publication) {
+        String httpBindAddress, String adminToken, int maxBodyBytes, boolean migrate, String publication,
+        Duration sagaRetention) {
 
     public static final int DEFAULT_HTTP_PORT = 8082;
 
@@ -60,6 +64,8 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
         require(maxBodyBytes >= 1024, "INVENTORY_MAX_BODY_BYTES", "must be at least 1024, was " + maxBodyBytes);
         require(publication != null && publication.matches("[a-z_][a-z0-9_]{0,62}"), "INVENTORY_PUBLICATION",
                 "must be a lower-case SQL identifier, was " + publication);
+        require(sagaRetention != null && sagaRetention.toMinutes() >= 1, "INVENTORY_SAGA_RETENTION",
+                "must be at least 1m, was " + sagaRetention);
     }
 
     /** The defaults, with the settings that have none. */
@@ -68,7 +74,7 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "inventory-service",
                 "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, "0.0.0.0", adminToken, 65_536,
                         true,
-                "outbox_pub");
+                "outbox_pub", Duration.ofDays(30));
     }
 
     /** Reads every setting from {@code env} (usually {@code System.getenv()}). */
@@ -87,37 +93,38 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
                 env.get("INVENTORY_ADMIN_TOKEN"),
                 parse(env, "INVENTORY_MAX_BODY_BYTES", "65536", Integer::parseInt),
                 parse(env, "INVENTORY_MIGRATE", "true", Settings::bool),
-                env.getOrDefault("INVENTORY_PUBLICATION", "outbox_pub"));
+                env.getOrDefault("INVENTORY_PUBLICATION", "outbox_pub"),
+                parse(env, "INVENTORY_SAGA_RETENTION", "30d", Settings::duration));
     }
 
     public InventoryServiceConfig withHttpPort(int port) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
                 consumerGroup, orderTopic, reservationTopic, port, httpBindAddress, adminToken, maxBodyBytes,
-                migrate, publication);
+                migrate, publication, sagaRetention);
     }
 
     public InventoryServiceConfig withTopics(String orderTopic, String reservationTopic) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
                 consumerGroup, orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes,
-                migrate, publication);
+                migrate, publication, sagaRetention);
     }
 
     public InventoryServiceConfig withConsumerGroup(String group) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
                 orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, migrate,
-                publication);
+                publication, sagaRetention);
     }
 
     public InventoryServiceConfig withDbPoolSize(int size) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
                 orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, migrate,
-                publication);
+                publication, sagaRetention);
     }
 
     public InventoryServiceConfig withMaxBodyBytes(int bytes) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
                 consumerGroup, orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, bytes, migrate,
-                publication);
+                publication, sagaRetention);
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.outbox.sample.order.InventoryReply.StockReleased;
 import dev.outbox.sample.order.InventoryReply.StockReservationFailed;
 import dev.outbox.sample.order.InventoryReply.StockReserved;
 import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaRetention;
 import dev.outbox.saga.SagaTimeoutScanner;
 import dev.outbox.sample.support.HttpEndpoint;
 import dev.outbox.sample.support.ServicePool;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class OrderService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OrderService.class);
+    private static final Duration SAGA_RETENTION_INTERVAL = Duration.ofMinutes(10);
 
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
@@ -39,6 +41,7 @@ public final class OrderService implements AutoCloseable {
     private final OrderServiceConfig config;
     private EventConsumer consumer;
     private SagaTimeoutScanner scanner;
+    private SagaRetention sagaRetention;
     private HttpEndpoint http;
 
     private OrderService(OrderServiceConfig config) {
@@ -87,6 +90,8 @@ public final class OrderService implements AutoCloseable {
                 .sagaTypes(OrderSaga.SAGA_TYPE)
                 .interval(config.timeoutScanInterval())
                 .start();
+        // Deletes finished sagas' steps and events once older than the window; runs on its own daemon thread.
+        sagaRetention = SagaRetention.schedule(dataSource, config.sagaRetention(), SAGA_RETENTION_INTERVAL);
         http = HttpEndpoint.start(config.httpBindAddress(), config.httpPort(),
                 OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog)));
     }
@@ -111,6 +116,9 @@ public final class OrderService implements AutoCloseable {
         }
         if (consumer != null) {
             consumer.close();
+        }
+        if (sagaRetention != null) {
+            sagaRetention.close();
         }
         dataSource.close();
         log.info("order service stopped");

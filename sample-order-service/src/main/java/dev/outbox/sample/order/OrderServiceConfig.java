@@ -36,12 +36,15 @@ import java.util.Objects;
  * @param migrate               {@code ORDER_MIGRATE}: apply the library and order migrations at start. Default true.
  * @param publication           {@code ORDER_PUBLICATION}: the publication the library migration creates. Default
  *                              {@code outbox_pub}.
+ * @param sagaRetention         {@code ORDER_SAGA_RETENTION}: how long a finished saga's steps and events are
+ *                              kept before they are deleted ({@code 30d}, {@code 12h}, ISO-8601). Default 30d.
  */
 public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         String kafkaBootstrapServers, String consumerGroup, String orderTopic, String inventoryTopic, int httpPort,
         String httpBindAddress, String adminToken, int maxBodyBytes, Duration reserveStockDeadline,
         Duration timeoutScanInterval,
-        boolean migrate, String publication) {
+        boolean migrate, String publication,
+        Duration sagaRetention) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
 
@@ -68,6 +71,8 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 "must be at least 10ms, was " + timeoutScanInterval);
         require(publication != null && publication.matches("[a-z_][a-z0-9_]{0,62}"), "ORDER_PUBLICATION",
                 "must be a lower-case SQL identifier, was " + publication);
+        require(sagaRetention != null && sagaRetention.toMinutes() >= 1, "ORDER_SAGA_RETENTION",
+                "must be at least 1m, was " + sagaRetention);
     }
 
     /** The defaults, with the four settings that have none. */
@@ -75,7 +80,7 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
             String adminToken) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "order-service",
                 "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, "0.0.0.0", adminToken, 65_536,
-                Duration.ofSeconds(30), Duration.ofSeconds(1), true, "outbox_pub");
+                Duration.ofSeconds(30), Duration.ofSeconds(1), true, "outbox_pub", Duration.ofDays(30));
     }
 
     /** Reads every setting from {@code env} (usually {@code System.getenv()}). */
@@ -96,46 +101,47 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 parse(env, "ORDER_RESERVE_STOCK_DEADLINE", "30s", Settings::duration),
                 parse(env, "ORDER_TIMEOUT_SCAN_INTERVAL", "1s", Settings::duration),
                 parse(env, "ORDER_MIGRATE", "true", Settings::bool),
-                env.getOrDefault("ORDER_PUBLICATION", "outbox_pub"));
+                env.getOrDefault("ORDER_PUBLICATION", "outbox_pub"),
+                parse(env, "ORDER_SAGA_RETENTION", "30d", Settings::duration));
     }
 
     public OrderServiceConfig withHttpPort(int port) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, port, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
                 timeoutScanInterval,
-                migrate, publication);
+                migrate, publication, sagaRetention);
     }
 
     public OrderServiceConfig withTopics(String orderTopic, String inventoryTopic) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
-                timeoutScanInterval, migrate, publication);
+                timeoutScanInterval, migrate, publication, sagaRetention);
     }
 
     public OrderServiceConfig withConsumerGroup(String group) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
-                timeoutScanInterval, migrate, publication);
+                timeoutScanInterval, migrate, publication, sagaRetention);
     }
 
     public OrderServiceConfig withDeadlines(Duration reserveStock, Duration scanInterval) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStock,
                 scanInterval, migrate,
-                publication);
+                publication, sagaRetention);
     }
 
     public OrderServiceConfig withDbPoolSize(int size) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
-                timeoutScanInterval, migrate, publication);
+                timeoutScanInterval, migrate, publication, sagaRetention);
     }
 
     public OrderServiceConfig withMaxBodyBytes(int bytes) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, bytes, reserveStockDeadline,
                 timeoutScanInterval,
-                migrate, publication);
+                migrate, publication, sagaRetention);
     }
 
     @Override

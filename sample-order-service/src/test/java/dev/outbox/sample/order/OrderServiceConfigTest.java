@@ -24,6 +24,7 @@ class OrderServiceConfigTest {
         OrderServiceConfig config = OrderServiceConfig.fromEnv(minimal());
         assertThat(config.httpPort()).isEqualTo(8081);
         assertThat(config.httpBindAddress()).isEqualTo("0.0.0.0");
+        assertThat(config.sagaRetention()).isEqualTo(java.time.Duration.ofDays(30));
         assertThat(config.consumerGroup()).isEqualTo("order-service");
         assertThat(config.orderTopic()).isEqualTo("outbox.event.order");
         assertThat(config.inventoryTopic()).isEqualTo("outbox.event.reservation");
@@ -51,6 +52,18 @@ class OrderServiceConfigTest {
         assertRejected("ORDER_MIGRATE", "maybe");
         assertRejected("ORDER_INVENTORY_TOPIC", "bad topic");
         assertRejected("ORDER_PUBLICATION", "Bad-Name");
+        assertRejected("ORDER_SAGA_RETENTION", "10s");
+        assertRejected("ORDER_HTTP_BIND_ADDRESS", " ");
+    }
+
+    @Test
+    void theBindAddressAndTheSagaRetentionAreRead() {
+        Map<String, String> env = minimal();
+        env.put("ORDER_HTTP_BIND_ADDRESS", "127.0.0.1");
+        env.put("ORDER_SAGA_RETENTION", "7d");
+        OrderServiceConfig config = OrderServiceConfig.fromEnv(env);
+        assertThat(config.httpBindAddress()).isEqualTo("127.0.0.1");
+        assertThat(config.sagaRetention()).isEqualTo(Duration.ofDays(7));
     }
 
     @Test

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /** Reading a service's settings from environment variables: parsers and checks whose errors name the variable. */
 public final class Settings {
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
     private Settings() {
     }
@@ -25,7 +25,10 @@ public final class Settings {
         }
     }
 
-    /** Accepts ISO-8601 ({@code PT30S}) or a number with a unit: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}. */
+    /**
+     * Accepts ISO-8601 ({@code PT30S}) or a number with a unit: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h},
+     * {@code 30d}.
+     */
     public static Duration duration(String text) {
         String s = text.trim().toLowerCase();
         if (s.startsWith("p")) {
@@ -33,14 +36,15 @@ public final class Settings {
         }
         Matcher m = DURATION.matcher(s);
         if (!m.matches()) {
-            throw new IllegalArgumentException("not a duration: " + text + " (use e.g. 500ms, 30s, 2m or PT30S)");
+            throw new IllegalArgumentException("not a duration: " + text + " (use e.g. 500ms, 30s, 2m, 30d or PT30S)");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
         };
     }
 

@@ -15,6 +15,7 @@ class SettingsTest {
         assertThat(Settings.duration("45s")).isEqualTo(Duration.ofSeconds(45));
         assertThat(Settings.duration("2m")).isEqualTo(Duration.ofMinutes(2));
         assertThat(Settings.duration("PT1H")).isEqualTo(Duration.ofHours(1));
+        assertThat(Settings.duration("30d")).isEqualTo(Duration.ofDays(30));
     }
 
     @Test
