@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outbox.sample.inventory.InventoryInvariants;
 import dev.outbox.sample.inventory.InventoryService;
 import dev.outbox.sample.inventory.InventoryServiceConfig;
+import dev.outbox.sample.support.TestHttp;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.Postgres;
