@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The order side of the choreographed saga (DESIGN.md, "The saga in the samples"). Saga id = order id. Steps in
+ * The order side of the choreographed saga (docs/design.md, "The saga in the samples"). Saga id = order id. Steps in
  * {@code saga_log}: {@code reserve_stock} (PENDING with a deadline from the order until the inventory answers;
  * COMPENSATING then COMPENSATED when the order is cancelled or rejected after stock may have been reserved) and
  * {@code charge_credit}.

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * Both services, each on its own database, with every outbox row moved to Kafka by a test poller that sends each
  * record TWICE (duplicate delivery everywhere). A mix of confirmations, stock rejections, credit rejections with
  * compensation, customer cancellations and a timeout with a late reservation must end with every saga terminal and
- * every invariant of DESIGN.md holding (issue 5).
+ * every invariant of docs/design.md holding (issue 5).
  */
 @OutboxInfraTest
 class SagaEndToEndIT {
