@@ -24,6 +24,19 @@ import org.jooq.exception.DataAccessException;
 
 final class DefaultOutbox implements Outbox {
 
+    private static final String SPRING_ADVICE = " With Spring, publish inside a @Transactional method (or a "
+            + "TransactionTemplate) through outbox-spring-boot-starter's OutboxPublisher, which joins that transaction.";
+
+    private static final String OUTSIDE_TRANSACTION_DSL = "Outbox.publish needs the caller's transaction, but this "
+            + "DSLContext is outside one (its connection is in auto-commit mode), so the event would commit apart "
+            + "from your change. Publish inside dsl.transaction(cfg -> outbox.publish(DSL.using(cfg), event)) and "
+            + "make your own writes through the same DSL.using(cfg)." + SPRING_ADVICE;
+
+    private static final String AUTO_COMMIT_CONNECTION = "Outbox.publish needs the caller's transaction, but this "
+            + "connection is in auto-commit mode, so the event would commit apart from your change. Call "
+            + "connection.setAutoCommit(false), make your writes and publish on that connection, then "
+            + "connection.commit() (or rollback())." + SPRING_ADVICE;
+
     private final OutboxConfig config;
     private final String insertSql;
     private final String deleteSql;
@@ -100,8 +113,12 @@ final class DefaultOutbox implements Outbox {
     public List<UUID> publishAll(DSLContext tx, List<? extends OutboxEvent> events, Map<String, String> headers) {
         Objects.requireNonNull(tx, "tx must not be null");
         List<Row> rows = prepare(events, headers);
-        // connectionResult hands over the connection of tx's transaction: the insert joins it.
-        return tx.connectionResult(connection -> write(connection, rows));
+        // connectionResult hands over the connection of tx's transaction: the insert joins it. Outside a
+        // transaction it is a fresh connection in auto-commit mode, which is refused.
+        return tx.connectionResult(connection -> {
+            requireTransaction(connection, OUTSIDE_TRANSACTION_DSL);
+            return write(connection, rows);
+        });
     }
 
     @Override
@@ -114,9 +131,21 @@ final class DefaultOutbox implements Outbox {
         Objects.requireNonNull(tx, "tx must not be null");
         List<Row> rows = prepare(events, headers);
         try {
+            requireTransaction(tx, AUTO_COMMIT_CONNECTION);
             return write(tx, rows);
         } catch (SQLException e) {
             throw new DataAccessException("Could not insert " + rows.size() + " event(s) into " + config.table(), e);
+        }
+    }
+
+    /**
+     * An event published in auto-commit mode commits on its own, before or without the business change it
+     * describes: exactly the dual write the outbox exists to prevent. There is no opt-out: an event without a
+     * business change is still one line away from a transaction ({@code dsl.transaction(...)}).
+     */
+    private static void requireTransaction(Connection connection, String advice) throws SQLException {
+        if (connection.getAutoCommit()) {
+            throw new IllegalStateException(advice);
         }
     }
 

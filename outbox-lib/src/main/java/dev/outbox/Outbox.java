@@ -25,6 +25,12 @@ import org.jooq.DSLContext;
  * the consumed event; {@code traceparent}/{@code tracestate} are added when OpenTelemetry is on the classpath and a
  * span context is current. Headers passed explicitly win over inherited ones.
  *
+ * <p>Publishing refuses to run outside a transaction: a {@link Connection} in auto-commit mode, or a
+ * {@link DSLContext} not inside {@code dsl.transaction(...)} (whose connection is then in auto-commit mode), fails
+ * with an {@link IllegalStateException} saying what to do, and nothing is written. Inside a Spring
+ * {@code @Transactional} method, the connection Spring bound to the transaction qualifies (see
+ * outbox-spring-boot-starter).
+ *
  * <p>Instances are immutable and thread-safe; create one per service and share it.
  */
 public interface Outbox {
@@ -47,6 +53,7 @@ public interface Outbox {
      *
      * @return the new event id (UUIDv7)
      * @throws OutboxValidationException invalid event; nothing was written
+     * @throws IllegalStateException {@code tx} is outside a transaction (auto-commit); nothing was written
      */
     UUID publish(DSLContext tx, OutboxEvent event);
 

@@ -100,6 +100,48 @@ class PublishIT {
     }
 
     @Test
+    void publishOnAnAutoCommitConnectionIsRefusedSayingWhatToDoAndWritesNothing(DataSource dataSource, DSLContext dsl)
+            throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            assertThat(c.getAutoCommit()).isTrue();
+
+            assertThatThrownBy(() -> outbox.publish(c, new OrderPlaced(UUID.randomUUID(), "c1", Instant.now())))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("auto-commit")
+                    .hasMessageContaining("setAutoCommit(false)")
+                    .hasMessageContaining("@Transactional");
+            assertThatThrownBy(() -> outbox.publishAll(c, List.of(new OrderPlaced(UUID.randomUUID(), "c1", Instant.now()))))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+        assertThat(dsl.fetchCount(DSL.table("outbox"))).isZero();
+    }
+
+    @Test
+    void publishOnADslContextOutsideATransactionIsRefusedSayingWhatToDoAndWritesNothing(DSLContext dsl) {
+        OrderPlaced event = new OrderPlaced(UUID.randomUUID(), "c1", Instant.now());
+
+        assertThatThrownBy(() -> outbox.publish(dsl, event))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("outside")
+                .hasMessageContaining("dsl.transaction(")
+                .hasMessageContaining("@Transactional");
+        assertThatThrownBy(() -> outbox.publishAll(dsl, List.of(event), Map.of()))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(dsl.fetchCount(DSL.table("outbox"))).isZero();
+    }
+
+    @Test
+    void publishOnADslContextOverAConnectionInATransactionJoinsIt(DataSource dataSource, DSLContext dsl)
+            throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            outbox.publish(DSL.using(c), new OrderPlaced(UUID.randomUUID(), "c1", Instant.now()));
+            c.rollback();
+        }
+        assertThat(dsl.fetchCount(DSL.table("outbox"))).isZero();
+    }
+
+    @Test
     void explicitHeadersAreStored(DSLContext dsl) throws Exception {
         UUID sagaId = UUID.randomUUID();
         dsl.transaction(cfg -> outbox.publish(DSL.using(cfg),
@@ -190,14 +232,14 @@ class PublishIT {
     void sizeLimitCountsTheJsonAsPostgresqlPrintsItForTheRelay(DSLContext dsl) {
         // Many separators: PostgreSQL prints jsonb with a space after each ',' and ':', ~1.7x this compact text.
         Anything dense = new Anything("order", "42", "T", java.util.Collections.nCopies(200, 1));
-        outbox.publish(dsl, dense);
+        dsl.transaction(cfg -> outbox.publish(DSL.using(cfg), dense));
         int printed = dsl.fetchOne("SELECT octet_length(payload::text) FROM outbox").get(0, Integer.class);
         dsl.execute("TRUNCATE outbox");
 
         Outbox exact = Outbox.create(OutboxConfig.defaults().withMaxPayloadBytes(printed));
-        exact.publish(dsl, dense);
+        dsl.transaction(cfg -> exact.publish(DSL.using(cfg), dense));
         Outbox oneLess = Outbox.create(OutboxConfig.defaults().withMaxPayloadBytes(printed - 1));
-        assertThatThrownBy(() -> oneLess.publish(dsl, dense))
+        assertThatThrownBy(() -> dsl.transaction(cfg -> oneLess.publish(DSL.using(cfg), dense)))
                 .isInstanceOfSatisfying(OutboxValidationException.class, e -> assertThat(e.field()).isEqualTo("payload"));
         assertThat(dsl.fetchCount(DSL.table("outbox"))).isEqualTo(1);
     }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outbox.consumer.EventConsumer;
+import dev.outbox.consumer.Inbox;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaTimeoutScanner;
 import dev.outbox.saga.SagaView;
@@ -14,6 +15,7 @@ import dev.outbox.support.RelayRecords;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.TestDatabase;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -29,8 +31,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,6 +102,28 @@ class ReadmeExamplesIT {
     private static String code(String line) {
         int comment = line.indexOf("//");
         return (comment >= 0 ? line.substring(0, comment) : line).trim();
+    }
+
+    @Test
+    void theInboxOnItsOwnAppliesARedeliveredEventOnce(DSLContext dsl, DataSource dataSource) throws Exception {
+        UUID orderId = UUID.randomUUID();
+        dsl.execute("INSERT INTO stock (order_id) VALUES (?::uuid)", orderId);
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("outbox.event.order", 0, 0, null, null);
+        record.headers().add("id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+        for (int delivery = 1; delivery <= 2; delivery++) {
+            // README "The inbox on its own"
+            UUID eventId = Inbox.eventId(record.headers()).orElseThrow(); // the relay's `id` header (else `ce_id`)
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                if (Inbox.firstDelivery(connection, "inventory-service", eventId)) {
+                    DSL.using(connection, SQLDialect.POSTGRES)
+                            .execute("UPDATE stock SET reserved = reserved + 1 WHERE order_id = ?", orderId);
+                }
+                connection.commit(); // a duplicate commits nothing but the check
+            }
+        }
+        assertThat(dsl.fetchOne("SELECT reserved FROM stock WHERE order_id = ?::uuid", orderId).get(0, Integer.class))
+                .isEqualTo(1);
     }
 
     @Test

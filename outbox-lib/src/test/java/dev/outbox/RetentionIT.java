@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,9 +44,10 @@ class RetentionIT {
     void deletesOnlyRowsOlderThanTheRetentionInBatches(DataSource dataSource, DSLContext dsl) throws Exception {
         Outbox outbox = Outbox.create();
         int old = OutboxRetention.BATCH + 7; // more than one batch
-        outbox.publishAll(dsl, java.util.stream.IntStream.range(0, old).mapToObj(i -> new Ping("p" + i)).toList());
+        dsl.transaction(cfg -> outbox.publishAll(DSL.using(cfg),
+                java.util.stream.IntStream.range(0, old).mapToObj(i -> new Ping("p" + i)).toList()));
         dsl.execute("UPDATE outbox SET created_at = now() - interval '8 days'");
-        outbox.publish(dsl, new Ping("recent"));
+        dsl.transaction(cfg -> outbox.publish(DSL.using(cfg), new Ping("recent")));
         dsl.execute("INSERT INTO processed_event (consumer_group, event_id, processed_at) VALUES "
                 + "('g', ?::uuid, now() - interval '40 days'), ('g', ?::uuid, now())", UUID.randomUUID(), UUID.randomUUID());
 
@@ -64,9 +66,9 @@ class RetentionIT {
 
     @Test
     void scheduledJobDeletesOldRowsInTheBackground(DataSource dataSource, DSLContext dsl) {
-        Outbox.create().publish(dsl, new Ping("old"));
+        dsl.transaction(cfg -> Outbox.create().publish(DSL.using(cfg), new Ping("old")));
         dsl.execute("UPDATE outbox SET created_at = now() - interval '2 hours'");
-        Outbox.create().publish(dsl, new Ping("recent"));
+        dsl.transaction(cfg -> Outbox.create().publish(DSL.using(cfg), new Ping("recent")));
 
         try (OutboxRetention ignored = OutboxRetention.schedule(dataSource, "outbox", Duration.ofHours(1), null,
                 Duration.ofMillis(50))) {

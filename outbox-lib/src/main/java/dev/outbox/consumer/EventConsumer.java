@@ -5,6 +5,7 @@ import dev.outbox.OutboxConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,9 +18,9 @@ import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * An idempotent consumer: one thread polling a {@code KafkaConsumer} for a set of topics in a consumer group. Each
- * record's JSON value is read into the class registered for its {@code ce_type} header, then one local database
- * transaction runs:
+ * An idempotent consumer: one thread polling a Kafka consumer for a set of topics in a consumer group. Each
+ * record's JSON value is read into the class registered for its {@code ce_type} header, then one database
+ * transaction runs (through {@link Builder#transactions(InboxTransactions)}; by default a connection of its own):
  * <ol>
  *   <li>{@code INSERT INTO processed_event (consumer_group, event_id) ... ON CONFLICT DO NOTHING}; no row inserted
  *       means a duplicate: commit and skip;</li>
@@ -29,12 +30,16 @@ import org.apache.kafka.common.TopicPartition;
  *       on shutdown). A crash in between redelivers the record and the inbox skips it.</li>
  * </ol>
  * Records of one partition are processed in order; with {@link Builder#concurrency(int)} above 1, different
- * partitions of a poll are processed at the same time on worker threads. A failing handler is retried with
- * exponential backoff (the partition is paused and rewound, other partitions go on); after {@code maxAttempts}, or
- * at once for a {@link NonRetriableException}, an unknown type, unreadable JSON or a missing/invalid {@code id}
- * header, the record is copied to {@code <topic><deadLetterSuffix>} with {@link DeadLetterHeaders} and the runner
- * moves on. Database unavailability (no connection could be opened, or SQLState classes 08, 53, 57P) is retried
- * without limit, with the same backoff, and never dead-lettered.
+ * partitions of a poll are processed at the same time on worker threads. A failing handler (an {@link Error}
+ * included) is retried with exponential backoff (the partition is paused and rewound, other partitions go on);
+ * after {@code maxAttempts}, or at once for a {@link NonRetriableException}, an unknown type, unreadable JSON or a
+ * missing/invalid {@code id} header, the record is copied to {@code <topic><deadLetterSuffix>} with
+ * {@link DeadLetterHeaders} and the runner moves on. Attempts are counted in the metadata of the committed offset,
+ * so the count survives rebalances and restarts, and an attempt that kills the process counts too. Database
+ * unavailability (no connection could be opened, or SQLState classes 08, 53, 57P) and transactions that lost a race
+ * (SQLSTATE 40001 serialization failure, 40P01 deadlock, 55P03 lock not available) are retried without limit, with
+ * the same backoff, without counting as attempts, and never dead-lettered. If the polling loop itself dies (an
+ * unexpected Kafka error, a bug), it is restarted with a new Kafka consumer after a backoff; see {@link #health()}.
  *
  * <pre>{@code
  * EventConsumer consumer = EventConsumer.builder(dataSource, "localhost:9092", "inventory")
@@ -68,8 +73,25 @@ public interface EventConsumer extends AutoCloseable {
     /** The partitions currently assigned to this runner (a snapshot; empty before the first assignment). */
     Set<TopicPartition> assignment();
 
-    /** Whether the polling thread is running. */
+    /** Whether the polling thread is alive (it is until {@link #close()}, through restarts of its loop). */
     boolean isRunning();
+
+    /** What a health check needs to know: whether records are being consumed, and the runner's restarts. */
+    default Health health() {
+        return new Health(isRunning(), 0, null, null);
+    }
+
+    /**
+     * The runner's health.
+     *
+     * @param running     whether the polling loop is running now (false once closed, and while it waits to be
+     *                    restarted after a failure)
+     * @param restarts    how many times the polling loop died and was restarted
+     * @param lastError   the error that last killed the loop ({@code class: message}), or {@code null}
+     * @param lastErrorAt when that happened, or {@code null}
+     */
+    record Health(boolean running, int restarts, String lastError, Instant lastErrorAt) {
+    }
 
     /**
      * Stops gracefully: wakes the poll, lets the record in progress finish, commits the offsets of what is done and
@@ -98,6 +120,7 @@ public interface EventConsumer extends AutoCloseable {
         int concurrency = 1;
         String deadLetterSuffix = "-dlt";
         ObjectMapper objectMapper;
+        InboxTransactions transactions;
         MeterRegistry meterRegistry = Metrics.globalRegistry;
 
         record Registration<E>(Class<E> eventClass, EventHandler<? super E> handler) {
@@ -216,6 +239,18 @@ public interface EventConsumer extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the inbox insert and the handler of each record in one transaction. Default:
+         * {@link InboxTransactions#of(DataSource) InboxTransactions.of(dataSource)}, a connection of its own per
+         * record. Supply one over your transaction manager (Spring: a {@code TransactionTemplate} running the work
+         * with {@code DataSourceUtils.getConnection(dataSource)}) so that writes a handler makes through other APIs
+         * ({@code JdbcTemplate}, JPA) join the inbox transaction.
+         */
+        public Builder transactions(InboxTransactions transactions) {
+            this.transactions = Objects.requireNonNull(transactions, "transactions must not be null");
+            return this;
+        }
+
         /** Where metrics go. Default: Micrometer's {@code Metrics.globalRegistry}. */
         public Builder meterRegistry(MeterRegistry registry) {
             this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry must not be null");
@@ -249,7 +284,7 @@ public interface EventConsumer extends AutoCloseable {
             if (handlers.isEmpty()) {
                 throw new IllegalStateException("on(type, class, handler): at least one handler is required");
             }
-            DefaultEventConsumer consumer = new DefaultEventConsumer(this);
+            DefaultEventConsumer consumer = DefaultEventConsumer.create(this);
             consumer.start();
             return consumer;
         }

@@ -33,6 +33,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -367,7 +368,7 @@ class ConsumerIT {
         assertThat(context.sagaId()).contains(sagaId);
 
         // Outside a handler nothing is inherited.
-        outbox.publish(dsl, new OrderConfirmed(orderId));
+        dsl.transaction(cfg -> outbox.publish(DSL.using(cfg), new OrderConfirmed(orderId)));
         JsonNode plain = OutboxConfig.defaultObjectMapper().readTree(dsl.fetchOne(
                 "SELECT headers::text FROM outbox WHERE type = 'OrderConfirmed' ORDER BY id DESC LIMIT 1")
                 .get(0, String.class));

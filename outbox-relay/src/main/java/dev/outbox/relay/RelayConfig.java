@@ -5,6 +5,7 @@ import dev.outbox.relay.source.SourceKind;
 import dev.outbox.relay.state.SlotRecreate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -20,11 +21,13 @@ import java.util.regex.Pattern;
  * @param dbPassword        {@code OUTBOX_DB_PASSWORD}: default empty
  * @param bootstrapServers  {@code OUTBOX_KAFKA_BOOTSTRAP_SERVERS}: required
  * @param relayName         {@code OUTBOX_RELAY_NAME}: names the replication slot and the producer; default
- *                          {@code outbox_relay}; lower case, digits and _ (a slot name)
+ *                          {@code outbox_relay}; lower case, digits and _ (a slot name); exactly-once requires it
+ *                          set explicitly (it is the transactional id and the key of the committed position)
  * @param table             {@code OUTBOX_TABLE}: schema-qualified outbox table; default {@code public.outbox}
  * @param publication       {@code OUTBOX_PUBLICATION}: default {@code outbox_pub}, the one the schema migration
  *                          creates
- * @param topicTemplate     {@code OUTBOX_TOPIC_TEMPLATE}: default {@code outbox.event.${aggregatetype}}
+ * @param topicTemplate     {@code OUTBOX_TOPIC_TEMPLATE}: default {@code outbox.event.${aggregatetype}}; a template
+ *                          without placeholders may not name the dead-letter or the position topic
  * @param dlqTopic          {@code OUTBOX_DLQ_TOPIC}: default {@code outbox.dlq}
  * @param httpPort          {@code OUTBOX_HTTP_PORT}: health and metrics; default 8090, 0 = off
  * @param batchMaxRecords   {@code OUTBOX_BATCH_MAX_RECORDS}: most rows read past the slot's confirmed position
@@ -46,22 +49,36 @@ import java.util.regex.Pattern;
  *                          ({@code _} becomes {@code .}, lower case), over the relay's tuned values
  * @param slotRecreate      {@code OUTBOX_SLOT_RECREATE}: {@code never} (default: a slot that is gone after this relay
  *                          streamed from it stops the relay) or {@code accept-gap} (create a new slot, log the gap)
+ * @param shutdownTimeout   {@code OUTBOX_SHUTDOWN_TIMEOUT}: how long a stop (SIGTERM) may take to finish and confirm
+ *                          what was read before the process exits anyway; default 30 s ({@code 30}, {@code 30s},
+ *                          {@code 1500ms}, {@code 2m})
+ * @param livenessTimeout   {@code OUTBOX_LIVENESS_TIMEOUT_MS}: {@code /health/live} is DOWN once the relay thread has
+ *                          neither made progress nor been in a wait it knows about for this long; default 60000
+ * @param maxInFlightBytes  {@code OUTBOX_MAX_IN_FLIGHT_BYTES}: most bytes (estimated) of rows read past the slot's
+ *                          confirmed position, and of Debezium's queue; exactly-once: a Kafka transaction closes at the
+ *                          first source transaction end past it; default 16777216 (16 MiB)
+ *
+ * <p>Pass-through settings the guarantees depend on are refused ({@link GuardedSettings}); Kubernetes service-link
+ * variables ({@code OUTBOX_<SERVICE>_SERVICE_HOST} …) are ignored ({@link ServiceLinks}).
  */
 public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String bootstrapServers, String relayName,
         String table, String publication, String topicTemplate, String dlqTopic, int httpPort, int batchMaxRecords,
         Duration heartbeatInterval, String ceSource, boolean exactlyOnce, String positionTopic,
         Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings,
-        SlotRecreate slotRecreate) {
+        Duration shutdownTimeout, Duration livenessTimeout, int maxInFlightBytes, SlotRecreate slotRecreate) {
 
     static final String PREFIX = "OUTBOX_";
     static final String KAFKA_PREFIX = "OUTBOX_KAFKA_";
     static final String DEBEZIUM_PREFIX = "OUTBOX_DEBEZIUM_";
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m)?");
     private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}\\.[a-z_][a-z0-9_]{0,62}");
 
     public RelayConfig {
         require(dbUrl != null && dbUrl.startsWith("jdbc:postgresql://"), "OUTBOX_DB_URL",
-                "must be jdbc:postgresql://host:port/database, was " + (dbUrl == null ? "missing" : "'" + dbUrl + "'"));
+                "must be jdbc:postgresql://host:port/database, was "
+                        + (dbUrl == null ? "missing" : "'" + Secrets.maskUrl(dbUrl) + "'"));
         require(dbUser != null && !dbUser.isBlank(), "OUTBOX_DB_USER", "is required");
         dbPassword = dbPassword == null ? "" : dbPassword;
         require(bootstrapServers != null && !bootstrapServers.isBlank(), "OUTBOX_KAFKA_BOOTSTRAP_SERVERS",
@@ -82,24 +99,54 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 "must be at least 100, was " + (heartbeatInterval == null ? null : heartbeatInterval.toMillis()));
         require(positionTopic != null && positionTopic.matches("[A-Za-z0-9._-]{1,249}"), "OUTBOX_POSITION_TOPIC",
                 "must be a valid Kafka topic name, was '" + positionTopic + "'");
+        require(!positionTopic.equals(dlqTopic), "OUTBOX_POSITION_TOPIC", "must differ from OUTBOX_DLQ_TOPIC ('"
+                + dlqTopic + "'): position records and dead letters cannot share a topic");
+        require(topicTemplate.contains("${") || !(topicTemplate.equals(dlqTopic)
+                || topicTemplate.equals(positionTopic)), "OUTBOX_TOPIC_TEMPLATE", "'" + topicTemplate
+                + "' would send every row to the " + (topicTemplate.equals(dlqTopic) ? "dead-letter topic "
+                + "(OUTBOX_DLQ_TOPIC)" : "exactly-once position topic (OUTBOX_POSITION_TOPIC)")
+                + ": choose another topic");
+        require(shutdownTimeout != null && shutdownTimeout.toMillis() >= 1 && shutdownTimeout.toHours() < 24,
+                "OUTBOX_SHUTDOWN_TIMEOUT", "must be at least 1 ms and under a day, was " + shutdownTimeout);
         ceSource = ceSource == null || ceSource.isBlank() ? "/outbox-relay/" + relayName : ceSource;
         producerSettings = Map.copyOf(producerSettings);
+        GuardedSettings.checkProducer(producerSettings);
+        String maxRequestSize = producerSettings.get("max.request.size");
+        require(maxRequestSize == null || maxRequestSize.matches("\\d{1,9}"), "OUTBOX_KAFKA_MAX_REQUEST_SIZE",
+                "must be a whole number of bytes, was '" + maxRequestSize + "'");
         require(source != null, "OUTBOX_SOURCE", "is required");
         require(source != SourceKind.DEBEZIUM || DatabaseAddress.isSingleHost(dbUrl), "OUTBOX_DB_URL",
-                "must be jdbc:postgresql://host[:port]/database[?sslmode=...] for Debezium (one host), was '" + dbUrl
-                        + "' (OUTBOX_SOURCE=pgoutput takes every URL the PostgreSQL driver does)");
+                "must be jdbc:postgresql://host[:port]/database[?sslmode=...] for Debezium (one host), was '"
+                        + Secrets.maskUrl(dbUrl) + "' (OUTBOX_SOURCE=pgoutput takes every URL the PostgreSQL "
+                        + "driver does)");
         require(source == SourceKind.DEBEZIUM || debeziumSettings.isEmpty(), "OUTBOX_DEBEZIUM_*",
                 "only apply with OUTBOX_SOURCE=debezium, found " + debeziumSettings.keySet());
         debeziumSettings = Map.copyOf(debeziumSettings);
+        GuardedSettings.checkDebezium(debeziumSettings);
+        require(livenessTimeout != null && livenessTimeout.toMillis() >= 1000, "OUTBOX_LIVENESS_TIMEOUT_MS",
+                "must be at least 1000, was " + (livenessTimeout == null ? null : livenessTimeout.toMillis()));
+        require(maxInFlightBytes >= 1024 * 1024, "OUTBOX_MAX_IN_FLIGHT_BYTES",
+                "must be at least 1048576 (1 MiB), was " + maxInFlightBytes);
         require(slotRecreate != null, "OUTBOX_SLOT_RECREATE", "is required");
     }
 
-    /** Reads the settings from {@code OUTBOX_*} keys; unknown {@code OUTBOX_} keys are refused (typos). */
+    /**
+     * Reads the settings from {@code OUTBOX_*} keys; unknown {@code OUTBOX_} keys are refused (typos), Kubernetes
+     * service-link variables ignored.
+     */
     public static RelayConfig from(Map<String, String> values) {
         Map<String, String> producer = new LinkedHashMap<>();
         Map<String, String> debezium = new LinkedHashMap<>();
         for (var entry : values.entrySet()) {
             String key = entry.getKey();
+            if (KNOWN.contains(key) && ServiceLinks.isLinkUrl(entry.getValue())) {
+                throw new RelayConfigException(key, "is '" + entry.getValue() + "', the service-link variable "
+                        + "Kubernetes injects for a Service named " + ServiceLinks.serviceOf(key) + ": rename that "
+                        + "Service, or set enableServiceLinks: false in the pod spec");
+            }
+            if (!KNOWN.contains(key) && key.startsWith(PREFIX) && ServiceLinks.isServiceLink(key, entry.getValue())) {
+                continue;
+            }
             if (key.startsWith(KAFKA_PREFIX) && !key.equals("OUTBOX_KAFKA_BOOTSTRAP_SERVERS")) {
                 producer.put(passedThrough(key, KAFKA_PREFIX), entry.getValue());
             } else if (key.startsWith(DEBEZIUM_PREFIX)) {
@@ -109,12 +156,21 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                         + ", OUTBOX_KAFKA_<producer setting>, OUTBOX_DEBEZIUM_<Debezium setting>)");
             }
         }
+        // Read by logback.xml itself: an unknown value would leave the relay without any log output.
+        require(List.of("text", "json").contains(values.getOrDefault("OUTBOX_LOG_FORMAT", "text")),
+                "OUTBOX_LOG_FORMAT", "must be text or json, was '" + values.get("OUTBOX_LOG_FORMAT") + "'");
+        boolean exactlyOnce = delivery(values.getOrDefault("OUTBOX_DELIVERY", "at-least-once"));
+        String relayName = values.get("OUTBOX_RELAY_NAME");
+        require(!exactlyOnce || (relayName != null && !relayName.isBlank()), "OUTBOX_RELAY_NAME",
+                "must be set explicitly with OUTBOX_DELIVERY=exactly-once: it is the Kafka transactional id and the "
+                        + "key of the committed position, so a relay that fell back to the default name could fence, "
+                        + "or resume from the position of, another relay with the default name");
         return new RelayConfig(
                 values.get("OUTBOX_DB_URL"),
                 values.get("OUTBOX_DB_USER"),
                 values.getOrDefault("OUTBOX_DB_PASSWORD", ""),
                 values.get("OUTBOX_KAFKA_BOOTSTRAP_SERVERS"),
-                values.getOrDefault("OUTBOX_RELAY_NAME", "outbox_relay"),
+                relayName == null ? "outbox_relay" : relayName,
                 values.getOrDefault("OUTBOX_TABLE", "public.outbox"),
                 values.getOrDefault("OUTBOX_PUBLICATION", "outbox_pub"),
                 values.getOrDefault("OUTBOX_TOPIC_TEMPLATE", "outbox.event.${aggregatetype}"),
@@ -123,11 +179,14 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 integer(values, "OUTBOX_BATCH_MAX_RECORDS", 5000),
                 Duration.ofMillis(integer(values, "OUTBOX_HEARTBEAT_INTERVAL_MS", 10_000)),
                 values.get("OUTBOX_CE_SOURCE"),
-                delivery(values.getOrDefault("OUTBOX_DELIVERY", "at-least-once")),
+                exactlyOnce,
                 values.getOrDefault("OUTBOX_POSITION_TOPIC", "outbox.relay.positions"),
                 producer,
                 source(values.getOrDefault("OUTBOX_SOURCE", "debezium")),
                 debezium,
+                duration(values, "OUTBOX_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT),
+                Duration.ofMillis(integer(values, "OUTBOX_LIVENESS_TIMEOUT_MS", 60_000)),
+                integer(values, "OUTBOX_MAX_IN_FLIGHT_BYTES", 16 * 1024 * 1024),
                 slotRecreate(values.getOrDefault("OUTBOX_SLOT_RECREATE", "never")));
     }
 
@@ -135,7 +194,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
             "OUTBOX_DB_PASSWORD", "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "OUTBOX_RELAY_NAME", "OUTBOX_TABLE",
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
             "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
-            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_SLOT_RECREATE");
+            "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_SHUTDOWN_TIMEOUT",
+            "OUTBOX_LOG_FORMAT", "OUTBOX_LIVENESS_TIMEOUT_MS", "OUTBOX_MAX_IN_FLIGHT_BYTES", "OUTBOX_SLOT_RECREATE");
 
     private static SourceKind source(String value) {
         return switch (value.strip()) {
@@ -181,6 +241,25 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         }
     }
 
+    /** A whole number of seconds, or with a unit: {@code 30}, {@code 30s}, {@code 1500ms}, {@code 2m}. */
+    private static Duration duration(Map<String, String> values, String key, Duration defaultValue) {
+        String value = values.get(key);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        var matcher = DURATION.matcher(value.strip());
+        if (!matcher.matches()) {
+            throw new RelayConfigException(key, "must be a duration such as 30, 30s, 1500ms or 2m, was '" + value
+                    + "'");
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2) == null ? "s" : matcher.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofSeconds(amount);
+        };
+    }
+
     private static void require(boolean ok, String setting, String problem) {
         if (!ok) {
             throw new RelayConfigException(setting, problem);
@@ -197,15 +276,17 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         return table.substring(table.indexOf('.') + 1);
     }
 
-    /** Never prints the password. */
+    /** Never prints a secret: no password, no URL parameter that holds one, only the keys of pass-through settings. */
     @Override
     public String toString() {
-        return "RelayConfig[db=" + dbUrl + " as " + dbUser + ", kafka=" + bootstrapServers + ", name=" + relayName
+        return "RelayConfig[db=" + Secrets.maskUrl(dbUrl) + " as " + dbUser + ", kafka=" + bootstrapServers
+                + ", name=" + relayName
                 + ", table=" + table + ", publication=" + publication + ", topics=" + topicTemplate + ", dlq="
                 + dlqTopic + ", http=" + httpPort + ", batch=" + batchMaxRecords + ", delivery="
                 + (exactlyOnce ? "exactly-once" : "at-least-once") + ", source="
                 + source.name().toLowerCase(Locale.ROOT) + ", producer settings=" + producerSettings.keySet()
-                + ", debezium settings=" + debeziumSettings.keySet()
+                + ", debezium settings=" + debeziumSettings.keySet() + ", shutdown timeout="
+                + shutdownTimeout.toMillis() + " ms"
                 + (slotRecreate == SlotRecreate.NEVER ? "" : ", slot recreate=accept-gap") + "]";
     }
 }

@@ -1,22 +1,35 @@
 package dev.outbox.relay;
 
 import dev.outbox.relay.http.HttpEndpoints;
-import dev.outbox.relay.source.SourceCheckException;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar outbox-relay.jar [--config FILE]}: settings from {@code OUTBOX_*} environment variables, or the
- * same keys in a properties file (the environment wins). Exit codes: 0 after a clean stop (SIGTERM), 2 for a
- * setting that is missing or invalid, 1 for any other fatal error; each with one line saying what to fix.
+ * same keys in a properties file (the environment wins).
+ *
+ * <p>Exit codes ({@link ExitStatus}), each but 0 with one line saying what happened and what to do:
+ * <ul>
+ *   <li>0: clean stop (SIGTERM or SIGINT): everything read was delivered and confirmed;</li>
+ *   <li>1: failure: a start check, a lost source, any error ({@code Throwable}) on any relay thread, or a stop that
+ *       did not finish within {@code OUTBOX_SHUTDOWN_TIMEOUT} (the unconfirmed rows are re-sent after a
+ *       restart); restart it;</li>
+ *   <li>2: configuration: a setting is missing, invalid or refused; fix it before restarting;</li>
+ *   <li>3: fenced: exactly-once, a newer relay with the same {@code OUTBOX_RELAY_NAME} took over; do not restart
+ *       this one.</li>
+ * </ul>
  */
 public final class RelayMain {
 
@@ -26,48 +39,104 @@ public final class RelayMain {
     }
 
     public static void main(String[] args) {
+        Thread.setDefaultUncaughtExceptionHandler(RelayMain::uncaught);
+        int exit;
+        try {
+            exit = run(args);
+        } catch (Throwable e) {
+            ExitStatus status = ExitStatus.of(e);
+            printError((status == ExitStatus.CONFIGURATION ? "configuration error: " : "") + describe(e));
+            exit = status.code();
+        }
+        System.exit(exit);
+    }
+
+    private static int run(String[] args) throws InterruptedException {
         RelayConfig config;
         try {
-            config = RelayConfig.from(settings(args, System.getenv()));
-        } catch (RelayConfigException | IllegalArgumentException e) {
-            System.err.println("outbox-relay: configuration error: " + e.getMessage());
-            System.exit(2);
-            return;
+            Map<String, String> settings = settings(args, System.getenv());
+            Secrets.registerFrom(settings);
+            config = RelayConfig.from(settings);
+        } catch (IllegalArgumentException e) {
+            printError("configuration error: " + e.getMessage());
+            return ExitStatus.CONFIGURATION.code();
         }
         log.info("starting outbox-relay with {}", config);
         Relay relay = new Relay(config);
-        HttpEndpoints http = null;
+        CountDownLatch ended = new CountDownLatch(1);
+        stopOnSignals(relay, config.shutdownTimeout(), ended);
+        HttpEndpoints http = config.httpPort() > 0 ? HttpEndpoints.start(config.httpPort(), relay::alive,
+                relay::ready, () -> Secrets.mask(relay.metrics().scrape())) : null;
         try {
-            if (config.httpPort() > 0) {
-                http = HttpEndpoints.start(config.httpPort(), relay::alive, relay::ready, relay.metrics()::scrape);
-            }
             relay.start();
-        } catch (SourceCheckException | java.io.UncheckedIOException e) {
-            System.err.println("outbox-relay: " + e.getMessage());
-            System.exit(1);
-            return;
+            relay.awaitTermination();
+        } finally {
+            ended.countDown();
+            if (http != null) {
+                http.close();
+            }
         }
-        // SIGTERM and SIGINT ask the loop to finish its batch and confirm it; main then exits 0. (A shutdown hook
-        // alone would do the same work but leave the JVM's exit status at 143.)
+        Throwable failure = relay.failure();
+        if (failure != null) {
+            printError(describe(failure));
+        }
+        return ExitStatus.of(failure).code();
+    }
+
+    /**
+     * SIGTERM and SIGINT ask the loop to finish its batch and confirm it; main then exits 0. (A shutdown hook alone
+     * would do the same work but leave the JVM's exit status at 143.) If that takes longer than {@code timeout} —
+     * Kafka down, so the rows in flight are never acknowledged — the process exits 1 anyway: the slot was confirmed
+     * only up to what Kafka acknowledged, so the rest is re-sent after a restart.
+     */
+    private static void stopOnSignals(Relay relay, Duration timeout, CountDownLatch ended) {
+        AtomicBoolean stopping = new AtomicBoolean();
         for (String name : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
-                log.info("SIG{}: finishing the batch in flight and confirming it", name);
-                Thread.ofPlatform().name("outbox-relay-stop").start(relay::close);
+                if (!stopping.compareAndSet(false, true)) {
+                    return;
+                }
+                log.info("SIG{}: finishing the batch in flight and confirming it (at most OUTBOX_SHUTDOWN_TIMEOUT, "
+                        + "{} ms)", name, timeout.toMillis());
+                Thread.ofPlatform().name("outbox-relay-stop").daemon().start(relay::close);
+                Thread.ofPlatform().name("outbox-relay-stop-deadline").daemon()
+                        .start(() -> exitUnlessEndedWithin(timeout, ended));
             });
         }
+    }
+
+    private static void exitUnlessEndedWithin(Duration timeout, CountDownLatch ended) {
         try {
-            relay.awaitTermination();
+            if (ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (http != null) {
-            http.close();
+        printError("the stop did not finish within OUTBOX_SHUTDOWN_TIMEOUT (" + timeout.toMillis() + " ms): Kafka "
+                + "has not acknowledged every row read (is it reachable?). Exiting anyway; the slot is confirmed only "
+                + "up to what Kafka acknowledged, so the unconfirmed rows will be re-sent after restart");
+        // halt, not exit: nothing may hold the process past the timeout (a shutdown hook, a blocked close).
+        Runtime.getRuntime().halt(ExitStatus.FAILURE.code());
+    }
+
+    /** An error no one caught on any thread (the relay thread catches its own) ends the process, non-zero. */
+    private static void uncaught(Thread thread, Throwable error) {
+        log.error("uncaught {} on thread {}", error, thread.getName(), error);
+        if (error instanceof Error) {
+            printError("fatal error on thread " + thread.getName() + ": " + describe(error));
+            Runtime.getRuntime().halt(ExitStatus.FAILURE.code());
         }
-        if (relay.failure() != null) {
-            System.err.println("outbox-relay: " + relay.failure().getMessage());
-            System.exit(1);
-        }
-        System.exit(0);
+    }
+
+    private static String describe(Throwable failure) {
+        return failure.getMessage() == null ? failure.toString() : failure.getMessage();
+    }
+
+    /** One line on stderr, secrets masked: connector and driver messages often quote the database URL. */
+    private static void printError(String line) {
+        System.err.println("outbox-relay: " + Secrets.mask(line));
+        System.err.flush();
     }
 
     static Map<String, String> settings(String[] args, Map<String, String> environment) {

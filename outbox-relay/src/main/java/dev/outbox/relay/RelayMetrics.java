@@ -6,6 +6,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -13,11 +19,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The relay's metrics (Prometheus names in the README) and the Kafka side of its health. */
+/**
+ * The relay's metrics (Prometheus names in the README) and the Kafka side of its health: its own meters, the JVM's
+ * (memory, GC, threads, CPU, class loading) and its Kafka producer's ({@code kafka_producer_*}).
+ */
 final class RelayMetrics implements KafkaSink.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(RelayMetrics.class);
@@ -34,6 +44,8 @@ final class RelayMetrics implements KafkaSink.Listener {
     private final Counter transactionsCommitted;
     private final Counter transactionsAborted;
     private final Timer transactionCommit;
+    private KafkaClientMetrics producerMetrics;
+    private final Liveness liveness = new Liveness();
 
     RelayMetrics(String relayName) {
         registry.config().commonTags("relay", relayName);
@@ -60,11 +72,28 @@ final class RelayMetrics implements KafkaSink.Listener {
                 .register(registry);
         Gauge.builder("outbox_relay_slot_retained_wal_bytes", retainedWalBytes, AtomicLong::get)
                 .description("WAL the server keeps for this relay's slot").baseUnit("bytes").register(registry);
-        Gauge.builder("outbox_relay_seconds_since_last_event", lastEventMillis,
-                        last -> (System.currentTimeMillis() - last.get()) / 1000.0)
-                .description("seconds since the last row was relayed").register(registry);
+        // A timestamp rather than an age (the Prometheus convention): alert on time() - this; before the first row
+        // it is the relay's start, so a relay that never relays anything is noticed too.
+        Gauge.builder("outbox_relay_last_event_timestamp_seconds", lastEventMillis, last -> last.get() / 1000.0)
+                .description("when the last row was relayed or dead-lettered (Unix time; the relay's start before)")
+                .register(registry);
         Gauge.builder("outbox_relay_kafka_available", kafkaAvailable, up -> up.get() ? 1 : 0)
                 .register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+    }
+
+    /** The producer's own metrics (record rates, request latency, buffer use) for as long as it lives. */
+    @Override
+    public synchronized void producerCreated(Producer<?, ?> producer) {
+        if (producerMetrics != null) {
+            producerMetrics.close();
+        }
+        producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(registry);
     }
 
     @Override
@@ -107,11 +136,22 @@ final class RelayMetrics implements KafkaSink.Listener {
         transactionsAborted.increment();
     }
 
+    @Override
+    public void waiting() {
+        liveness.beat();
+    }
+
+    /** The relay thread's signs of life, for {@code /health/live}. */
+    Liveness liveness() {
+        return liveness;
+    }
+
     boolean kafkaAvailable() {
         return kafkaAvailable.get();
     }
 
-    void batch(int size) {
+    @Override
+    public void batch(int size) {
         batchSizes.record(size);
     }
 

@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +14,7 @@ import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
@@ -35,14 +38,25 @@ public final class EmbeddedKafkaBroker implements Kafka {
      * @param controllerPort KRaft controller port; 0 picks a free one
      * @param logDirectory   where the log lives; empty = a temporary directory deleted on {@link #close()}
      * @param overrides      broker settings applied over the defaults
+     * @param secured        SASL_SSL and SASL_PLAINTEXT listeners besides the PLAINTEXT one (on free ports)
      */
-    public record Options(int port, int controllerPort, Optional<Path> logDirectory, Map<String, String> overrides) {
+    public record Options(int port, int controllerPort, Optional<Path> logDirectory, Map<String, String> overrides,
+            Optional<SecuredListeners> secured) {
         public Options {
             overrides = Map.copyOf(overrides);
         }
 
+        public Options(int port, int controllerPort, Optional<Path> logDirectory, Map<String, String> overrides) {
+            this(port, controllerPort, logDirectory, overrides, Optional.empty());
+        }
+
         public static Options defaults() {
             return new Options(0, 0, Optional.empty(), Map.of());
+        }
+
+        /** Adds the SASL_SSL and SASL_PLAINTEXT listeners of {@code secured}. */
+        public Options withSecuredListeners(SecuredListeners secured) {
+            return new Options(port, controllerPort, logDirectory, overrides, Optional.of(secured));
         }
     }
 
@@ -50,13 +64,18 @@ public final class EmbeddedKafkaBroker implements Kafka {
     private final Path logDirectory;
     private final boolean ownsLogDirectory;
     private final String bootstrapServers;
+    private final Map<SecurityProtocol, Integer> securedPorts;
+    private final Optional<SecuredListeners> secured;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDirectory, boolean ownsLogDirectory, int port) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDirectory, boolean ownsLogDirectory, int port,
+            Optional<SecuredListeners> secured, Map<SecurityProtocol, Integer> securedPorts) {
         this.server = server;
         this.logDirectory = logDirectory;
         this.ownsLogDirectory = ownsLogDirectory;
         this.bootstrapServers = "127.0.0.1:" + port;
+        this.secured = secured;
+        this.securedPorts = Map.copyOf(securedPorts);
     }
 
     public static EmbeddedKafkaBroker start() {
@@ -76,6 +95,13 @@ public final class EmbeddedKafkaBroker implements Kafka {
             throw new UncheckedIOException("could not create the Kafka log directory", e);
         }
         Map<String, String> settings = brokerSettings(port, controllerPort, logDirectory);
+        Map<SecurityProtocol, Integer> securedPorts = new EnumMap<>(SecurityProtocol.class);
+        options.secured().ifPresent(secured -> {
+            securedPorts.put(SecurityProtocol.SASL_SSL, FreePorts.pick());
+            securedPorts.put(SecurityProtocol.SASL_PLAINTEXT, FreePorts.pick());
+            settings.putAll(secured.brokerSettings(settings, securedPorts.get(SecurityProtocol.SASL_SSL),
+                    securedPorts.get(SecurityProtocol.SASL_PLAINTEXT)));
+        });
         settings.putAll(options.overrides());
         Properties properties = new Properties();
         properties.putAll(settings);
@@ -83,9 +109,10 @@ public final class EmbeddedKafkaBroker implements Kafka {
         format(logDirectory);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        EmbeddedKafkaBroker broker =
-                new EmbeddedKafkaBroker(server, logDirectory, options.logDirectory().isEmpty(), port);
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDirectory,
+                options.logDirectory().isEmpty(), port, options.secured(), securedPorts);
         KafkaAdmin.awaitReady(broker.bootstrapServers);
+        options.secured().ifPresent(broker::addScramUser);
         log.info("Kafka started on {} (log {}) in {} ms", broker.bootstrapServers, logDirectory,
                 (System.nanoTime() - started) / 1_000_000);
         return broker;
@@ -145,6 +172,30 @@ public final class EmbeddedKafkaBroker implements Kafka {
     @Override
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The bootstrap servers of the SASL_SSL or SASL_PLAINTEXT listener ({@link Options#withSecuredListeners}). */
+    public String bootstrapServers(SecurityProtocol protocol) {
+        Integer securedPort = securedPorts.get(protocol);
+        if (securedPort == null) {
+            throw new IllegalStateException("this broker has no " + protocol + " listener; start it with "
+                    + "Options.withSecuredListeners");
+        }
+        return "127.0.0.1:" + securedPort;
+    }
+
+    /** The secured listeners' certificates and user, when started with them. */
+    public SecuredListeners securedListeners() {
+        return secured.orElseThrow(() -> new IllegalStateException("this broker has no secured listeners"));
+    }
+
+    /** Creates the SCRAM user over the PLAINTEXT listener, then waits until both secured listeners accept it. */
+    private void addScramUser(SecuredListeners listeners) {
+        KafkaAdmin.addScramUser(bootstrapServers, listeners.user(), listeners.password());
+        for (SecurityProtocol protocol : securedPorts.keySet()) {
+            KafkaAdmin.awaitReady(bootstrapServers(protocol), listeners.clientSettings(protocol), Duration.ofSeconds(60),
+                    "the " + protocol + " listener of Kafka at " + bootstrapServers(protocol));
+        }
     }
 
     public Path logDirectory() {

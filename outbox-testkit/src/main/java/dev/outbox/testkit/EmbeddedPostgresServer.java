@@ -55,6 +55,13 @@ public final class EmbeddedPostgresServer implements Postgres {
             return new Options(port, Optional.of(directory), durable, settings);
         }
 
+        /** TLS on, with the server certificate and key of {@code certificates}; clients verify it with its CA file. */
+        public Options withTls(TestCertificates certificates) {
+            return withSetting("ssl", "on")
+                    .withSetting("ssl_cert_file", certificates.serverCertificate().toString())
+                    .withSetting("ssl_key_file", certificates.serverKey().toString());
+        }
+
         /** A server setting over the defaults, e.g. {@code wal_level=replica} to test what fails without it. */
         public Options withSetting(String name, String value) {
             Map<String, String> more = new java.util.HashMap<>(settings);

@@ -12,14 +12,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * offer a just-released port again, e.g. to a broker's two listeners picked one after the other); a race with
  * another process is possible but rare.
  */
-final class FreePorts {
+public final class FreePorts {
 
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private FreePorts() {
     }
 
-    static int pick() {
+    /** A free loopback port, never one this JVM handed out before. */
+    public static int pick() {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = freePort();
             if (HANDED_OUT.add(port)) {

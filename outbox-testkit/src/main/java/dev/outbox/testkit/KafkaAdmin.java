@@ -1,6 +1,7 @@
 package dev.outbox.testkit;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -9,6 +10,10 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -19,11 +24,17 @@ final class KafkaAdmin {
     }
 
     static Admin connect(String bootstrapServers, Duration timeout) {
+        return connect(bootstrapServers, Map.of(), timeout);
+    }
+
+    /** With client settings such as a login ({@link SecuredListeners#clientSettings}). */
+    static Admin connect(String bootstrapServers, Map<String, String> clientSettings, Duration timeout) {
         int millis = (int) timeout.toMillis();
-        return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis));
+        Map<String, Object> settings = new HashMap<>(clientSettings);
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        settings.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+        settings.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        return Admin.create(settings);
     }
 
     /** Waits until the broker answers a metadata request and reports itself in the cluster. */
@@ -32,16 +43,58 @@ final class KafkaAdmin {
     }
 
     static void awaitReady(String bootstrapServers, Duration timeout, String what) {
-        try (Admin admin = connect(bootstrapServers, timeout)) {
-            var nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (nodes.isEmpty()) {
-                throw new IllegalStateException(what + " reports no broker");
+        awaitReady(bootstrapServers, Map.of(), timeout, what);
+    }
+
+    /**
+     * Like {@link #awaitReady(String, Duration, String)}, logged in with {@code clientSettings}. A refused login is
+     * asked again until the timeout: a new SCRAM user reaches the listeners shortly after it was created.
+     */
+    static void awaitReady(String bootstrapServers, Map<String, String> clientSettings, Duration timeout,
+            String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (Admin admin = connect(bootstrapServers, clientSettings, timeout)) {
+                var nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (nodes.isEmpty()) {
+                    throw new IllegalStateException(what + " reports no broker");
+                }
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof AuthenticationException) || System.nanoTime() > deadline) {
+                    throw new IllegalStateException(what + " did not answer within " + timeout.toSeconds() + " s: "
+                            + e.getCause(), e);
+                }
+                pause(what);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException(what + " did not answer within " + timeout.toSeconds() + " s", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what, e);
             }
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException(what + " did not answer within " + timeout.toSeconds() + " s", e);
+        }
+    }
+
+    private static void pause(String what) {
+        try {
+            Thread.sleep(200);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for " + what, e);
+        }
+    }
+
+    /** Creates (or updates) a SCRAM-SHA-512 user. */
+    static void addScramUser(String bootstrapServers, String user, String password) {
+        try (Admin admin = connect(bootstrapServers, Duration.ofSeconds(30))) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password))).all()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not create the SCRAM user " + user + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating the SCRAM user " + user, e);
         }
     }
 

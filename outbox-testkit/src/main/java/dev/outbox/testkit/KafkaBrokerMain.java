@@ -21,8 +21,16 @@ public final class KafkaBrokerMain {
             System.err.println("usage: KafkaBrokerMain LOG_DIR PORT CONTROLLER_PORT");
             System.exit(2);
         }
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Options(
-                Integer.parseInt(args[1]), Integer.parseInt(args[2]), Optional.of(Path.of(args[0])), Map.of()));
+        EmbeddedKafkaBroker broker;
+        try {
+            broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Options(
+                    Integer.parseInt(args[1]), Integer.parseInt(args[2]), Optional.of(Path.of(args[0])), Map.of()));
+        } catch (RuntimeException e) {
+            // The half-started server's threads would keep this JVM alive, and the parent waiting for READY for ever.
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();

@@ -2,11 +2,11 @@ package dev.outbox.schema;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outbox.schema.OutboxSchema.MigrationSet;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.Postgres;
 import dev.outbox.testkit.TestDatabase;
 import java.util.List;
+import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
 
@@ -55,21 +55,30 @@ class MigrationsIT {
     }
 
     @Test
-    void serviceMigrationsApplyBesideTheLibraryOnes(Postgres postgres) {
-        try (TestDatabase orders = postgres.createDatabase("t_orders_schema");
-                TestDatabase inventory = postgres.createDatabase("t_inventory_schema")) {
-            OutboxSchema.migrateLibrary(orders.dataSource());
-            var orderRun = OutboxSchema.migrate(orders.dataSource(), MigrationSet.ORDER_SERVICE, "outbox_pub");
-            OutboxSchema.migrateLibrary(inventory.dataSource());
-            var inventoryRun =
-                    OutboxSchema.migrate(inventory.dataSource(), MigrationSet.INVENTORY_SERVICE, "outbox_pub");
+    void serviceMigrationsAtTheDefaultLocationApplyBesideTheLibraryOnesWithoutAVersionClash(Postgres postgres) {
+        try (TestDatabase database = postgres.createDatabase("t_service_beside_library")) {
+            // What Spring Boot's Flyway does by default: classpath:db/migration, history flyway_schema_history.
+            Flyway service = Flyway.configure().dataSource(database.dataSource()).load();
 
-            assertThat(orderRun.migrationsExecuted).isEqualTo(1);
-            assertThat(inventoryRun.migrationsExecuted).isEqualTo(2);
-            assertThat(OutboxSchema.migrate(orders.dataSource(), MigrationSet.ORDER_SERVICE, "outbox_pub")
-                    .migrationsExecuted).isZero();
-            assertThat(tables(orders.dsl())).contains("outbox", "customer", "orders", "order_line", "charge");
-            assertThat(tables(inventory.dsl())).contains("outbox", "stock", "reservation");
+            var serviceRun = service.migrate();
+            var libraryRun = OutboxSchema.migrateLibrary(database.dataSource());
+
+            assertThat(serviceRun.migrationsExecuted).isEqualTo(1);
+            assertThat(libraryRun.migrationsExecuted).isEqualTo(5);
+            assertThat(service.info().applied()).extracting(m -> m.getScript())
+                    .containsExactly("V1__service_account.sql");
+            assertThat(tables(database.dsl())).contains("account", "outbox", "processed_event",
+                    "flyway_schema_history", OutboxSchema.HISTORY_TABLE);
+        }
+    }
+
+    @Test
+    void libraryMigrationsTakeTheGivenPublicationName(Postgres postgres) {
+        try (TestDatabase database = postgres.createDatabase("t_named_publication")) {
+            OutboxSchema.migrateLibrary(database.dataSource(), "orders_pub");
+
+            assertThat(database.dsl().fetchValues("SELECT pubname FROM pg_publication").stream()
+                    .map(String::valueOf).toList()).containsExactly("orders_pub");
         }
     }
 

@@ -16,6 +16,22 @@ public record OutboxRow(String id, String aggregateType, String aggregateId, Str
     /** Microseconds between 1970-01-01 and PostgreSQL's epoch 2000-01-01. */
     public static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
 
+    /** Per row, beyond its texts: the record's object headers, fields and position. */
+    private static final int FIXED_BYTES = 128;
+
+    /**
+     * About what the row weighs: its texts' lengths plus a fixed part. The relay bounds the rows it holds by this sum
+     * ({@code OUTBOX_MAX_IN_FLIGHT_BYTES}); it is an estimate (a character is counted as one byte), not a measure.
+     */
+    public long estimatedBytes() {
+        return FIXED_BYTES + length(id) + length(aggregateType) + length(aggregateId) + length(type) + length(payload)
+                + length(headers) + length(createdAt);
+    }
+
+    private static int length(String text) {
+        return text == null ? 0 : text.length();
+    }
+
     public long commitTimeEpochMillis() {
         return (commitTimeMicros + POSTGRES_EPOCH_MICROS) / 1000;
     }

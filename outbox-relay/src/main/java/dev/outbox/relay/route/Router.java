@@ -14,11 +14,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Turns an outbox row into the Kafka record of the contract (DESIGN.md, "Kafka record contract"), or into a dead
+ * Turns an outbox row into the Kafka record of the contract (docs/design.md, "Kafka record contract"), or into a dead
  * letter when it cannot be one. A pure function: no I/O.
  *
  * <ul>
@@ -28,9 +30,17 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *       text), and CloudEvents binary-mode attributes {@code ce_specversion}, {@code ce_id}, {@code ce_type},
  *       {@code ce_source}, {@code ce_subject}, {@code ce_time}, and {@code content-type}.</li>
  * </ul>
+ *
+ * <p>Reserved header names: the relay's own headers ({@code id}, every {@code ce_*}, {@code content-type}, compared
+ * ignoring case) are never taken from the headers column, so a record never carries two of them: the relay's value
+ * wins and the column's entry is dropped (logged at debug).
+ *
+ * <p>Reserved topics: a row whose topic comes out as the dead-letter topic or the exactly-once position topic is a
+ * dead letter (a constant template naming one is refused when the relay starts, see {@code RelayConfig}).
  */
 public final class Router {
 
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
     private static final DateTimeFormatter POSTGRES_TIMESTAMPTZ = new DateTimeFormatterBuilder()
             .appendPattern("yyyy-MM-dd HH:mm:ss")
@@ -46,17 +56,21 @@ public final class Router {
     private final String topicTemplate;
     private final byte[] ceSource;
     private final int maxRecordBytes;
+    private final Set<String> reservedTopics;
     private final ObjectMapper json = new ObjectMapper();
     /** Topic names already found legal: matching the pattern took about a third of the routing's CPU. */
     private final Set<String> legalTopics = ConcurrentHashMap.newKeySet();
 
     /**
      * @param maxRecordBytes the producer's {@code max.request.size}: a bigger record is a dead letter
+     * @param reservedTopics topics no row may be routed to (the dead-letter and the position topic): such a row is a
+     *                       dead letter
      */
-    public Router(String topicTemplate, String ceSource, int maxRecordBytes) {
+    public Router(String topicTemplate, String ceSource, int maxRecordBytes, Set<String> reservedTopics) {
         this.topicTemplate = topicTemplate;
         this.ceSource = utf8(ceSource);
         this.maxRecordBytes = maxRecordBytes;
+        this.reservedTopics = Set.copyOf(reservedTopics);
     }
 
     public Routing route(OutboxRow row) {
@@ -73,6 +87,10 @@ public final class Router {
                 return new Routing.DeadLetter(row, "topic name '" + topic + "' is not legal in Kafka (1-249 of "
                         + "[A-Za-z0-9._-])", "org.apache.kafka.common.errors.InvalidTopicException");
             }
+            if (reservedTopics.contains(topic)) {
+                return deadLetter(row, "topic '" + topic + "' is reserved (the dead-letter or the exactly-once "
+                        + "position topic): OUTBOX_TOPIC_TEMPLATE may not route a row there");
+            }
             if (legalTopics.size() < LEGAL_TOPICS_REMEMBERED) {
                 legalTopics.add(topic);
             }
@@ -85,6 +103,11 @@ public final class Router {
                 JsonNode extra = json.readTree(row.headers());
                 for (Iterator<Map.Entry<String, JsonNode>> it = extra.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> entry = it.next();
+                    if (isReservedHeader(entry.getKey())) {
+                        log.debug("outbox row {}: header '{}' of the headers column dropped, the relay sets it",
+                                row.id(), entry.getKey());
+                        continue;
+                    }
                     JsonNode value = entry.getValue();
                     headers.add(entry.getKey(), utf8(value.isTextual() ? value.asText() : value.toString()));
                 }
@@ -114,6 +137,12 @@ public final class Router {
         }
         return new Routing.Deliver(row, new ProducerRecord<>(topic, null, row.commitTimeEpochMillis(), key, value,
                 headers));
+    }
+
+    /** {@code id}, {@code ce_*} and {@code content-type}, ignoring case: headers only the relay sets. */
+    static boolean isReservedHeader(String name) {
+        return name.equalsIgnoreCase("id") || name.equalsIgnoreCase("content-type")
+                || name.regionMatches(true, 0, "ce_", 0, 3);
     }
 
     /** No headers column, or the empty object PostgreSQL prints for {@code '{}'::jsonb}: nothing to parse. */

@@ -5,13 +5,11 @@ import dev.outbox.relay.route.Routing;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -19,8 +17,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +46,16 @@ public final class KafkaSink implements AutoCloseable {
 
         /** Exactly-once: a Kafka transaction was aborted (the relay then exits and resumes from Kafka's position). */
         void transactionAborted();
+
+        /** The sink's producer exists (the relay binds its metrics); called once, before anything is sent. */
+        default void producerCreated(Producer<?, ?> producer) {
+        }
+
+        /** The sink still waits for Kafka (a wait it knows about); called at least every few seconds meanwhile. */
+        void waiting();
+
+        /** {@code rows} rows are in Kafka as one batch: a committed Kafka transaction, or rows confirmed together. */
+        void batch(int rows);
     }
 
     private final Producer<byte[], byte[]> producer;
@@ -61,13 +69,14 @@ public final class KafkaSink implements AutoCloseable {
         this.dlqTopic = dlqTopic;
         this.listener = listener;
         this.positions = positions;
+        listener.producerCreated(producer);
     }
 
     /** At-least-once: an idempotent producer; the caller confirms the slot after {@link #awaitAcknowledged}. */
     public static KafkaSink create(String bootstrapServers, String clientId, Map<String, String> overrides,
             String dlqTopic, Listener listener) {
-        return new KafkaSink(new KafkaProducer<>(producerSettings(bootstrapServers, clientId, overrides),
-                new ByteArraySerializer(), new ByteArraySerializer()), dlqTopic, listener, null);
+        KafkaClients clients = new KafkaClients(bootstrapServers, overrides);
+        return new KafkaSink(clients.producer(clients.producerSettings(clientId)), dlqTopic, listener, null);
     }
 
     /**
@@ -76,11 +85,12 @@ public final class KafkaSink implements AutoCloseable {
      */
     public static KafkaSink createTransactional(String bootstrapServers, String relayName,
             Map<String, String> overrides, String dlqTopic, String positionTopic, Listener listener) {
-        Map<String, Object> settings = producerSettings(bootstrapServers, "outbox-relay-" + relayName, overrides);
+        KafkaClients clients = new KafkaClients(bootstrapServers, overrides);
+        Map<String, Object> settings = clients.producerSettings("outbox-relay-" + relayName);
         settings.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "outbox-relay-" + relayName);
         settings.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
-        return new KafkaSink(new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer()),
-                dlqTopic, listener, new PositionTopic(bootstrapServers, positionTopic, relayName));
+        return new KafkaSink(clients.producer(settings), dlqTopic, listener,
+                new PositionTopic(clients, positionTopic, relayName));
     }
 
     public boolean transactional() {
@@ -98,21 +108,34 @@ public final class KafkaSink implements AutoCloseable {
     }
 
     /**
-     * Exactly-once: the rows and the position record {@code endLsn} in one Kafka transaction. Any failure (fenced
-     * by a newer instance, a refused record, a failed commit) is fatal: the process must exit and restart.
+     * Exactly-once: the rows and the position record {@code endLsn} in one Kafka transaction. A row Kafka refuses for
+     * good (size, topic) becomes a dead letter: the transaction is aborted and sent again with the dead letter in the
+     * row's place. Any other failure (fenced by a newer instance, a failed commit) is fatal: the process must exit
+     * and restart.
      *
-     * @param beforeCommit runs after every record is sent, right before the commit (a test hook)
+     * @param hook its {@link CommitHook#beforeCommit} runs after every record is sent, right before the commit
      */
-    public void sendTransaction(List<Routing> batch, long endLsn, Runnable beforeCommit) {
+    public void sendTransaction(List<Routing> batch, long endLsn, CommitHook hook) {
+        List<Routing> rows = batch;
+        while (rows != null) {
+            rows = commitOrDeadLetter(rows, endLsn, hook);
+        }
+    }
+
+    /** Commits the transaction and returns {@code null}, or returns the rows again with the refused ones replaced. */
+    private List<Routing> commitOrDeadLetter(List<Routing> batch, long endLsn, CommitHook hook) {
         boolean committing = false;
+        List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
         try {
+            for (Routing routing : batch) {
+                awaitMetadata(topicOf(routing));
+            }
             producer.beginTransaction();
-            List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
             for (Routing routing : batch) {
                 futures.add(producer.send(recordOf(routing)));
             }
             producer.send(positions.record(endLsn));
-            beforeCommit.run();
+            hook.beforeCommit(batch.size());
             long commitStart = System.nanoTime();
             committing = true;
             producer.commitTransaction();
@@ -121,6 +144,7 @@ public final class KafkaSink implements AutoCloseable {
                 reportAcknowledged(batch.get(i), futures.get(i).get());
             }
             listener.kafkaAvailable(true);
+            return null;
         } catch (org.apache.kafka.common.errors.ProducerFencedException
                  | org.apache.kafka.common.errors.InvalidProducerEpochException
                  | org.apache.kafka.common.errors.InvalidTxnStateException e) {
@@ -134,11 +158,12 @@ public final class KafkaSink implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted inside a Kafka transaction", e);
         } catch (org.apache.kafka.common.KafkaException e) {
-            try {
-                producer.abortTransaction();
-                listener.transactionAborted();
-            } catch (RuntimeException abortFailed) {
-                e.addSuppressed(abortFailed);
+            abort(e);
+            List<Routing> deadLettered = withRefusedRowsDeadLettered(batch, futures);
+            if (deadLettered != null) {
+                log.warn("Kafka refused a record of the transaction up to {}; sending it again with the refused rows "
+                        + "as dead letters", endLsn);
+                return deadLettered;
             }
             // Kafka 4.3's coordinator fails a commit that races with a newer producer's fencing with an internal
             // error (UNKNOWN_SERVER_ERROR) instead of PRODUCER_FENCED, so a fence can look like this too.
@@ -147,6 +172,70 @@ public final class KafkaSink implements AutoCloseable {
                     + "another relay named like this one has just started, Kafka may report its fencing this way; "
                     + "otherwise see the broker's log" : ""), e);
         }
+    }
+
+    private void abort(org.apache.kafka.common.KafkaException failure) {
+        try {
+            producer.abortTransaction();
+            listener.transactionAborted();
+        } catch (RuntimeException abortFailed) {
+            failure.addSuppressed(abortFailed);
+        }
+    }
+
+    /** The rows with each one Kafka refused for good replaced by its dead letter; {@code null} when none was. */
+    private static List<Routing> withRefusedRowsDeadLettered(List<Routing> batch,
+            List<Future<RecordMetadata>> futures) {
+        List<Routing> replaced = null;
+        for (int i = 0; i < futures.size(); i++) {
+            Routing.DeadLetter dead = deadLetterOf(batch.get(i), refusal(futures.get(i)));
+            if (dead != null) {
+                replaced = replaced == null ? new ArrayList<>(batch) : replaced;
+                replaced.set(i, dead);
+            }
+        }
+        return replaced;
+    }
+
+    /** Why a finished send failed, or {@code null} if it did not (or has not finished). */
+    private static Throwable refusal(Future<RecordMetadata> future) {
+        if (!future.isDone()) {
+            return null;
+        }
+        try {
+            future.get();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /**
+     * What to send instead of a routing Kafka refused with {@code cause}: a row refused for good (size, topic) becomes
+     * a dead letter; a dead letter refused for its size becomes one with the row's metadata only; {@code null} when
+     * nothing can replace it (not a permanent refusal, or even the metadata-only dead letter was refused).
+     */
+    static Routing.DeadLetter deadLetterOf(Routing refused, Throwable cause) {
+        if (!isPermanentRefusal(cause)) {
+            return null;
+        }
+        return switch (refused) {
+            case Routing.Deliver deliver -> new Routing.DeadLetter(deliver.row(),
+                    "Kafka refused the record: " + cause.getMessage(), cause.getClass().getName());
+            case Routing.DeadLetter dead when cause instanceof RecordTooLargeException && !metadataOnly(dead) ->
+                    new Routing.DeadLetter(dead.row(), dead.reason() + "; the dead letter with the payload was "
+                            + "refused too (" + cause.getMessage() + "), so this one carries the metadata only",
+                            RecordTooLargeException.class.getName());
+            case Routing.DeadLetter dead -> null;
+        };
+    }
+
+    /** A dead letter of a row refused for its size carries the row's metadata only, not its payload. */
+    private static boolean metadataOnly(Routing.DeadLetter dead) {
+        return dead.exceptionClass().endsWith("RecordTooLargeException");
     }
 
     /**
@@ -165,30 +254,6 @@ public final class KafkaSink implements AutoCloseable {
         FencedException(String message, Throwable cause) {
             super(message, cause);
         }
-    }
-
-    /** The producer's settings: our defaults, then the user's OUTBOX_KAFKA_* overrides. */
-    public static Map<String, Object> producerSettings(String bootstrapServers, String clientId,
-            Map<String, String> overrides) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        settings.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // One request in flight: rows are sent while earlier ones await acks, so with more, a later batch of a
-        // partition whose leader is still settling (a new topic) can be appended before the first one, whose retry
-        // then fails with OUT_OF_ORDER_SEQUENCE_NUMBER forever (delivery never times out). One request still
-        // carries every partition's batch.
-        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-        // Never give up on a record: a broker outage is waited out, not turned into a loss or a skip.
-        settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
-        settings.put(ProducerConfig.RETRIES_CONFIG, Integer.MAX_VALUE);
-        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-        settings.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        settings.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        settings.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
-        settings.putAll(overrides);
-        return settings;
     }
 
     /** The producer's max.request.size, which the router uses to dead-letter oversize rows. */
@@ -232,22 +297,28 @@ public final class KafkaSink implements AutoCloseable {
         try {
             metadata = awaitAck(ack);
         } catch (ExecutionException e) {
-            if (routing instanceof Routing.Deliver deliver && isPermanentRefusal(e.getCause())) {
-                Routing.DeadLetter dead = new Routing.DeadLetter(deliver.row(),
-                        "Kafka refused the record: " + e.getCause().getMessage(), e.getCause().getClass().getName());
-                waitFor(sendWithRetry(deadLetterRecord(dead)));
-                listener.deadLettered(dead);
+            Routing.DeadLetter dead = deadLetterOf(routing, e.getCause());
+            if (dead != null) {
+                awaitAcknowledged(dead, sendWithRetry(deadLetterRecord(dead)));
                 return;
             }
             if (e.getCause() instanceof org.apache.kafka.common.errors.RetriableException) {
                 throw new RetryFromSlotException("Kafka did not accept outbox row " + routing.row().id()
                         + " for now (" + e.getCause() + ")", e.getCause());
             }
-            throw new IllegalStateException("Kafka did not accept outbox row " + routing.row().id() + ": "
-                    + e.getCause(), e.getCause());
+            throw new IllegalStateException(refusedFatally(routing, e.getCause()), e.getCause());
         }
         reportAcknowledged(routing, metadata);
         listener.kafkaAvailable(true);
+    }
+
+    private String refusedFatally(Routing routing, Throwable cause) {
+        if (routing instanceof Routing.DeadLetter) {
+            return "Kafka refused even the metadata-only dead letter of outbox row " + routing.row().id() + " on "
+                    + dlqTopic + " (OUTBOX_DLQ_TOPIC): " + cause + ". Check that the topic exists, accepts records of "
+                    + "a few KB (max.message.bytes) and that the relay may write to it";
+        }
+        return "Kafka did not accept outbox row " + routing.row().id() + ": " + cause;
     }
 
     /** How long an acknowledgement may take before Kafka counts as unavailable (health DOWN). */
@@ -268,6 +339,7 @@ public final class KafkaSink implements AutoCloseable {
             try {
                 return future.get(ACK_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
+                listener.waiting();
                 listener.kafkaAvailable(false);
                 log.warn("no acknowledgement from Kafka for {} s; still waiting, the slot is not confirmed meanwhile",
                         ACK_PATIENCE.toSeconds());
@@ -279,34 +351,60 @@ public final class KafkaSink implements AutoCloseable {
         return cause instanceof RecordTooLargeException || cause instanceof InvalidTopicException;
     }
 
-    private void waitFor(Future<RecordMetadata> future) throws InterruptedException {
-        try {
-            awaitAck(future);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("Kafka did not accept a dead letter: " + e.getCause(), e.getCause());
-        }
-    }
-
-    /** send() blocks up to max.block.ms for metadata when no broker answers; then back off and try again. */
+    /**
+     * Hands a record to the producer once its topic's metadata is there (see {@link #awaitMetadata}); send() blocks up
+     * to max.block.ms when the producer's buffer is full, then this backs off and tries again.
+     */
     private Future<RecordMetadata> sendWithRetry(ProducerRecord<byte[], byte[]> record) throws InterruptedException {
         long backoff = 100;
         while (true) {
+            awaitMetadata(record.topic());
             try {
-                // A topic seen for the first time (auto-created, or a broker just back) may take longer than
-                // max.block.ms to appear in the metadata; send() would then fail the record's future, which cannot
-                // be retried in order. Wait for the metadata here instead, where a retry keeps the order.
-                if (!knownTopics.contains(record.topic())) {
-                    producer.partitionsFor(record.topic());
-                    knownTopics.add(record.topic());
-                }
                 return producer.send(record);
             } catch (TimeoutException e) {
-                listener.kafkaAvailable(false);
-                log.warn("Kafka unavailable ({}); retrying in {} ms, nothing is skipped", e.getMessage(), backoff);
-                Thread.sleep(backoff);
-                backoff = Math.min(backoff * 2, 5_000);
+                backoff = retryLater("Kafka unavailable (" + e.getMessage() + ")", backoff);
             }
         }
+    }
+
+    /**
+     * Waits until Kafka knows {@code topic}. A topic seen for the first time (auto-created, or a broker just back) may
+     * take longer than max.block.ms to appear in the metadata; send() would then fail the record's future, which
+     * cannot be retried in order. Waiting here keeps the order. A topic that does not exist (and is not created) or
+     * that the relay may not write to is a deployment problem: not ready, a line naming the topic and the fix, and
+     * retried until fixed.
+     */
+    private void awaitMetadata(String topic) throws InterruptedException {
+        long backoff = 100;
+        while (!knownTopics.contains(topic)) {
+            try {
+                producer.partitionsFor(topic);
+                knownTopics.add(topic);
+            } catch (TopicAuthorizationException e) {
+                backoff = retryLater("Kafka refuses this relay access to topic " + topic + " (" + e.getMessage()
+                        + "): grant the relay's principal WRITE and DESCRIBE on it, e.g. kafka-acls.sh --add "
+                        + "--allow-principal User:<relay> --operation Write --operation Describe --topic " + topic,
+                        backoff);
+            } catch (TimeoutException e) {
+                backoff = retryLater("topic " + topic + " is not in Kafka's metadata after max.block.ms: Kafka is "
+                        + "unreachable, or the topic does not exist and the broker does not create topics "
+                        + "(auto.create.topics.enable=false): create it, e.g. kafka-topics.sh --create --topic " + topic,
+                        backoff);
+            }
+        }
+    }
+
+    /** Not ready meanwhile; returns the next backoff. */
+    private long retryLater(String problem, long backoff) throws InterruptedException {
+        listener.waiting();
+        listener.kafkaAvailable(false);
+        log.warn("{}; retrying in {} ms, nothing is skipped", problem, backoff);
+        Thread.sleep(backoff);
+        return Math.min(backoff * 2, 5_000);
+    }
+
+    private String topicOf(Routing routing) {
+        return routing instanceof Routing.Deliver deliver ? deliver.record().topic() : dlqTopic;
     }
 
     /** The row's metadata and the reason; the payload too unless the row was refused for its size. */
@@ -322,8 +420,7 @@ public final class KafkaSink implements AutoCloseable {
         add(headers, "dlq_type", row.type());
         add(headers, "dlq_source_lsn", row.commitLsnText());
         add(headers, "dlq_source_xid", Integer.toUnsignedString(row.xid()));
-        boolean oversize = dead.exceptionClass().endsWith("RecordTooLargeException");
-        byte[] value = oversize || row.payload() == null ? null : row.payload().getBytes(StandardCharsets.UTF_8);
+        byte[] value = metadataOnly(dead) || row.payload() == null ? null : row.payload().getBytes(StandardCharsets.UTF_8);
         byte[] key = row.aggregateId() == null ? null : row.aggregateId().getBytes(StandardCharsets.UTF_8);
         return new ProducerRecord<>(dlqTopic, null, key, value, headers);
     }

@@ -13,17 +13,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The compacted topic where each relay keeps its record (key = relay name, value = {@link PositionRecord}): the source
@@ -36,22 +30,20 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
 
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
     private final String topic;
     private final String relayName;
     /** The source of the record last read: every exactly-once position record carries it on. */
     private volatile SourceIdentity identity;
 
-    public PositionTopic(String bootstrapServers, String topic, String relayName) {
-        this.bootstrapServers = bootstrapServers;
+    public PositionTopic(KafkaClients clients, String topic, String relayName) {
+        this.clients = clients;
         this.topic = topic;
         this.relayName = relayName;
     }
 
     void ensureExists() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis()))) {
+        try (Admin admin = clients.admin("positions-" + relayName)) {
             try {
                 admin.createTopics(List.of(new NewTopic(topic, 1, (short) -1)
                         .configs(Map.of("cleanup.policy", "compact")))).all()
@@ -62,8 +54,9 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
                             + " (OUTBOX_POSITION_TOPIC): " + e.getCause(), e.getCause());
                 }
             } catch (TimeoutException e) {
-                throw new IllegalStateException("Kafka at " + bootstrapServers + " did not create or confirm the "
-                        + "position topic " + topic + " within " + CALL_TIMEOUT.toSeconds() + " s", e);
+                throw new IllegalStateException("Kafka at " + clients.bootstrapServers() + " did not create or "
+                        + "confirm the position topic " + topic + " within " + CALL_TIMEOUT.toSeconds()
+                        + " s; check that the relay's Kafka principal may create and describe it", e);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -90,11 +83,7 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
     public Optional<PositionRecord> read() {
         ensureExists();
         TopicPartition partition = new TopicPartition(topic, 0);
-        try (var consumer = new KafkaConsumer<byte[], byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = clients.consumer("positions-" + relayName)) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition), CALL_TIMEOUT).get(partition);
@@ -117,14 +106,12 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
     /** Outside any Kafka transaction: only while this relay has none open (its slot checks). */
     @Override
     public void write(PositionRecord record) {
-        var producer = new KafkaProducer<byte[], byte[]>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis(),
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis(),
-                // delivery.timeout.ms must cover linger.ms plus request.timeout.ms
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis() / 2),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        Map<String, Object> settings = clients.producerSettings("positions-" + relayName);
+        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+        settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+        // delivery.timeout.ms must cover linger.ms plus request.timeout.ms
+        settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis() / 2);
+        var producer = clients.producer(settings);
         try {
             producer.send(producerRecord(record)).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (record.identity() != null) {

@@ -1,16 +1,39 @@
 package dev.outbox.relay.source;
 
+import dev.outbox.relay.route.OutboxRow;
 import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
- * The committed changes of the outbox table as pgoutput-shaped messages (BEGIN, RELATION, INSERT, COMMIT), whole
- * transactions in commit order, from the slot's confirmed position on; and the way back to the slot.
+ * The committed inserts into the outbox table, as whole source transactions in commit order: each transaction's
+ * outbox rows, then its end position (the position the slot may be confirmed at once every row before it is in
+ * Kafka). It starts at the slot's confirmed position; {@link #confirm} is the way back to the slot.
  */
 public interface ChangeStream extends AutoCloseable {
 
-    /** The next message, or {@code null} when none is waiting (never blocks for long). */
-    PgOutputMessage next() throws SQLException;
+    /** Receives what the stream reads, in commit order. */
+    interface Handler {
+
+        /** An outbox row of the source transaction being read. */
+        void row(OutboxRow row) throws SQLException, InterruptedException;
+
+        /**
+         * The source transaction whose rows were all handed to {@link #row} ends at {@code endPosition}; a transaction
+         * without outbox rows (or the stream's own position marker) ends too, with no rows before it.
+         */
+        void transactionEnd(long endPosition) throws SQLException, InterruptedException;
+    }
+
+    /**
+     * Reads the next message waiting, if any, and hands what it holds (a row, a transaction end, or nothing) to
+     * {@code handler}. Never blocks for long.
+     *
+     * @return {@code false} when nothing was waiting
+     */
+    boolean poll(Handler handler) throws SQLException, InterruptedException;
+
+    /** A source transaction has begun and not yet ended: its end is still to come. */
+    boolean inTransaction();
 
     /** Everything up to {@code lsn} (a transaction end) is safely in Kafka: the slot may move there. */
     void confirm(long lsn) throws SQLException;

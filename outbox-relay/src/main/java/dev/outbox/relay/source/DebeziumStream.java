@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,10 +49,15 @@ final class DebeziumStream implements ChangeStream {
     private static final long IDLE_WAL_SLACK_BYTES = 1 << 20;
     /** Debezium's heartbeat: how often its consumer is called while idle, i.e. how late a confirmation may reach it. */
     private static final Duration TICK = Duration.ofMillis(200);
+    /** Debezium's byte bound of its own queue; the relay bounds the queue to its thread by the same figure. */
+    static final String QUEUE_BYTES = "max.queue.size.in.bytes";
 
     private final String slot;
     private final SlotPosition slotPosition;
-    private final BlockingQueue<List<PgOutputMessage>> batches = new ArrayBlockingQueue<>(64);
+    private final BlockingQueue<Batch> batches = new ArrayBlockingQueue<>(64);
+    /** Most bytes of column values queued for the relay thread ({@code max.queue.size.in.bytes}; 0: no bound). */
+    private final long maxQueuedBytes;
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private final ExecutorService runner;
 
@@ -59,6 +65,11 @@ final class DebeziumStream implements ChangeStream {
     private final DebeziumRecords records;
 
     // Relay thread.
+    private final OutboxTransactions transactions;
+    /** Messages handed from the engine thread, with the bytes of their column values. */
+    private record Batch(List<PgOutputMessage> messages, long bytes) {
+    }
+
     private List<PgOutputMessage> current = List.of();
     private int index;
     private long receivedPosition;
@@ -76,6 +87,8 @@ final class DebeziumStream implements ChangeStream {
         this.slot = slot;
         this.slotPosition = slotPosition;
         this.records = new DebeziumRecords(engineProperties.getProperty("topic.prefix"), schema, table);
+        this.maxQueuedBytes = Long.parseLong(engineProperties.getProperty(QUEUE_BYTES, "0"));
+        this.transactions = new OutboxTransactions(schema, table);
         this.receivedPosition = startPosition;
         this.confirmedPosition = startPosition;
         this.flushRequestedPosition = startPosition;
@@ -97,9 +110,8 @@ final class DebeziumStream implements ChangeStream {
     }
 
     /** Engine properties: the relay's slot and publication, no snapshot, inserts only, tuned for latency. */
-    static Properties engineProperties(String host, int port, String database, String user, String password,
-            String sslMode, String slot, String publication, String schema, String table, long startPosition,
-            Map<String, String> overrides) {
+    static Properties engineProperties(DatabaseAddress address, String user, String password, String slot,
+            String publication, String schema, String table, long startPosition, Map<String, String> overrides) {
         Properties p = new Properties();
         p.put("name", "outbox-relay-" + slot);
         p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -107,15 +119,14 @@ final class DebeziumStream implements ChangeStream {
         p.put(SlotOffsetStore.START_POSITION, Long.toString(startPosition));
         // Every marked position is flushed at once: marks happen only when the relay confirmed something new.
         p.put("offset.flush.interval.ms", "0");
-        p.put("database.hostname", host);
-        p.put("database.port", Integer.toString(port));
-        p.put("database.dbname", database);
+        p.put("database.hostname", address.host());
+        p.put("database.port", Integer.toString(address.port()));
+        p.put("database.dbname", address.database());
         p.put("database.user", user);
         p.put("database.password", password);
-        if (sslMode != null) {
-            p.put("database.sslmode", sslMode);
-        }
         p.put("database.tcpKeepAlive", "true");
+        // TLS and every other parameter of OUTBOX_DB_URL: Debezium builds its own URL from host, port and database.
+        p.putAll(address.connectorSettings());
         p.put("topic.prefix", slot);
         p.put("plugin.name", "pgoutput");
         p.put("slot.name", slot);
@@ -162,11 +173,18 @@ final class DebeziumStream implements ChangeStream {
             records.translate(event.record(), messages);
         }
         if (!messages.isEmpty()) {
-            while (!batches.offer(messages, 100, TimeUnit.MILLISECONDS)) {
+            Batch batch = new Batch(messages, valueBytes(messages));
+            // Past the byte bound, wait until the relay thread has taken the queued batches (one always passes).
+            while ((maxQueuedBytes > 0 && queuedBytes.get() > 0 && queuedBytes.get() + batch.bytes() > maxQueuedBytes)
+                    || !batches.offer(batch, 100, TimeUnit.MILLISECONDS)) {
                 if (closing) {
                     return;
                 }
+                if (maxQueuedBytes > 0 && queuedBytes.get() > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
             }
+            queuedBytes.addAndGet(batch.bytes());
         }
         long confirmed = confirmedPosition;
         if (confirmed > flushRequestedPosition && !events.isEmpty()) {
@@ -180,23 +198,42 @@ final class DebeziumStream implements ChangeStream {
     }
 
     @Override
-    public PgOutputMessage next() throws SQLException {
+    public boolean poll(Handler handler) throws SQLException, InterruptedException {
         if (index == current.size()) {
-            List<PgOutputMessage> batch = batches.poll();
+            Batch batch = batches.poll();
             if (batch == null) {
                 if (stopReason != null) {
                     throw new SQLException("Debezium engine stopped: " + stopped(), stopError);
                 }
-                return null;
+                return false;
             }
-            current = batch;
+            queuedBytes.addAndGet(-batch.bytes());
+            current = batch.messages();
             index = 0;
         }
         PgOutputMessage message = current.get(index++);
         if (message instanceof PgOutputMessage.Commit commit) {
             receivedPosition = commit.endLsn();
         }
-        return message;
+        transactions.accept(message, handler);
+        return true;
+    }
+
+    @Override
+    public boolean inTransaction() {
+        return transactions.inTransaction();
+    }
+
+    private static long valueBytes(List<PgOutputMessage> messages) {
+        long bytes = 0;
+        for (PgOutputMessage message : messages) {
+            if (message instanceof PgOutputMessage.Insert insert) {
+                for (String value : insert.values()) {
+                    bytes += value == null ? 0 : value.length();
+                }
+            }
+        }
+        return bytes;
     }
 
     static String rootCause(Throwable error) {

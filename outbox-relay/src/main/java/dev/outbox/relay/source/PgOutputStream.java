@@ -11,16 +11,27 @@ final class PgOutputStream implements ChangeStream {
 
     private final Connection connection;
     private final PGReplicationStream stream;
+    private final OutboxTransactions transactions;
 
-    PgOutputStream(Connection connection, PGReplicationStream stream) {
+    PgOutputStream(Connection connection, PGReplicationStream stream, String schema, String table) {
         this.connection = connection;
         this.stream = stream;
+        this.transactions = new OutboxTransactions(schema, table);
     }
 
     @Override
-    public PgOutputMessage next() throws SQLException {
+    public boolean poll(Handler handler) throws SQLException, InterruptedException {
         ByteBuffer buffer = stream.readPending();
-        return buffer == null ? null : PgOutputDecoder.decode(buffer);
+        if (buffer == null) {
+            return false;
+        }
+        transactions.accept(PgOutputDecoder.decode(buffer), handler);
+        return true;
+    }
+
+    @Override
+    public boolean inTransaction() {
+        return transactions.inTransaction();
     }
 
     @Override

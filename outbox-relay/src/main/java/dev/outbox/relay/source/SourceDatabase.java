@@ -277,7 +277,7 @@ public final class SourceDatabase {
                     .withSlotOption("publication_names", publication)
                     .withStatusInterval((int) statusInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                     .start();
-            return new PgOutputStream(connection, stream);
+            return new PgOutputStream(connection, stream, schema, table);
         } catch (SQLException e) {
             connection.close();
             if ("55006".equals(e.getSQLState())) {
@@ -308,9 +308,8 @@ public final class SourceDatabase {
             start = state.confirmed();
         }
         DatabaseAddress address = DatabaseAddress.parse(url);
-        DebeziumStream stream = new DebeziumStream(DebeziumStream.engineProperties(address.host(), address.port(),
-                address.database(), user, password, address.sslMode(), slot, publication, schema, table, start,
-                overrides), slot, schema, table, start, this::confirmedPosition);
+        DebeziumStream stream = new DebeziumStream(DebeziumStream.engineProperties(address, user, password, slot,
+                publication, schema, table, start, overrides), slot, schema, table, start, this::confirmedPosition);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         try (Connection connection = connect(false)) {
             while (true) {

@@ -3,12 +3,16 @@ package dev.outbox.relay.route;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 class RouterTest {
 
-    private final Router router = new Router("outbox.event.${aggregatetype}", "/outbox-relay/test", 1024 * 1024);
+    private static final Set<String> RESERVED = Set.of("outbox.dlq", "outbox.relay.positions");
+    private final Router router = new Router("outbox.event.${aggregatetype}", "/outbox-relay/test", 1024 * 1024,
+            RESERVED);
 
     private static OutboxRow row(String aggregateType, String aggregateId, String payload) {
         return new OutboxRow("0190a3b2-0000-7000-8000-000000000001", aggregateType, aggregateId, "OrderPlaced",
@@ -44,7 +48,8 @@ class RouterTest {
 
     @Test
     void templateMayUseTheEventType() {
-        var routing = new Router("events.${aggregatetype}.${type}", "s", 1 << 20).route(row("order", "o-1", "{}"));
+        var routing = new Router("events.${aggregatetype}.${type}", "s", 1 << 20, RESERVED)
+                .route(row("order", "o-1", "{}"));
 
         assertThat(((Routing.Deliver) routing).record().topic()).isEqualTo("events.order.OrderPlaced");
     }
@@ -62,8 +67,8 @@ class RouterTest {
                     assertThat(dead.reason()).contains("'outbox.event.bad topic' is not legal");
                     assertThat(dead.exceptionClass()).endsWith("InvalidTopicException");
                 });
-        assertThat(new Router("t.${aggregatetype}", "s", 100).route(row("order", "o-1", "{\"x\": \"" + "y".repeat(100)
-                + "\"}")))
+        assertThat(new Router("t.${aggregatetype}", "s", 100, RESERVED)
+                .route(row("order", "o-1", "{\"x\": \"" + "y".repeat(100) + "\"}")))
                 .isInstanceOfSatisfying(Routing.DeadLetter.class,
                         dead -> assertThat(dead.exceptionClass()).endsWith("RecordTooLargeException"));
     }
@@ -87,6 +92,36 @@ class RouterTest {
             assertThat(record.headers().toArray()).extracting(h -> h.key()).containsExactly("id", "ce_specversion",
                     "ce_id", "ce_type", "ce_source", "ce_subject", "ce_time", "content-type");
         }
+    }
+
+    @Test
+    void reservedHeaderNamesFromTheHeadersColumnAreDroppedAndTheRelaysValueWins() {
+        var row = new OutboxRow("0190a3b2-0000-7000-8000-000000000001", "order", "o-1", "OrderPlaced", "{}",
+                "{\"id\": \"forged\", \"ce_type\": \"Forged\", \"CE_SOURCE\": \"x\", \"ce_custom\": \"y\", "
+                        + "\"Content-Type\": \"text/plain\", \"saga_id\": \"s-9\"}",
+                "2026-11-23 21:40:01+00", 0, 0, 1);
+
+        var record = ((Routing.Deliver) router.route(row)).record();
+
+        var names = Arrays.stream(record.headers().toArray()).map(h -> h.key()).toList();
+        assertThat(names).containsExactly("id", "saga_id", "ce_specversion", "ce_id", "ce_type", "ce_source",
+                "ce_subject", "ce_time", "content-type");
+        assertThat(header(record, "id")).isEqualTo("0190a3b2-0000-7000-8000-000000000001");
+        assertThat(header(record, "ce_type")).isEqualTo("OrderPlaced");
+        assertThat(header(record, "ce_source")).isEqualTo("/outbox-relay/test");
+        assertThat(header(record, "content-type")).isEqualTo("application/json");
+    }
+
+    @Test
+    void aTemplateThatYieldsTheDeadLetterOrPositionTopicMakesADeadLetter() {
+        var router = new Router("${aggregatetype}", "s", 1 << 20, RESERVED);
+
+        for (String topic : RESERVED) {
+            assertThat(router.route(row(topic, "o-1", "{}")))
+                    .isInstanceOfSatisfying(Routing.DeadLetter.class,
+                            dead -> assertThat(dead.reason()).contains("'" + topic + "' is reserved"));
+        }
+        assertThat(router.route(row("orders", "o-1", "{}"))).isInstanceOf(Routing.Deliver.class);
     }
 
     @Test

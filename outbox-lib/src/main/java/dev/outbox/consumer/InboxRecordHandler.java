@@ -1,0 +1,150 @@
+package dev.outbox.consumer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.OutboxHeaders;
+import dev.outbox.internal.ConsumedScope;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inbox transaction of one record: choose the handler by {@code ce_type}, read the JSON value, then in one
+ * transaction insert the inbox row and, unless it was there already, run the handler.
+ */
+final class InboxRecordHandler implements RecordHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(InboxRecordHandler.class);
+
+    private final String group;
+    private final Map<String, EventConsumer.Builder.Registration<?>> handlers;
+    private final boolean ignoreUnknownTypes;
+    private final Set<String> ignoredTypes;
+    private final ObjectMapper mapper;
+    private final InboxTransactions transactions;
+    private final ConsumerMetrics metrics;
+
+    InboxRecordHandler(EventConsumer.Builder settings, ObjectMapper mapper, InboxTransactions transactions,
+                       ConsumerMetrics metrics) {
+        this.group = settings.group;
+        this.handlers = Map.copyOf(settings.handlers);
+        this.ignoreUnknownTypes = settings.ignoreUnknownTypes;
+        this.ignoredTypes = Set.copyOf(settings.ignoredTypes);
+        this.mapper = mapper;
+        this.transactions = transactions;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Outcome handle(ConsumerRecord<byte[], byte[]> record) throws Exception {
+        Map<String, String> headers = headers(record);
+        String type = firstNonBlank(headers.get(OutboxHeaders.KAFKA_CE_TYPE), headers.get("type"));
+        UUID eventId = eventId(record);
+        if (type == null) {
+            throw new NonRetriableException("record has no ce_type header: cannot choose a handler");
+        }
+        EventConsumer.Builder.Registration<?> registration = handlers.get(type);
+        if (registration == null) {
+            if (ignoreUnknownTypes || ignoredTypes.contains(type)) {
+                metrics.increment(ConsumerMetrics.IGNORED, record.topic());
+                log.debug("Ignoring {} {} from {}", type, eventId, record.topic());
+                return Outcome.IGNORED;
+            }
+            throw new NonRetriableException("no handler registered for event type " + type);
+        }
+        Object event = read(record, registration, type);
+        ConsumedEvent context = new ConsumedEvent(eventId, type, record.topic(), record.partition(), record.offset(),
+                record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8),
+                Instant.ofEpochMilli(record.timestamp()), headers);
+        Outcome outcome = applyOnce(registration, event, context);
+        if (outcome == Outcome.DUPLICATE) {
+            metrics.increment(ConsumerMetrics.DUPLICATES, record.topic());
+            log.debug("Skipping duplicate {} {} ({}-{}@{})", type, eventId, record.topic(), record.partition(),
+                    record.offset());
+        } else {
+            metrics.increment(ConsumerMetrics.PROCESSED, record.topic());
+        }
+        return outcome;
+    }
+
+    @Override
+    public boolean alreadyApplied(ConsumerRecord<byte[], byte[]> record) throws Exception {
+        UUID eventId = Inbox.eventId(record.headers()).orElse(null);
+        if (eventId == null) {
+            return false;
+        }
+        AtomicBoolean applied = new AtomicBoolean();
+        transactions.inTransaction(connection -> applied.set(Inbox.applied(connection, group, eventId)));
+        return applied.get();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Outcome applyOnce(EventConsumer.Builder.Registration<?> registration, Object event, ConsumedEvent context)
+            throws Exception {
+        AtomicBoolean duplicate = new AtomicBoolean();
+        transactions.inTransaction(connection -> {
+            if (!Inbox.firstDelivery(connection, group, context.eventId())) {
+                duplicate.set(true);
+                return;
+            }
+            DSLContext tx = DSL.using(connection, SQLDialect.POSTGRES);
+            EventHandler handler = registration.handler();
+            long start = System.nanoTime();
+            try {
+                ConsumedScope.callWithin(new ConsumedScope.Inherited(context.eventId(), context.headers()), () -> {
+                    handler.handle(tx, event, context);
+                    return null;
+                });
+            } finally {
+                metrics.handlerTimer(context.topic()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
+        });
+        return duplicate.get() ? Outcome.DUPLICATE : Outcome.APPLIED;
+    }
+
+    private Object read(ConsumerRecord<byte[], byte[]> record, EventConsumer.Builder.Registration<?> registration,
+                        String type) {
+        if (record.value() == null) {
+            throw new NonRetriableException("record of type " + type + " has no value");
+        }
+        try {
+            return mapper.readValue(record.value(), registration.eventClass());
+        } catch (Exception e) {
+            throw new NonRetriableException("cannot read " + type + " into " + registration.eventClass().getName()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static UUID eventId(ConsumerRecord<byte[], byte[]> record) {
+        return Inbox.eventId(record.headers()).orElseThrow(() -> new NonRetriableException(
+                "record has no id header holding a UUID: cannot deduplicate it"));
+    }
+
+    private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Header header : record.headers()) {
+            if (header.value() != null) {
+                headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return headers;
+    }
+
+    private static String firstNonBlank(String a, String b) {
+        if (a != null && !a.isBlank()) {
+            return a;
+        }
+        return b != null && !b.isBlank() ? b : null;
+    }
+}

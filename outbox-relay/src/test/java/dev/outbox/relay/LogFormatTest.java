@@ -1,0 +1,103 @@
+package dev.outbox.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LogFormatTest {
+
+    @Test
+    void jsonFormatWritesOneJsonObjectPerEvent() throws Exception {
+        String line = logOneLine(Map.of("OUTBOX_LOG_FORMAT", "json"));
+
+        JsonNode event = new ObjectMapper().readTree(line);
+        assertThat(event.path("level").asText()).isEqualTo("INFO");
+        assertThat(event.path("loggerName").asText()).isEqualTo("dev.outbox.relay.Relay");
+        assertThat(event.path("formattedMessage").asText()).isEqualTo("relay orders_relay started");
+    }
+
+    @Test
+    void jsonFormatMasksSecretsInTheMessageAndTheExceptionAndStaysJson() throws Exception {
+        Secrets.register("canary-json-pw-91c2");
+        RuntimeException failure = new RuntimeException("connect failed for jdbc:postgresql://db/x?password=\"quoted\"",
+                new IllegalStateException("cause with canary-json-pw-91c2"));
+
+        String line = logOneLine(Map.of("OUTBOX_LOG_FORMAT", "json"), "login with canary-json-pw-91c2 refused", failure);
+
+        JsonNode event = new ObjectMapper().readTree(line);
+        assertThat(event.path("formattedMessage").asText()).isEqualTo("login with **** refused");
+        assertThat(line).doesNotContain("canary-json-pw-91c2").doesNotContain("quoted");
+    }
+
+    @Test
+    void anUnknownLogFormatIsRefused() {
+        Map<String, String> values = new HashMap<>(Map.of("OUTBOX_DB_URL", "jdbc:postgresql://db:5432/orders",
+                "OUTBOX_DB_USER", "outbox_relay", "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"));
+        values.put("OUTBOX_LOG_FORMAT", "xml");
+
+        assertThatThrownBy(() -> RelayConfig.from(values)).isInstanceOf(RelayConfigException.class)
+                .hasMessageContaining("OUTBOX_LOG_FORMAT");
+    }
+
+    @Test
+    void textIsTheDefaultFormat() throws Exception {
+        String line = logOneLine(Map.of());
+
+        assertThat(line).doesNotStartWith("{").contains(" INFO ").endsWith("- relay orders_relay started");
+    }
+
+    @Test
+    void logFormatIsASettingOfTheRelay() {
+        Map<String, String> values = new HashMap<>(Map.of("OUTBOX_DB_URL", "jdbc:postgresql://db:5432/orders",
+                "OUTBOX_DB_USER", "outbox_relay", "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"));
+        values.put("OUTBOX_LOG_FORMAT", "json");
+
+        assertThat(RelayConfig.from(values).relayName()).isEqualTo("outbox_relay");
+    }
+
+    /** A fresh logback context from the relay's logback.xml: how its one appender writes an event. */
+    @SuppressWarnings("unchecked")
+    private static String logOneLine(Map<String, String> properties) throws Exception {
+        return logOneLine(properties, "relay {} started", null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String logOneLine(Map<String, String> properties, String message, Throwable failure)
+            throws Exception {
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new LogbackMDCAdapter());
+        properties.forEach(context::putProperty);
+        JoranConfigurator configurator = new JoranConfigurator();
+        configurator.setContext(context);
+        try {
+            configurator.doConfigure(LogFormatTest.class.getResource("/logback.xml"));
+            List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
+            context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appenders::add);
+            assertThat(appenders).as("appenders of the root logger").hasSize(1);
+            Logger logger = context.getLogger("dev.outbox.relay.Relay");
+            LoggingEvent event = new LoggingEvent(Logger.FQCN, logger, Level.INFO, message, failure,
+                    new Object[] {"orders_relay"});
+            byte[] encoded = ((OutputStreamAppender<ILoggingEvent>) appenders.getFirst()).getEncoder().encode(event);
+            return new String(encoded, StandardCharsets.UTF_8).strip();
+        } finally {
+            context.stop();
+        }
+    }
+}
