@@ -1,13 +1,11 @@
 package dev.outbox;
 
+import dev.outbox.internal.BatchedRetention;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,35 +67,17 @@ public final class OutboxRetention implements AutoCloseable {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(keepOutbox, "keepOutbox");
         Objects.requireNonNull(every, "every");
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "outbox-retention");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.scheduleWithFixedDelay(() -> {
-            try (Connection c = dataSource.getConnection()) {
-                c.setAutoCommit(true);
-                long outbox = deleteOutboxOlderThan(c, table, keepOutbox);
-                long processed = keepProcessed == null ? 0 : deleteProcessedOlderThan(c, keepProcessed);
-                log.debug("Retention deleted {} outbox and {} processed_event rows", outbox, processed);
-            } catch (Exception e) {
-                log.warn("Outbox retention run failed; retrying in {}", every, e);
-            }
-        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledExecutorService scheduler = BatchedRetention.schedule("outbox-retention", dataSource, every, log,
+                c -> {
+                    long outbox = deleteOutboxOlderThan(c, table, keepOutbox);
+                    long processed = keepProcessed == null ? 0 : deleteProcessedOlderThan(c, keepProcessed);
+                    log.debug("Retention deleted {} outbox and {} processed_event rows", outbox, processed);
+                });
         return new OutboxRetention(scheduler);
     }
 
     private static long deleteInBatches(Connection connection, String sql, Duration keep) throws SQLException {
-        long total = 0;
-        try (PreparedStatement delete = connection.prepareStatement(sql)) {
-            delete.setString(1, keep.toMillis() + " milliseconds");
-            int deleted;
-            do {
-                deleted = delete.executeUpdate();
-                total += deleted;
-            } while (deleted == BATCH);
-        }
-        return total;
+        return BatchedRetention.deleteInBatches(connection, sql, keep, deleted -> deleted == BATCH);
     }
 
     @Override

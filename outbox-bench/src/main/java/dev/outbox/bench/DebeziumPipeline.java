@@ -25,7 +25,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * <p>Settings beyond the documented defaults, needed by both variants: the pre-created slot and publication
  * (autocreate of all tables needs superuser and captures everything), {@code snapshot.mode=no_data} (the backlog
  * must come from the WAL like every other CDC contender, not from a snapshot SELECT) and the payload passed as
- * text ({@code table.expand.json.payload=false}, its default; true stopped the engine here, see DESIGN.md).
+ * text ({@code table.expand.json.payload=false}, its default; true stopped the engine here, see docs/design.md).
  */
 final class DebeziumPipeline {
 

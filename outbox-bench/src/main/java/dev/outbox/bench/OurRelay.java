@@ -16,7 +16,7 @@ final class OurRelay {
     }
 
     /**
-     * The documented runtime contract (DESIGN.md "Runtime contracts"), everything else at its default; the
+     * The documented runtime contract (docs/design.md "Runtime contracts"), everything else at its default; the
      * exactly-once contender adds only {@code OUTBOX_DELIVERY=exactly-once}, the pgoutput one only
      * {@code OUTBOX_SOURCE=pgoutput}.
      */

@@ -20,7 +20,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Produces records the way the relay does (DESIGN.md "Kafka record contract"): key = aggregate id, value = payload
+ * Produces records the way the relay does (docs/design.md "Kafka record contract"): key = aggregate id, value = payload
  * JSON, headers {@code id}, every outbox header, and the CloudEvents binary-mode attributes. The relay is built
  * elsewhere; these tests must not depend on it.
  */

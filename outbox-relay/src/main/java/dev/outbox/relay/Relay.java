@@ -6,9 +6,11 @@ import dev.outbox.relay.sink.Delivery;
 import dev.outbox.relay.sink.KafkaClients;
 import dev.outbox.relay.sink.KafkaFailureCause;
 import dev.outbox.relay.sink.KafkaSink;
+import dev.outbox.relay.sink.PositionTopic;
 import dev.outbox.relay.source.ChangeStream;
 import dev.outbox.relay.source.SourceCheckException;
 import dev.outbox.relay.source.SourceDatabase;
+import dev.outbox.relay.state.SlotGuard;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -49,7 +51,10 @@ public final class Relay implements AutoCloseable {
     public Relay(RelayConfig config) {
         this.config = config;
         this.source = new SourceDatabase(config.dbUrl(), config.dbUser(), config.dbPassword(), config.relayName(),
-                config.publication(), config.tableSchema(), config.tableName());
+                config.publication(), config.tableSchema(), config.tableName(), new SlotGuard(
+                        new PositionTopic(new KafkaClients(config.bootstrapServers(), config.producerSettings()),
+                                config.positionTopic(), config.relayName()),
+                        config.slotRecreate(), config.exactlyOnce(), config.table()));
         this.router = new Router(config.topicTemplate(), config.ceSource(),
                 KafkaSink.maxRequestSize(config.producerSettings()),
                 java.util.Set.of(config.dlqTopic(), config.positionTopic()));
@@ -174,7 +179,7 @@ public final class Relay implements AutoCloseable {
         try {
             source.checkAndPrepare();
         } catch (SourceCheckException e) {
-            if (e.getMessage().contains("lost or invalidated") || e.getMessage().contains("wal_level")) {
+            if (e.isPermanent()) {
                 throw e;
             }
             log.warn("source not ready yet: {}", e.getMessage());

@@ -2,6 +2,7 @@ package dev.outbox.relay;
 
 import dev.outbox.relay.source.DatabaseAddress;
 import dev.outbox.relay.source.SourceKind;
+import dev.outbox.relay.state.SlotRecreate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +47,8 @@ import java.util.regex.Pattern;
  *                          {@code pgoutput} (the driver's replication API reads it directly)
  * @param debeziumSettings  every {@code OUTBOX_DEBEZIUM_<X>} as Debezium connector/engine setting {@code <x>}
  *                          ({@code _} becomes {@code .}, lower case), over the relay's tuned values
+ * @param slotRecreate      {@code OUTBOX_SLOT_RECREATE}: {@code never} (default: a slot that is gone after this relay
+ *                          streamed from it stops the relay) or {@code accept-gap} (create a new slot, log the gap)
  * @param shutdownTimeout   {@code OUTBOX_SHUTDOWN_TIMEOUT}: how long a stop (SIGTERM) may take to finish and confirm
  *                          what was read before the process exits anyway; default 30 s ({@code 30}, {@code 30s},
  *                          {@code 1500ms}, {@code 2m})
@@ -62,7 +65,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         String table, String publication, String topicTemplate, String dlqTopic, int httpPort, int batchMaxRecords,
         Duration heartbeatInterval, String ceSource, boolean exactlyOnce, String positionTopic,
         Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings,
-        Duration shutdownTimeout, Duration livenessTimeout, int maxInFlightBytes) {
+        Duration shutdownTimeout, Duration livenessTimeout, int maxInFlightBytes, SlotRecreate slotRecreate) {
 
     static final String PREFIX = "OUTBOX_";
     static final String KAFKA_PREFIX = "OUTBOX_KAFKA_";
@@ -124,6 +127,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 "must be at least 1000, was " + (livenessTimeout == null ? null : livenessTimeout.toMillis()));
         require(maxInFlightBytes >= 1024 * 1024, "OUTBOX_MAX_IN_FLIGHT_BYTES",
                 "must be at least 1048576 (1 MiB), was " + maxInFlightBytes);
+        require(slotRecreate != null, "OUTBOX_SLOT_RECREATE", "is required");
     }
 
     /**
@@ -182,7 +186,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 debezium,
                 duration(values, "OUTBOX_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT),
                 Duration.ofMillis(integer(values, "OUTBOX_LIVENESS_TIMEOUT_MS", 60_000)),
-                integer(values, "OUTBOX_MAX_IN_FLIGHT_BYTES", 16 * 1024 * 1024));
+                integer(values, "OUTBOX_MAX_IN_FLIGHT_BYTES", 16 * 1024 * 1024),
+                slotRecreate(values.getOrDefault("OUTBOX_SLOT_RECREATE", "never")));
     }
 
     static final java.util.List<String> KNOWN = java.util.List.of("OUTBOX_DB_URL", "OUTBOX_DB_USER",
@@ -190,7 +195,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
             "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
             "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_SHUTDOWN_TIMEOUT",
-            "OUTBOX_LOG_FORMAT", "OUTBOX_LIVENESS_TIMEOUT_MS", "OUTBOX_MAX_IN_FLIGHT_BYTES");
+            "OUTBOX_LOG_FORMAT", "OUTBOX_LIVENESS_TIMEOUT_MS", "OUTBOX_MAX_IN_FLIGHT_BYTES", "OUTBOX_SLOT_RECREATE");
 
     private static SourceKind source(String value) {
         return switch (value.strip()) {
@@ -198,6 +203,15 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
             case "pgoutput" -> SourceKind.PGOUTPUT;
             default -> throw new RelayConfigException("OUTBOX_SOURCE", "must be debezium or pgoutput, was '" + value
                     + "'");
+        };
+    }
+
+    private static SlotRecreate slotRecreate(String value) {
+        return switch (value.strip()) {
+            case "never" -> SlotRecreate.NEVER;
+            case "accept-gap" -> SlotRecreate.ACCEPT_GAP;
+            default -> throw new RelayConfigException("OUTBOX_SLOT_RECREATE", "must be never or accept-gap, was '"
+                    + value + "'");
         };
     }
 
@@ -272,6 +286,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 + (exactlyOnce ? "exactly-once" : "at-least-once") + ", source="
                 + source.name().toLowerCase(Locale.ROOT) + ", producer settings=" + producerSettings.keySet()
                 + ", debezium settings=" + debeziumSettings.keySet() + ", shutdown timeout="
-                + shutdownTimeout.toMillis() + " ms]";
+                + shutdownTimeout.toMillis() + " ms"
+                + (slotRecreate == SlotRecreate.NEVER ? "" : ", slot recreate=accept-gap") + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.outbox.relay;
 
+import dev.outbox.relay.state.PositionRecord;
 import dev.outbox.testkit.TestDatabase;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -139,6 +140,12 @@ final class Outboxes {
 
     /** The exactly-once relay's newest committed source position in its position topic, read read_committed. */
     static long kafkaPosition(String bootstrapServers, String positionTopic, String relayName) {
+        PositionRecord record = positionRecord(bootstrapServers, positionTopic, relayName);
+        return record == null ? 0 : record.position();
+    }
+
+    /** The relay's newest record in its position topic, read read_committed; null when it has none. */
+    static PositionRecord positionRecord(String bootstrapServers, String positionTopic, String relayName) {
         TopicPartition partition = new TopicPartition(positionTopic, 0);
         try (var consumer = new KafkaConsumer<byte[], byte[]>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -147,15 +154,15 @@ final class Outboxes {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);
-            long position = 0;
+            PositionRecord newest = null;
             while (consumer.position(partition) < end) {
                 for (var record : consumer.poll(Duration.ofMillis(200))) {
                     if (relayName.equals(new String(record.key(), StandardCharsets.UTF_8))) {
-                        position = Long.parseLong(new String(record.value(), StandardCharsets.UTF_8));
+                        newest = PositionRecord.parse(new String(record.value(), StandardCharsets.UTF_8));
                     }
                 }
             }
-            return position;
+            return newest;
         }
     }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The whole system: real PostgreSQL, real Kafka, one relay process per service database, both services, and the
- * sandbox's workload. Every saga must end terminal and every invariant of DESIGN.md must hold.
+ * sandbox's workload. Every saga must end terminal and every invariant of docs/design.md must hold.
  */
 class SandboxEndToEndIT {
 

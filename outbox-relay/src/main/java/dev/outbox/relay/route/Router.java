@@ -20,7 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Turns an outbox row into the Kafka record of the contract (DESIGN.md, "Kafka record contract"), or into a dead
+ * Turns an outbox row into the Kafka record of the contract (docs/design.md, "Kafka record contract"), or into a dead
  * letter when it cannot be one. A pure function: no I/O.
  *
  * <ul>

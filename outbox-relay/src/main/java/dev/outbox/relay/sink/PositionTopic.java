@@ -1,30 +1,42 @@
 package dev.outbox.relay.sink;
 
+import dev.outbox.relay.state.PositionRecord;
+import dev.outbox.relay.state.SlotHistory;
+import dev.outbox.relay.state.SourceIdentity;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * The compacted topic where exactly-once relays keep their committed source position: key = relay name, value = the
- * end LSN (decimal) of the last source transaction whose rows are all in Kafka. Written inside each Kafka transaction,
- * read back {@code read_committed}, so it moves exactly when the rows do.
+ * The compacted topic where each relay keeps its record (key = relay name, value = {@link PositionRecord}): the source
+ * it streams from, in both delivery modes, and in exactly-once mode the end LSN of the last source transaction whose
+ * rows are all in Kafka. Exactly-once writes the record inside each Kafka transaction, read back
+ * {@code read_committed}, so the position moves exactly when the rows do; the {@link SlotHistory} side (the slot
+ * checks) writes it outside transactions, only while no transaction of this relay is open (at start and reconnect).
  */
-final class PositionTopic implements AutoCloseable {
+public final class PositionTopic implements SlotHistory, AutoCloseable {
+
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
 
     private final KafkaClients clients;
     private final String topic;
     private final String relayName;
+    /** The source of the record last read: every exactly-once position record carries it on. */
+    private volatile SourceIdentity identity;
 
-    PositionTopic(KafkaClients clients, String topic, String relayName) {
+    public PositionTopic(KafkaClients clients, String topic, String relayName) {
         this.clients = clients;
         this.topic = topic;
         this.relayName = relayName;
@@ -35,7 +47,7 @@ final class PositionTopic implements AutoCloseable {
             try {
                 admin.createTopics(List.of(new NewTopic(topic, 1, (short) -1)
                         .configs(Map.of("cleanup.policy", "compact")))).all()
-                        .get(KafkaClients.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                        .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new IllegalStateException("cannot create the position topic " + topic
@@ -43,7 +55,7 @@ final class PositionTopic implements AutoCloseable {
                 }
             } catch (TimeoutException e) {
                 throw new IllegalStateException("Kafka at " + clients.bootstrapServers() + " did not create or "
-                        + "confirm the position topic " + topic + " within " + KafkaClients.CALL_TIMEOUT.toSeconds()
+                        + "confirm the position topic " + topic + " within " + CALL_TIMEOUT.toSeconds()
                         + " s; check that the relay's Kafka principal may create and describe it", e);
             }
         } catch (InterruptedException e) {
@@ -52,29 +64,73 @@ final class PositionTopic implements AutoCloseable {
         }
     }
 
+    /** Exactly-once: the position record of a Kafka transaction, with the source read at start. */
     ProducerRecord<byte[], byte[]> record(long endLsn) {
+        return producerRecord(new PositionRecord(identity, endLsn, Instant.now()));
+    }
+
+    private ProducerRecord<byte[], byte[]> producerRecord(PositionRecord record) {
         return new ProducerRecord<>(topic, 0, relayName.getBytes(StandardCharsets.UTF_8),
-                Long.toString(endLsn).getBytes(StandardCharsets.UTF_8));
+                record.format().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The newest committed position of this relay, or 0 when it has none. */
     long readCommitted() {
+        return read().map(PositionRecord::position).orElse(0L);
+    }
+
+    @Override
+    public Optional<PositionRecord> read() {
+        ensureExists();
         TopicPartition partition = new TopicPartition(topic, 0);
         try (var consumer = clients.consumer("positions-" + relayName)) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition), KafkaClients.CALL_TIMEOUT).get(partition);
-            long position = 0;
-            while (consumer.position(partition, KafkaClients.CALL_TIMEOUT) < end) {
+            long end = consumer.endOffsets(List.of(partition), CALL_TIMEOUT).get(partition);
+            PositionRecord newest = null;
+            while (consumer.position(partition, CALL_TIMEOUT) < end) {
                 for (var record : consumer.poll(Duration.ofMillis(500))) {
                     if (record.key() != null && relayName.equals(new String(record.key(), StandardCharsets.UTF_8))
                             && record.value() != null) {
-                        position = Long.parseLong(new String(record.value(), StandardCharsets.UTF_8));
+                        newest = PositionRecord.parse(new String(record.value(), StandardCharsets.UTF_8));
                     }
                 }
             }
-            return position;
+            if (newest != null && newest.identity() != null) {
+                identity = newest.identity();
+            }
+            return Optional.ofNullable(newest);
         }
+    }
+
+    /** Outside any Kafka transaction: only while this relay has none open (its slot checks). */
+    @Override
+    public void write(PositionRecord record) {
+        Map<String, Object> settings = clients.producerSettings("positions-" + relayName);
+        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+        settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+        // delivery.timeout.ms must cover linger.ms plus request.timeout.ms
+        settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis() / 2);
+        var producer = clients.producer(settings);
+        try {
+            producer.send(producerRecord(record)).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (record.identity() != null) {
+                identity = record.identity();
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot write relay " + relayName + "'s record to " + describe() + ": "
+                    + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "Kafka topic " + topic + " (OUTBOX_POSITION_TOPIC)";
     }
 
     @Override

@@ -1,11 +1,16 @@
 package dev.outbox.relay.source;
 
+import dev.outbox.relay.state.SlotGuard;
+import dev.outbox.relay.state.SourceIdentity;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.Properties;
 import org.postgresql.PGConnection;
@@ -30,9 +35,13 @@ public final class SourceDatabase {
     private final String publication;
     private final String schema;
     private final String table;
+    private final SlotGuard slotGuard;
+    /** The server's time when the relay last saw its slot (checks, retained-WAL samples); null before. */
+    private volatile Instant slotLastSeen;
 
     public SourceDatabase(String url, String user, String password, String slot, String publication, String schema,
-            String table) {
+            String table, SlotGuard slotGuard) {
+        this.slotGuard = slotGuard;
         this.url = url;
         this.user = user;
         this.password = password;
@@ -59,19 +68,23 @@ public final class SourceDatabase {
     /**
      * Fails closed, with one line naming the fix, when: the server cannot be reached or refuses the credentials,
      * wal_level is not logical, the outbox table is missing or unreadable, the publication is missing and cannot
-     * be created, or the slot exists but is lost, invalidated or of another plugin or database. A missing slot is
-     * created (a new slot streams what commits from now on: there is no snapshot of older rows).
+     * be created, or the slot exists but is lost, invalidated or of another plugin or database. Then the
+     * {@link SlotGuard} decides on the slot against this relay's record: a missing slot is created only on the first
+     * start of this relay name (a new slot streams what commits from now on: there is no snapshot of older rows);
+     * a slot gone after that, or another source, stops the relay (a permanent {@link SourceCheckException}).
      */
     public void checkAndPrepare() {
         try (Connection connection = connectForChecks()) {
             String walLevel = single(connection, "SHOW wal_level");
             if (!"logical".equals(walLevel)) {
-                throw new SourceCheckException("wal_level is '" + walLevel + "' on " + url + ", logical decoding needs "
-                        + "'logical': ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL");
+                throw SourceCheckException.permanent("wal_level is '" + walLevel + "' on " + url + ", logical "
+                        + "decoding needs 'logical': ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL");
             }
             checkTable(connection);
             checkPublication(connection);
-            checkSlot(connection);
+            boolean slotExists = checkSlot(connection);
+            slotGuard.check(identify(), slotExists, slotLastSeen, serverNow(connection), this::rowsCreatedAfter,
+                    this::createSlot);
         } catch (SQLException e) {
             throw new SourceCheckException("checking " + url + " failed: " + e.getMessage(), e);
         }
@@ -139,9 +152,11 @@ public final class SourceDatabase {
         }
     }
 
-    private void checkSlot(Connection connection) throws SQLException {
+    /** True when the slot exists (and is usable); false when it is missing. */
+    private boolean checkSlot(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("""
-                SELECT plugin, database, wal_status, active_pid FROM pg_replication_slots WHERE slot_name = ?""")) {
+                SELECT plugin, database, wal_status, active_pid, now() FROM pg_replication_slots
+                 WHERE slot_name = ?""")) {
             statement.setString(1, slot);
             try (ResultSet rs = statement.executeQuery()) {
                 if (rs.next()) {
@@ -155,17 +170,63 @@ public final class SourceDatabase {
                                 + "OUTBOX_RELAY_NAME");
                     }
                     if ("lost".equals(walStatus) || invalidated(connection)) {
-                        throw new SourceCheckException("replication slot " + slot + " is lost or invalidated (the "
-                                + "server removed WAL it still needed, e.g. max_slot_wal_keep_size): events committed"
-                                + " meanwhile cannot be streamed. The relay does not re-snapshot on its own. Recover: "
-                                + "SELECT pg_drop_replication_slot('" + slot + "'); restart the relay (it streams "
-                                + "from now on), then re-publish missed rows from the outbox table if you keep them");
+                        throw SourceCheckException.permanent("replication slot " + slot + " is lost or invalidated "
+                                + "(the server removed WAL it still needed, e.g. max_slot_wal_keep_size): events "
+                                + "committed meanwhile cannot be streamed. The relay does not re-snapshot on its own. "
+                                + "Recover: SELECT pg_drop_replication_slot('" + slot + "'); start the relay once "
+                                + "with OUTBOX_SLOT_RECREATE=accept-gap (it streams from now on), then re-publish "
+                                + "missed rows from the outbox table if you keep them");
                     }
-                    return;
+                    slotLastSeen = rs.getObject(5, OffsetDateTime.class).toInstant();
+                    return true;
                 }
             }
         }
-        createSlot();
+        return false;
+    }
+
+    private static Instant serverNow(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT now()")) {
+            rs.next();
+            return rs.getObject(1, OffsetDateTime.class).toInstant();
+        }
+    }
+
+    /** The source as the server reports it on a replication connection (needs only the REPLICATION attribute). */
+    private SourceIdentity identify() throws SQLException {
+        try (Connection replication = connect(true); Statement statement = replication.createStatement();
+                ResultSet rs = statement.executeQuery("IDENTIFY_SYSTEM")) {
+            if (!rs.next()) {
+                throw new SQLException("IDENTIFY_SYSTEM returned no row");
+            }
+            return new SourceIdentity(rs.getString("systemid"), rs.getLong("timeline"), rs.getString("dbname"),
+                    slot);
+        }
+    }
+
+    /**
+     * The outbox rows created after {@code moment}, as a sentence: an estimate of what a lost slot skipped (a
+     * transaction that began earlier and committed later is not counted, nor rows already deleted).
+     */
+    private String rowsCreatedAfter(Instant moment) {
+        try (Connection connection = connect(false)) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET statement_timeout = '10s'");
+            }
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "SELECT count(*) FROM " + schema + "." + table + " WHERE created_at > ?")) {
+                statement.setObject(1, moment.atOffset(ZoneOffset.UTC));
+                try (ResultSet rs = statement.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) + " outbox rows in " + schema + "." + table + " were created after "
+                            + moment + ", when this relay last knew its slot's position";
+                }
+            }
+        } catch (SQLException e) {
+            return "unknown (counting the rows of " + schema + "." + table + " created after " + moment
+                    + " failed: " + e.getMessage().lines().findFirst().orElse("") + ")";
+        }
     }
 
     /** PostgreSQL 17+ reports why a slot was invalidated; older servers only have wal_status. */
@@ -195,7 +256,7 @@ public final class SourceDatabase {
                     .withSlotName(slot)
                     .withOutputPlugin("pgoutput")
                     .make();
-            log.info("created replication slot {} (pgoutput); rows committed from now on will be relayed", slot);
+            log.debug("created replication slot {} (pgoutput)", slot);
         } catch (SQLException e) {
             if ("42501".equals(e.getSQLState())) {
                 throw new SourceCheckException("role " + user + " may not create replication slot " + slot + ": "
@@ -336,14 +397,22 @@ public final class SourceDatabase {
                 + "running with OUTBOX_RELAY_NAME=" + slot + "? Two relays need two names", cause, true);
     }
 
-    /** Bytes of WAL the server keeps for this slot (current position minus the slot's restart position). */
+    /**
+     * Bytes of WAL the server keeps for this slot (current position minus the slot's restart position). Also notes
+     * when the slot was last seen, where a lost slot's rows at risk start.
+     */
     public Optional<Long> retainedWalBytes(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("""
-                SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint
+                SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, now()
                   FROM pg_replication_slots WHERE slot_name = ?""")) {
             statement.setString(1, slot);
             try (ResultSet rs = statement.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                slotLastSeen = rs.getObject(2, OffsetDateTime.class).toInstant();
+                slotGuard.slotSeen(slotLastSeen);
+                return Optional.of(rs.getLong(1));
             }
         }
     }

@@ -1,6 +1,8 @@
 package dev.outbox.sample.inventory;
 
-import dev.outbox.sample.inventory.HttpApi.Response;
+import dev.outbox.sample.support.ApiException;
+import dev.outbox.sample.support.HttpApi.Response;
+import dev.outbox.sample.support.HttpApi;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -50,16 +52,7 @@ final class InventoryHttp {
             return Response.ok(stock(dsl, sku));
         });
         api.route("GET", "/reservations", request -> {
-            String raw = request.query("order_id");
-            if (raw == null || raw.isBlank()) {
-                throw ApiException.badRequest("order_id", "query parameter order_id is required");
-            }
-            UUID orderId;
-            try {
-                orderId = UUID.fromString(raw);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("order_id", "order_id must be a UUID, was " + raw);
-            }
+            UUID orderId = request.requiredQueryUuid("order_id");
             List<ReservationView> rows = dsl.fetch("""
                             SELECT sku, quantity, status, created_at, updated_at FROM reservation
                             WHERE order_id = ? ORDER BY sku""", orderId)

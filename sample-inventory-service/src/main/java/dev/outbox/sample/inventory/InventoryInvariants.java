@@ -6,7 +6,7 @@ import org.jooq.DSLContext;
 import org.jooq.Record;
 
 /**
- * The stock invariants at rest (DESIGN.md, saga step 6), as a list of violations: empty means they all hold. For
+ * The stock invariants at rest (docs/design.md, saga step 6), as a list of violations: empty means they all hold. For
  * every sku: received (the initial stock plus every adjustment) = available + reserved + sold; reserved = the sum of
  * RESERVED reservations; sold = the sum of COMMITTED ones. The cross-service invariants are in the order service's
  * {@code OrderInvariants.checkAcrossServices}.

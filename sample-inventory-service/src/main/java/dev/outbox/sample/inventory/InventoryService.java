@@ -1,7 +1,5 @@
 package dev.outbox.sample.inventory;
 
-import com.sun.net.httpserver.HttpServer;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
@@ -10,13 +8,13 @@ import dev.outbox.sample.inventory.OrderMessage.OrderCancelled;
 import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
 import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
 import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaRetention;
+import dev.outbox.sample.support.HttpEndpoint;
+import dev.outbox.sample.support.ServicePool;
+import dev.outbox.sample.support.ServiceStartup;
 import dev.outbox.schema.OutboxSchema;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -31,40 +29,28 @@ import org.slf4j.LoggerFactory;
 public final class InventoryService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InventoryService.class);
+    private static final Duration SAGA_RETENTION_INTERVAL = Duration.ofMinutes(10);
 
     private final InventoryServiceConfig config;
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
     private EventConsumer consumer;
-    private HttpServer server;
-    private ExecutorService httpExecutor;
+    private SagaRetention sagaRetention;
+    private HttpEndpoint http;
 
     private InventoryService(InventoryServiceConfig config) {
         this.config = config;
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(config.dbUrl());
-        pool.setUsername(config.dbUser());
-        pool.setPassword(config.dbPassword());
-        pool.setMaximumPoolSize(config.dbPoolSize());
-        pool.setPoolName("inventory-service");
-        this.dataSource = new HikariDataSource(pool);
+        this.dataSource = ServicePool.create("inventory-service", config.dbUrl(), config.dbUser(), config.dbPassword(),
+                config.dbPoolSize());
         this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
     }
 
     /** Starts the service; fails fast, releasing what it took, when the database, Kafka or the port is unusable. */
     public static InventoryService start(InventoryServiceConfig config) {
         InventoryService service = new InventoryService(config);
-        try {
-            service.startParts();
-            log.info("inventory service listening on port {} ({})", service.port(), config);
-            return service;
-        } catch (IOException e) {
-            service.close();
-            throw new UncheckedIOException("inventory service: cannot listen on port " + config.httpPort(), e);
-        } catch (RuntimeException e) {
-            service.close();
-            throw e;
-        }
+        ServiceStartup.startOrRelease("inventory service", config.httpPort(), service::startParts, service::close);
+        log.info("inventory service listening on port {} ({})", service.port(), config);
+        return service;
     }
 
     private void startParts() throws IOException {
@@ -89,16 +75,15 @@ public final class InventoryService implements AutoCloseable {
                 .maxAttempts(10)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();
-        httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
-        server = HttpServer.create(new InetSocketAddress(config.httpPort()), 0);
-        server.setExecutor(httpExecutor);
-        server.createContext("/", InventoryHttp.api(config, dsl));
-        server.start();
+        // Deletes finished sagas' steps and events once older than the window; runs on its own daemon thread.
+        sagaRetention = SagaRetention.schedule(dataSource, config.sagaRetention(), SAGA_RETENTION_INTERVAL);
+        http = HttpEndpoint.start(config.httpBindAddress(), config.httpPort(),
+                InventoryHttp.api(config, dsl));
     }
 
     /** The HTTP port actually bound (useful with port 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return http.port();
     }
 
     /** The service's database, for checks such as {@link InventoryInvariants}. */
@@ -108,12 +93,14 @@ public final class InventoryService implements AutoCloseable {
 
     @Override
     public void close() {
-        if (server != null) {
-            server.stop(0);
-            httpExecutor.close();
+        if (http != null) {
+            http.close();
         }
         if (consumer != null) {
             consumer.close();
+        }
+        if (sagaRetention != null) {
+            sagaRetention.close();
         }
         dataSource.close();
         log.info("inventory service stopped");

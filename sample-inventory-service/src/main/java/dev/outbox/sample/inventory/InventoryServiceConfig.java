@@ -1,8 +1,13 @@
 package dev.outbox.sample.inventory;
 
+import static dev.outbox.sample.support.Settings.parse;
+import static dev.outbox.sample.support.Settings.require;
+import static dev.outbox.sample.support.Settings.requireTopic;
+
+import dev.outbox.sample.support.Settings;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * Settings of the inventory service. {@link #fromEnv(Map)} reads them from environment variables (the name of each
@@ -21,16 +26,22 @@ import java.util.function.Function;
  * @param reservationTopic      {@code INVENTORY_RESERVATION_TOPIC}: where the relay puts this service's events
  *                              (recorded with each published event). Default {@code outbox.event.reservation}.
  * @param httpPort              {@code INVENTORY_HTTP_PORT}: 0 picks a free port. Default 8082.
+ * @param httpBindAddress       {@code INVENTORY_HTTP_BIND_ADDRESS}: the address the HTTP API listens on; {@code
+ *                              127.0.0.1}
+ *                              keeps it to this host. Default {@code 0.0.0.0} (every interface, as in a container).
  * @param adminToken            {@code INVENTORY_ADMIN_TOKEN}: bearer token of {@code PUT /stock}. Required, 16+ chars.
  * @param maxBodyBytes          {@code INVENTORY_MAX_BODY_BYTES}: larger request bodies get 413. Default 65536.
  * @param migrate               {@code INVENTORY_MIGRATE}: apply the library and inventory migrations at start.
  *                              Default true.
  * @param publication           {@code INVENTORY_PUBLICATION}: the publication the library migration creates.
  *                              Default {@code outbox_pub}.
+ * @param sagaRetention         {@code INVENTORY_SAGA_RETENTION}: how long a finished saga's steps and events are
+ *                              kept before they are deleted ({@code 30d}, {@code 12h}, ISO-8601). Default 30d.
  */
 public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         String kafkaBootstrapServers, String consumerGroup, String orderTopic, String reservationTopic, int httpPort,
-        String adminToken, int maxBodyBytes, boolean migrate, String publication) {
+        String httpBindAddress, String adminToken, int maxBodyBytes, boolean migrate, String publication,
+        Duration sagaRetention) {
 
     public static final int DEFAULT_HTTP_PORT = 8082;
 
@@ -43,24 +54,27 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
         require(kafkaBootstrapServers != null && !kafkaBootstrapServers.isBlank(),
                 "INVENTORY_KAFKA_BOOTSTRAP_SERVERS", "is required (host:port[,host:port])");
         require(consumerGroup != null && !consumerGroup.isBlank(), "INVENTORY_CONSUMER_GROUP", "must not be blank");
-        require(orderTopic != null && orderTopic.matches("[A-Za-z0-9._-]{1,249}"), "INVENTORY_ORDER_TOPIC",
-                "must be a Kafka topic name, was " + orderTopic);
-        require(reservationTopic != null && reservationTopic.matches("[A-Za-z0-9._-]{1,249}"),
-                "INVENTORY_RESERVATION_TOPIC", "must be a Kafka topic name, was " + reservationTopic);
+        requireTopic(orderTopic, "INVENTORY_ORDER_TOPIC");
+        requireTopic(reservationTopic, "INVENTORY_RESERVATION_TOPIC");
         require(httpPort >= 0 && httpPort <= 65535, "INVENTORY_HTTP_PORT", "must be 0..65535, was " + httpPort);
+        require(httpBindAddress != null && !httpBindAddress.isBlank(), "INVENTORY_HTTP_BIND_ADDRESS",
+                "must be an address of this host such as 127.0.0.1 or 0.0.0.0 (every interface)");
         require(adminToken != null && adminToken.length() >= 16, "INVENTORY_ADMIN_TOKEN",
                 "is required and must have at least 16 characters");
         require(maxBodyBytes >= 1024, "INVENTORY_MAX_BODY_BYTES", "must be at least 1024, was " + maxBodyBytes);
         require(publication != null && publication.matches("[a-z_][a-z0-9_]{0,62}"), "INVENTORY_PUBLICATION",
                 "must be a lower-case SQL identifier, was " + publication);
+        require(sagaRetention != null && sagaRetention.toMinutes() >= 1, "INVENTORY_SAGA_RETENTION",
+                "must be at least 1m, was " + sagaRetention);
     }
 
     /** The defaults, with the settings that have none. */
     public static InventoryServiceConfig of(String dbUrl, String dbUser, String dbPassword,
             String kafkaBootstrapServers, String adminToken) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "inventory-service",
-                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, adminToken, 65_536, true,
-                "outbox_pub");
+                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, "0.0.0.0", adminToken, 65_536,
+                        true,
+                "outbox_pub", Duration.ofDays(30));
     }
 
     /** Reads every setting from {@code env} (usually {@code System.getenv()}). */
@@ -75,63 +89,48 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
                 env.getOrDefault("INVENTORY_ORDER_TOPIC", "outbox.event.order"),
                 env.getOrDefault("INVENTORY_RESERVATION_TOPIC", "outbox.event.reservation"),
                 parse(env, "INVENTORY_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), Integer::parseInt),
+                env.getOrDefault("INVENTORY_HTTP_BIND_ADDRESS", "0.0.0.0"),
                 env.get("INVENTORY_ADMIN_TOKEN"),
                 parse(env, "INVENTORY_MAX_BODY_BYTES", "65536", Integer::parseInt),
-                parse(env, "INVENTORY_MIGRATE", "true", InventoryServiceConfig::bool),
-                env.getOrDefault("INVENTORY_PUBLICATION", "outbox_pub"));
+                parse(env, "INVENTORY_MIGRATE", "true", Settings::bool),
+                env.getOrDefault("INVENTORY_PUBLICATION", "outbox_pub"),
+                parse(env, "INVENTORY_SAGA_RETENTION", "30d", Settings::duration));
     }
 
     public InventoryServiceConfig withHttpPort(int port) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
-                consumerGroup, orderTopic, reservationTopic, port, adminToken, maxBodyBytes, migrate, publication);
+                consumerGroup, orderTopic, reservationTopic, port, httpBindAddress, adminToken, maxBodyBytes,
+                migrate, publication, sagaRetention);
     }
 
     public InventoryServiceConfig withTopics(String orderTopic, String reservationTopic) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
-                consumerGroup, orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);
+                consumerGroup, orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes,
+                migrate, publication, sagaRetention);
     }
 
     public InventoryServiceConfig withConsumerGroup(String group) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
-                orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);
+                orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, migrate,
+                publication, sagaRetention);
     }
 
     public InventoryServiceConfig withDbPoolSize(int size) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
-                orderTopic, reservationTopic, httpPort, adminToken, maxBodyBytes, migrate, publication);
+                orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, migrate,
+                publication, sagaRetention);
     }
 
     public InventoryServiceConfig withMaxBodyBytes(int bytes) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
-                consumerGroup, orderTopic, reservationTopic, httpPort, adminToken, bytes, migrate, publication);
-    }
-
-    static boolean bool(String text) {
-        return switch (text.trim().toLowerCase()) {
-            case "true", "yes", "1" -> true;
-            case "false", "no", "0" -> false;
-            default -> throw new IllegalArgumentException("not a boolean: " + text + " (use true or false)");
-        };
-    }
-
-    private static <T> T parse(Map<String, String> env, String name, String fallback, Function<String, T> parser) {
-        try {
-            return parser.apply(env.getOrDefault(name, fallback));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void require(boolean ok, String variable, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(variable + " " + problem);
-        }
+                consumerGroup, orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, bytes, migrate,
+                publication, sagaRetention);
     }
 
     @Override
     public String toString() {
         // Never print the password or the admin token.
         return "InventoryServiceConfig[dbUrl=" + dbUrl + ", dbUser=" + dbUser + ", kafka=" + kafkaBootstrapServers
-                + ", group=" + consumerGroup + ", httpPort=" + httpPort + "]";
+                + ", group=" + consumerGroup + ", http=" + httpBindAddress + ":" + httpPort + "]";
     }
 }

@@ -1,5 +1,7 @@
 package dev.outbox.sample.inventory;
 
+import dev.outbox.sample.support.ApiException;
+
 /** Body of {@code PUT /stock/{sku}}: sets the price and the units available for new orders. */
 record StockRequest(Long unitPriceCents, Integer available) {
 

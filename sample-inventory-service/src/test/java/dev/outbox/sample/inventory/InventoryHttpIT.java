@@ -2,6 +2,8 @@ package dev.outbox.sample.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.sample.support.BadRequests;
+import dev.outbox.sample.support.TestHttp;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.TestDatabase;
@@ -44,6 +46,7 @@ class InventoryHttpIT {
 
     @Test
     void badRequestsGetFourHundredsWithJsonErrorsNeverFiveHundreds() {
+        List<Integer> before = rowCounts();
         List<Case> corpus = List.of(
                 new Case("GET", "/stock/NOPE", null, null, 404, "sku"),
                 new Case("PUT", "/stock/S1", "{", TOKEN, 400, null),
@@ -79,6 +82,31 @@ class InventoryHttpIT {
             }
         }
         softly.assertAll();
+        assertThat(rowCounts()).as("bad requests change nothing").isEqualTo(before);
+    }
+
+    @Test
+    void rawBadRequestsGetAJsonFourHundredAndChangeNothing() {
+        List<Integer> before = rowCounts();
+        SoftAssertions softly = new SoftAssertions();
+        String admin = "Authorization: Bearer " + TOKEN + "\r\n";
+        BadRequests.assertRefused(service.port(), BadRequests.corpus("PUT", "/stock/R1", admin,
+                "{\"unitPriceCents\":1,\"available\":1,\"note\":\"%s\"}", "/stock/"), softly);
+        TestHttp.Reply nulInPath = http.get("/stock/%00");
+        softly.assertThat(nulInPath.status()).isEqualTo(400);
+        softly.assertThat(nulInPath.body().path("field").asText()).isEqualTo("path");
+        TestHttp.Reply hugeNumber = http.send("PUT", "/stock/R1",
+                "{\"unitPriceCents\":99999999999999999999999,\"available\":1}", TOKEN);
+        softly.assertThat(hugeNumber.status()).isEqualTo(400);
+        softly.assertThat(hugeNumber.body().path("field").asText()).isEqualTo("unitPriceCents");
+        softly.assertThat(http.send("PUT", "/stock/R1", "[]", TOKEN).raw()).doesNotContain("dev.outbox");
+        softly.assertAll();
+        assertThat(rowCounts()).isEqualTo(before);
+    }
+
+    private static List<Integer> rowCounts() {
+        return List.of(service.dsl().fetchCount(org.jooq.impl.DSL.table("stock")),
+                service.dsl().fetchCount(org.jooq.impl.DSL.table("reservation")));
     }
 
     @Test

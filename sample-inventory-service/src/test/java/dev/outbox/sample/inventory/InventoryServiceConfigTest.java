@@ -22,6 +22,8 @@ class InventoryServiceConfigTest {
     void theRequiredVariablesAreEnoughAndEverythingElseHasItsDocumentedDefault() {
         InventoryServiceConfig config = InventoryServiceConfig.fromEnv(minimal());
         assertThat(config.httpPort()).isEqualTo(8082);
+        assertThat(config.httpBindAddress()).isEqualTo("0.0.0.0");
+        assertThat(config.sagaRetention()).isEqualTo(java.time.Duration.ofDays(30));
         assertThat(config.consumerGroup()).isEqualTo("inventory-service");
         assertThat(config.orderTopic()).isEqualTo("outbox.event.order");
         assertThat(config.reservationTopic()).isEqualTo("outbox.event.reservation");
@@ -42,6 +44,20 @@ class InventoryServiceConfigTest {
         assertThatThrownBy(() -> InventoryServiceConfig.fromEnv(env)).hasMessageStartingWith("INVENTORY_DB_POOL_SIZE");
         env.put("INVENTORY_DB_POOL_SIZE", "ten");
         assertThatThrownBy(() -> InventoryServiceConfig.fromEnv(env)).hasMessageStartingWith("INVENTORY_DB_POOL_SIZE");
+        Map<String, String> retention = minimal();
+        retention.put("INVENTORY_SAGA_RETENTION", "10s");
+        assertThatThrownBy(() -> InventoryServiceConfig.fromEnv(retention))
+                .hasMessageStartingWith("INVENTORY_SAGA_RETENTION");
+    }
+
+    @Test
+    void theBindAddressAndTheSagaRetentionAreRead() {
+        Map<String, String> env = minimal();
+        env.put("INVENTORY_HTTP_BIND_ADDRESS", "127.0.0.1");
+        env.put("INVENTORY_SAGA_RETENTION", "7d");
+        InventoryServiceConfig config = InventoryServiceConfig.fromEnv(env);
+        assertThat(config.httpBindAddress()).isEqualTo("127.0.0.1");
+        assertThat(config.sagaRetention()).isEqualTo(java.time.Duration.ofDays(7));
     }
 
     @Test

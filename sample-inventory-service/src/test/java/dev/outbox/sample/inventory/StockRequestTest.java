@@ -3,6 +3,7 @@ package dev.outbox.sample.inventory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outbox.sample.support.ApiException;
 import org.junit.jupiter.api.Test;
 
 class StockRequestTest {

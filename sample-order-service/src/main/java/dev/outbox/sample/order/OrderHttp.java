@@ -1,6 +1,8 @@
 package dev.outbox.sample.order;
 
-import dev.outbox.sample.order.HttpApi.Response;
+import dev.outbox.sample.support.ApiException;
+import dev.outbox.sample.support.HttpApi.Response;
+import dev.outbox.sample.support.HttpApi;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -35,14 +37,17 @@ final class OrderHttp {
     static HttpApi api(OrderServiceConfig config, DSLContext dsl, OrderSaga saga, OrderQueries queries) {
         HttpApi api = new HttpApi(config.maxBodyBytes(), config.adminToken());
         api.route("POST", "/orders", request -> {
+            String key = IdempotencyKeys.validate(request.header(IdempotencyKeys.HEADER));
             PlaceOrderRequest body = request.body(PlaceOrderRequest.class).validate();
-            UUID orderId = saga.place(body);
+            OrderSaga.Placement placement = saga.place(body, key);
+            UUID orderId = placement.orderId();
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("orderId", orderId);
-            answer.put("status", OrderSaga.PENDING);
+            answer.put("status", placement.replayed() ? queries.order(orderId).status() : OrderSaga.PENDING);
             answer.put("statusUrl", "/orders/" + orderId);
             answer.put("sagaUrl", "/saga/status?order_id=" + orderId);
-            return new Response(202, answer);
+            // A replay answers 200: nothing new was accepted.
+            return new Response(placement.replayed() ? 200 : 202, answer);
         });
         api.route("GET", "/orders/([^/]+)", request -> Response.ok(queries.order(request.pathId(0, "order"))));
         api.route("POST", "/orders/([^/]+)/cancel", request -> {
@@ -51,16 +56,7 @@ final class OrderHttp {
             return new Response(202, queries.order(orderId));
         });
         api.route("GET", "/saga/status", request -> {
-            String raw = request.query("order_id");
-            if (raw == null || raw.isBlank()) {
-                throw ApiException.badRequest("order_id", "query parameter order_id is required");
-            }
-            UUID orderId;
-            try {
-                orderId = UUID.fromString(raw);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("order_id", "order_id must be a UUID, was " + raw);
-            }
+            UUID orderId = request.requiredQueryUuid("order_id");
             return Response.ok(queries.sagaStatus(orderId));
         });
         api.route("POST", "/saga/([^/]+)/retry", request -> {

@@ -10,7 +10,7 @@ import org.jooq.DSLContext;
 import org.jooq.Record;
 
 /**
- * The saga's invariants at rest (DESIGN.md, saga step 6), as a list of violations: empty means they all hold.
+ * The saga's invariants at rest (docs/design.md, saga step 6), as a list of violations: empty means they all hold.
  * Meant for a quiet system (after a load run, in tests): a saga still in flight shows up as "not terminal".
  */
 public final class OrderInvariants {

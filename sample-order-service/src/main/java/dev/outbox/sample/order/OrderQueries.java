@@ -4,6 +4,7 @@ import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaStatus;
 import dev.outbox.saga.SagaStep;
 import dev.outbox.saga.SagaView;
+import dev.outbox.sample.support.ApiException;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;

@@ -4,15 +4,17 @@ import dev.outbox.Outbox;
 import dev.outbox.OutboxHeaders;
 import dev.outbox.consumer.ConsumedEvent;
 import dev.outbox.consumer.NonRetriableException;
+import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaStatus;
+import dev.outbox.saga.SagaStep;
 import dev.outbox.sample.order.InventoryReply.StockReleased;
 import dev.outbox.sample.order.InventoryReply.StockReservationFailed;
 import dev.outbox.sample.order.InventoryReply.StockReserved;
 import dev.outbox.sample.order.OrderEvent.OrderCancelled;
 import dev.outbox.sample.order.OrderEvent.OrderConfirmed;
 import dev.outbox.sample.order.OrderEvent.OrderPlaced;
-import dev.outbox.saga.SagaLog;
-import dev.outbox.saga.SagaStatus;
-import dev.outbox.saga.SagaStep;
+import dev.outbox.sample.support.ApiException;
+import dev.outbox.sample.support.Sql;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The order side of the choreographed saga (DESIGN.md, "The saga in the samples"). Saga id = order id. Steps in
+ * The order side of the choreographed saga (docs/design.md, "The saga in the samples"). Saga id = order id. Steps in
  * {@code saga_log}: {@code reserve_stock} (PENDING with a deadline from the order until the inventory answers;
  * COMPENSATING then COMPENSATED when the order is cancelled or rejected after stock may have been reserved) and
  * {@code charge_credit}.
@@ -62,31 +64,53 @@ final class OrderSaga {
 
     // ---- commands (HTTP) -------------------------------------------------------------------------------------
 
+    /** An order placed by {@link #place}: {@code replayed} when an earlier request with the same key made it. */
+    record Placement(UUID orderId, boolean replayed) {
+    }
+
     /** Step 1: order PENDING, the reserve_stock step with its deadline, OrderPlaced. */
     UUID place(PlaceOrderRequest request) {
-        UUID orderId = UUID.randomUUID();
-        dsl.transaction(cfg -> {
+        return place(request, null).orderId();
+    }
+
+    /**
+     * Places an order; with an {@code idempotencyKey}, a request repeated with the same key and body answers with the
+     * order the first one made, and the same key with another body is refused (422).
+     */
+    Placement place(PlaceOrderRequest request, String idempotencyKey) {
+        return dsl.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
-            if (tx.fetchOptional("SELECT 1 FROM customer WHERE id = ?", request.customerId()).isEmpty()) {
-                throw ApiException.badRequest("customerId", "unknown customer " + request.customerId());
+            UUID orderId = UUID.randomUUID();
+            if (idempotencyKey != null) {
+                UUID earlier = IdempotencyKeys.claim(tx, idempotencyKey, request, orderId);
+                if (earlier != null) {
+                    return new Placement(earlier, true);
+                }
             }
-            Sql.execute(tx, "INSERT INTO orders (id, customer_id, status, total_cents) VALUES (?, ?, 'PENDING', 0)",
-                    orderId, request.customerId());
-            List<OrderPlaced.Line> lines = request.lines().stream()
-                    .map(l -> new OrderPlaced.Line(l.sku(), l.quantity()))
-                    .toList();
-            for (int i = 0; i < lines.size(); i++) {
-                // The price is the inventory's: it arrives with StockReserved.
-                Sql.execute(tx, """
-                        INSERT INTO order_line (order_id, line_no, sku, quantity, unit_price_cents)
-                        VALUES (?, ?, ?, ?, 0)""", orderId, i + 1, lines.get(i).sku(), lines.get(i).quantity());
-            }
-            OrderPlaced placed = new OrderPlaced(orderId, request.customerId(), lines);
-            sagaLog.startStep(tx, orderId, SAGA_TYPE, RESERVE_STOCK, placed, reserveDeadline);
-            publish(tx, RESERVE_STOCK, placed);
+            insertOrder(tx, orderId, request);
+            return new Placement(orderId, false);
         });
+    }
+
+    private void insertOrder(DSLContext tx, UUID orderId, PlaceOrderRequest request) {
+        if (tx.fetchOptional("SELECT 1 FROM customer WHERE id = ?", request.customerId()).isEmpty()) {
+            throw ApiException.badRequest("customerId", "unknown customer " + request.customerId());
+        }
+        Sql.execute(tx, "INSERT INTO orders (id, customer_id, status, total_cents) VALUES (?, ?, 'PENDING', 0)",
+                orderId, request.customerId());
+        List<OrderPlaced.Line> lines = request.lines().stream()
+                .map(l -> new OrderPlaced.Line(l.sku(), l.quantity()))
+                .toList();
+        for (int i = 0; i < lines.size(); i++) {
+            // The price is the inventory's: it arrives with StockReserved.
+            Sql.execute(tx, """
+                    INSERT INTO order_line (order_id, line_no, sku, quantity, unit_price_cents)
+                    VALUES (?, ?, ?, ?, 0)""", orderId, i + 1, lines.get(i).sku(), lines.get(i).quantity());
+        }
+        OrderPlaced placed = new OrderPlaced(orderId, request.customerId(), lines);
+        sagaLog.startStep(tx, orderId, SAGA_TYPE, RESERVE_STOCK, placed, reserveDeadline);
+        publish(tx, RESERVE_STOCK, placed);
         log.debug("order {} placed", orderId);
-        return orderId;
     }
 
     /** The customer's cancel: allowed while PENDING; the compensation releases whatever was reserved. */

@@ -1,8 +1,6 @@
 package dev.outbox.sample.order;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
@@ -11,14 +9,14 @@ import dev.outbox.sample.order.InventoryReply.StockReleased;
 import dev.outbox.sample.order.InventoryReply.StockReservationFailed;
 import dev.outbox.sample.order.InventoryReply.StockReserved;
 import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaRetention;
 import dev.outbox.saga.SagaTimeoutScanner;
+import dev.outbox.sample.support.HttpEndpoint;
+import dev.outbox.sample.support.ServicePool;
+import dev.outbox.sample.support.ServiceStartup;
 import dev.outbox.schema.OutboxSchema;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -33,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class OrderService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OrderService.class);
+    private static final Duration SAGA_RETENTION_INTERVAL = Duration.ofMinutes(10);
 
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
@@ -41,18 +40,13 @@ public final class OrderService implements AutoCloseable {
     private final OrderServiceConfig config;
     private EventConsumer consumer;
     private SagaTimeoutScanner scanner;
-    private HttpServer server;
-    private ExecutorService httpExecutor;
+    private SagaRetention sagaRetention;
+    private HttpEndpoint http;
 
     private OrderService(OrderServiceConfig config) {
         this.config = config;
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(config.dbUrl());
-        pool.setUsername(config.dbUser());
-        pool.setPassword(config.dbPassword());
-        pool.setMaximumPoolSize(config.dbPoolSize());
-        pool.setPoolName("order-service");
-        this.dataSource = new HikariDataSource(pool);
+        this.dataSource = ServicePool.create("order-service", config.dbUrl(), config.dbUser(), config.dbPassword(),
+                config.dbPoolSize());
         this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.sagaLog = SagaLog.create();
         this.saga = new OrderSaga(dsl, Outbox.create(OutboxConfig.defaults()), sagaLog, config.orderTopic(),
@@ -62,17 +56,9 @@ public final class OrderService implements AutoCloseable {
     /** Starts the service; fails fast, releasing what it took, when the database, Kafka or the port is unusable. */
     public static OrderService start(OrderServiceConfig config) {
         OrderService service = new OrderService(config);
-        try {
-            service.startParts();
-            log.info("order service listening on port {} ({})", service.port(), config);
-            return service;
-        } catch (IOException e) {
-            service.close();
-            throw new UncheckedIOException("order service: cannot listen on port " + config.httpPort(), e);
-        } catch (RuntimeException e) {
-            service.close();
-            throw e;
-        }
+        ServiceStartup.startOrRelease("order service", config.httpPort(), service::startParts, service::close);
+        log.info("order service listening on port {} ({})", service.port(), config);
+        return service;
     }
 
     private void startParts() throws IOException {
@@ -103,16 +89,15 @@ public final class OrderService implements AutoCloseable {
                 .sagaTypes(OrderSaga.SAGA_TYPE)
                 .interval(config.timeoutScanInterval())
                 .start();
-        httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
-        server = HttpServer.create(new InetSocketAddress(config.httpPort()), 0);
-        server.setExecutor(httpExecutor);
-        server.createContext("/", OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog)));
-        server.start();
+        // Deletes finished sagas' steps and events once older than the window; runs on its own daemon thread.
+        sagaRetention = SagaRetention.schedule(dataSource, config.sagaRetention(), SAGA_RETENTION_INTERVAL);
+        http = HttpEndpoint.start(config.httpBindAddress(), config.httpPort(),
+                OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog)));
     }
 
     /** The HTTP port actually bound (useful with port 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return http.port();
     }
 
     /** The service's database, for checks such as {@link OrderInvariants}. */
@@ -122,15 +107,17 @@ public final class OrderService implements AutoCloseable {
 
     @Override
     public void close() {
-        if (server != null) {
-            server.stop(0);
-            httpExecutor.close();
+        if (http != null) {
+            http.close();
         }
         if (scanner != null) {
             scanner.close();
         }
         if (consumer != null) {
             consumer.close();
+        }
+        if (sagaRetention != null) {
+            sagaRetention.close();
         }
         dataSource.close();
         log.info("order service stopped");

@@ -1,10 +1,13 @@
 package dev.outbox.sample.order;
 
+import static dev.outbox.sample.support.Settings.parse;
+import static dev.outbox.sample.support.Settings.require;
+import static dev.outbox.sample.support.Settings.requireTopic;
+
+import dev.outbox.sample.support.Settings;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * Settings of the order service. {@link #fromEnv(Map)} reads them from environment variables (the name of each is
@@ -22,6 +25,8 @@ import java.util.function.Function;
  * @param inventoryTopic        {@code ORDER_INVENTORY_TOPIC}: the inventory's replies. Default
  *                              {@code outbox.event.reservation}.
  * @param httpPort              {@code ORDER_HTTP_PORT}: 0 picks a free port. Default 8081.
+ * @param httpBindAddress       {@code ORDER_HTTP_BIND_ADDRESS}: the address the HTTP API listens on; {@code 127.0.0.1}
+ *                              keeps it to this host. Default {@code 0.0.0.0} (every interface, as in a container).
  * @param adminToken            {@code ORDER_ADMIN_TOKEN}: bearer token of the admin calls. Required, 16+ chars.
  * @param maxBodyBytes          {@code ORDER_MAX_BODY_BYTES}: larger request bodies get 413. Default 65536.
  * @param reserveStockDeadline  {@code ORDER_RESERVE_STOCK_DEADLINE}: how long an order waits for the inventory's
@@ -31,11 +36,15 @@ import java.util.function.Function;
  * @param migrate               {@code ORDER_MIGRATE}: apply the library and order migrations at start. Default true.
  * @param publication           {@code ORDER_PUBLICATION}: the publication the library migration creates. Default
  *                              {@code outbox_pub}.
+ * @param sagaRetention         {@code ORDER_SAGA_RETENTION}: how long a finished saga's steps and events are
+ *                              kept before they are deleted ({@code 30d}, {@code 12h}, ISO-8601). Default 30d.
  */
 public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         String kafkaBootstrapServers, String consumerGroup, String orderTopic, String inventoryTopic, int httpPort,
-        String adminToken, int maxBodyBytes, Duration reserveStockDeadline, Duration timeoutScanInterval,
-        boolean migrate, String publication) {
+        String httpBindAddress, String adminToken, int maxBodyBytes, Duration reserveStockDeadline,
+        Duration timeoutScanInterval,
+        boolean migrate, String publication,
+        Duration sagaRetention) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
 
@@ -48,11 +57,11 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
         require(kafkaBootstrapServers != null && !kafkaBootstrapServers.isBlank(), "ORDER_KAFKA_BOOTSTRAP_SERVERS",
                 "is required (host:port[,host:port])");
         require(consumerGroup != null && !consumerGroup.isBlank(), "ORDER_CONSUMER_GROUP", "must not be blank");
-        require(orderTopic != null && orderTopic.matches("[A-Za-z0-9._-]{1,249}"), "ORDER_ORDER_TOPIC",
-                "must be a Kafka topic name, was " + orderTopic);
-        require(inventoryTopic != null && inventoryTopic.matches("[A-Za-z0-9._-]{1,249}"), "ORDER_INVENTORY_TOPIC",
-                "must be a Kafka topic name, was " + inventoryTopic);
+        requireTopic(orderTopic, "ORDER_ORDER_TOPIC");
+        requireTopic(inventoryTopic, "ORDER_INVENTORY_TOPIC");
         require(httpPort >= 0 && httpPort <= 65535, "ORDER_HTTP_PORT", "must be 0..65535, was " + httpPort);
+        require(httpBindAddress != null && !httpBindAddress.isBlank(), "ORDER_HTTP_BIND_ADDRESS",
+                "must be an address of this host such as 127.0.0.1 or 0.0.0.0 (every interface)");
         require(adminToken != null && adminToken.length() >= 16, "ORDER_ADMIN_TOKEN",
                 "is required and must have at least 16 characters");
         require(maxBodyBytes >= 1024, "ORDER_MAX_BODY_BYTES", "must be at least 1024, was " + maxBodyBytes);
@@ -62,14 +71,16 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 "must be at least 10ms, was " + timeoutScanInterval);
         require(publication != null && publication.matches("[a-z_][a-z0-9_]{0,62}"), "ORDER_PUBLICATION",
                 "must be a lower-case SQL identifier, was " + publication);
+        require(sagaRetention != null && sagaRetention.toMinutes() >= 1, "ORDER_SAGA_RETENTION",
+                "must be at least 1m, was " + sagaRetention);
     }
 
     /** The defaults, with the four settings that have none. */
     public static OrderServiceConfig of(String dbUrl, String dbUser, String dbPassword, String kafkaBootstrapServers,
             String adminToken) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "order-service",
-                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, adminToken, 65_536,
-                Duration.ofSeconds(30), Duration.ofSeconds(1), true, "outbox_pub");
+                "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, "0.0.0.0", adminToken, 65_536,
+                Duration.ofSeconds(30), Duration.ofSeconds(1), true, "outbox_pub", Duration.ofDays(30));
     }
 
     /** Reads every setting from {@code env} (usually {@code System.getenv()}). */
@@ -84,97 +95,60 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 env.getOrDefault("ORDER_ORDER_TOPIC", "outbox.event.order"),
                 env.getOrDefault("ORDER_INVENTORY_TOPIC", "outbox.event.reservation"),
                 parse(env, "ORDER_HTTP_PORT", String.valueOf(DEFAULT_HTTP_PORT), Integer::parseInt),
+                env.getOrDefault("ORDER_HTTP_BIND_ADDRESS", "0.0.0.0"),
                 env.get("ORDER_ADMIN_TOKEN"),
                 parse(env, "ORDER_MAX_BODY_BYTES", "65536", Integer::parseInt),
-                parse(env, "ORDER_RESERVE_STOCK_DEADLINE", "30s", OrderServiceConfig::duration),
-                parse(env, "ORDER_TIMEOUT_SCAN_INTERVAL", "1s", OrderServiceConfig::duration),
-                parse(env, "ORDER_MIGRATE", "true", OrderServiceConfig::bool),
-                env.getOrDefault("ORDER_PUBLICATION", "outbox_pub"));
+                parse(env, "ORDER_RESERVE_STOCK_DEADLINE", "30s", Settings::duration),
+                parse(env, "ORDER_TIMEOUT_SCAN_INTERVAL", "1s", Settings::duration),
+                parse(env, "ORDER_MIGRATE", "true", Settings::bool),
+                env.getOrDefault("ORDER_PUBLICATION", "outbox_pub"),
+                parse(env, "ORDER_SAGA_RETENTION", "30d", Settings::duration));
     }
 
     public OrderServiceConfig withHttpPort(int port) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, port, adminToken, maxBodyBytes, reserveStockDeadline, timeoutScanInterval,
-                migrate, publication);
+                orderTopic, inventoryTopic, port, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
+                timeoutScanInterval,
+                migrate, publication, sagaRetention);
     }
 
     public OrderServiceConfig withTopics(String orderTopic, String inventoryTopic) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,
-                timeoutScanInterval, migrate, publication);
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
+                timeoutScanInterval, migrate, publication, sagaRetention);
     }
 
     public OrderServiceConfig withConsumerGroup(String group) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
-                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,
-                timeoutScanInterval, migrate, publication);
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
+                timeoutScanInterval, migrate, publication, sagaRetention);
     }
 
     public OrderServiceConfig withDeadlines(Duration reserveStock, Duration scanInterval) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStock, scanInterval, migrate,
-                publication);
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStock,
+                scanInterval, migrate,
+                publication, sagaRetention);
     }
 
     public OrderServiceConfig withDbPoolSize(int size) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, httpPort, adminToken, maxBodyBytes, reserveStockDeadline,
-                timeoutScanInterval, migrate, publication);
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
+                timeoutScanInterval, migrate, publication, sagaRetention);
     }
 
     public OrderServiceConfig withMaxBodyBytes(int bytes) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
-                orderTopic, inventoryTopic, httpPort, adminToken, bytes, reserveStockDeadline, timeoutScanInterval,
-                migrate, publication);
-    }
-
-    /** Accepts ISO-8601 ({@code PT30S}) or a number with a unit: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}. */
-    static Duration duration(String text) {
-        String s = text.trim().toLowerCase();
-        if (s.startsWith("pt") || s.startsWith("p")) {
-            return Duration.parse(s.toUpperCase());
-        }
-        var m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(s);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a duration: " + text + " (use e.g. 500ms, 30s, 2m or PT30S)");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
-    }
-
-    static boolean bool(String text) {
-        return switch (text.trim().toLowerCase()) {
-            case "true", "yes", "1" -> true;
-            case "false", "no", "0" -> false;
-            default -> throw new IllegalArgumentException("not a boolean: " + text + " (use true or false)");
-        };
-    }
-
-    private static <T> T parse(Map<String, String> env, String name, String fallback, Function<String, T> parser) {
-        String raw = env.getOrDefault(name, fallback);
-        try {
-            return parser.apply(raw);
-        } catch (IllegalArgumentException | DateTimeParseException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void require(boolean ok, String variable, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(variable + " " + problem);
-        }
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, bytes, reserveStockDeadline,
+                timeoutScanInterval,
+                migrate, publication, sagaRetention);
     }
 
     @Override
     public String toString() {
         // Never print the password or the admin token.
         return "OrderServiceConfig[dbUrl=" + dbUrl + ", dbUser=" + dbUser + ", kafka=" + kafkaBootstrapServers
-                + ", group=" + consumerGroup + ", httpPort=" + httpPort + ", reserveStockDeadline="
+                + ", group=" + consumerGroup + ", http=" + httpBindAddress + ":" + httpPort + ", reserveStockDeadline="
                 + reserveStockDeadline + "]";
     }
 }

@@ -1,6 +1,6 @@
 package dev.outbox.sample.order;
 
-import java.util.concurrent.CountDownLatch;
+import dev.outbox.sample.support.ServiceMain;
 
 /**
  * Runs the order service as a process; every setting comes from environment variables (see the README):
@@ -13,25 +13,6 @@ public final class OrderServiceMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        if (System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", "order-service-logback.xml");
-        }
-        System.setProperty("org.jooq.no-logo", "true");
-        System.setProperty("org.jooq.no-tips", "true");
-        OrderServiceConfig config;
-        try {
-            config = OrderServiceConfig.fromEnv(System.getenv());
-        } catch (IllegalArgumentException e) {
-            System.err.println("order service: invalid setting: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        OrderService service = OrderService.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stopped.countDown();
-        }, "order-service-shutdown"));
-        stopped.await();
+        ServiceMain.run("order service", "order-service-logback.xml", OrderServiceConfig::fromEnv, OrderService::start);
     }
 }

@@ -1,5 +1,6 @@
 package dev.outbox.sample.order;
 
+import dev.outbox.sample.support.ApiException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

@@ -2,6 +2,8 @@ package dev.outbox.sample.order;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outbox.sample.support.BadRequests;
+import dev.outbox.sample.support.TestHttp;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.TestDatabase;
@@ -46,6 +48,7 @@ class OrderHttpIT {
 
     @Test
     void badRequestsGetFourHundredsWithJsonErrorsNeverFiveHundreds() {
+        List<Integer> before = rowCounts();
         String unknown = UUID.randomUUID().toString();
         String line = "{\"sku\":\"SKU-1\",\"quantity\":1}";
         List<Case> corpus = List.of(
@@ -118,6 +121,7 @@ class OrderHttpIT {
             }
         }
         softly.assertAll();
+        assertThat(rowCounts()).as("bad requests change nothing").isEqualTo(before);
     }
 
     @Test
@@ -160,6 +164,80 @@ class OrderHttpIT {
         assertThat(order.body().path("lines").get(0).path("quantity").asInt()).isEqualTo(2);
         assertThat(http.get("/saga/status?order_id=" + placed.body().path("orderId").asText()).body()
                 .path("steps").get(0).path("status").asText()).isEqualTo("PENDING");
+    }
+
+    @Test
+    void rawBadRequestsGetAJsonFourHundredAndChangeNothing() {
+        List<Integer> before = rowCounts();
+        SoftAssertions softly = new SoftAssertions();
+        BadRequests.assertRefused(service.port(), BadRequests.corpus("/orders",
+                "{\"customerId\":\"%s\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":1}]}", "/customers/"), softly);
+        TestHttp.Reply nulInPath = http.get("/customers/%00");
+        softly.assertThat(nulInPath.status()).isEqualTo(400);
+        softly.assertThat(nulInPath.body().path("field").asText()).isEqualTo("path");
+        TestHttp.Reply nulInName = http.send("PUT", "/customers/carol",
+                "{\"name\":\"Car\\u0000ol\",\"creditLimitCents\":1}", TOKEN);
+        softly.assertThat(nulInName.status()).isEqualTo(400);
+        softly.assertThat(nulInName.body().path("field").asText()).isEqualTo("name");
+        TestHttp.Reply hugeLimit = http.send("PUT", "/customers/carol",
+                "{\"name\":\"Carol\",\"creditLimitCents\":99999999999999999999999}", TOKEN);
+        softly.assertThat(hugeLimit.status()).isEqualTo(400);
+        softly.assertThat(hugeLimit.body().path("field").asText()).isEqualTo("creditLimitCents");
+        softly.assertThat(http.send("POST", "/orders", "[]", null).raw()).doesNotContain("dev.outbox");
+        softly.assertThat(http.send("POST", "/orders", "\"x\"", null).raw()).doesNotContain("dev.outbox");
+        softly.assertAll();
+        assertThat(rowCounts()).isEqualTo(before);
+    }
+
+    @Test
+    void theSameIdempotencyKeyAndBodyGiveTheSameOrderAndAnotherBodyIsRefused() {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"SKU-9\",\"quantity\":1}]}";
+        TestHttp.Reply first = http.sendWithHeader("POST", "/orders", body, IDEMPOTENCY_KEY, key);
+        int ordersAfterFirst = count("orders");
+        TestHttp.Reply again = http.sendWithHeader("POST", "/orders", body.replace(",", ", "), IDEMPOTENCY_KEY, key);
+        TestHttp.Reply other = http.sendWithHeader("POST", "/orders", body.replace("\"quantity\":1", "\"quantity\":2"),
+                IDEMPOTENCY_KEY, key);
+
+        assertThat(first.status()).isEqualTo(202);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.body().path("orderId").asText()).isEqualTo(first.body().path("orderId").asText());
+        assertThat(other.status()).isEqualTo(422);
+        assertThat(other.body().path("field").asText()).isEqualTo(IDEMPOTENCY_KEY);
+        assertThat(count("orders")).isEqualTo(ordersAfterFirst);
+        assertThat(http.sendWithHeader("POST", "/orders", body, IDEMPOTENCY_KEY, "bad key").status()).isEqualTo(400);
+    }
+
+    @Test
+    void concurrentRequestsWithTheSameIdempotencyKeyMakeOneOrder() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"SKU-8\",\"quantity\":3}]}";
+        int ordersBefore = count("orders");
+        List<java.util.concurrent.CompletableFuture<TestHttp.Reply>> replies;
+        try (var executor = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            replies = java.util.stream.IntStream.range(0, 4)
+                    .mapToObj(i -> java.util.concurrent.CompletableFuture.supplyAsync(
+                            () -> http.sendWithHeader("POST", "/orders", body, IDEMPOTENCY_KEY, key), executor))
+                    .toList();
+        }
+
+        List<String> orderIds = replies.stream().map(java.util.concurrent.CompletableFuture::join)
+                .peek(reply -> assertThat(reply.status()).as(reply.raw()).isIn(200, 202))
+                .map(reply -> reply.body().path("orderId").asText())
+                .distinct().toList();
+        assertThat(orderIds).hasSize(1);
+        assertThat(count("orders")).isEqualTo(ordersBefore + 1);
+    }
+
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    private static int count(String table) {
+        return service.dsl().fetchCount(org.jooq.impl.DSL.table(table));
+    }
+
+    private static List<Integer> rowCounts() {
+        return List.of(count("orders"), count("order_line"), count("customer"), count("outbox"),
+                count("saga_log"));
     }
 
     private static String abbreviate(String body) {

@@ -23,6 +23,8 @@ class OrderServiceConfigTest {
     void theRequiredVariablesAreEnoughAndEverythingElseHasItsDocumentedDefault() {
         OrderServiceConfig config = OrderServiceConfig.fromEnv(minimal());
         assertThat(config.httpPort()).isEqualTo(8081);
+        assertThat(config.httpBindAddress()).isEqualTo("0.0.0.0");
+        assertThat(config.sagaRetention()).isEqualTo(java.time.Duration.ofDays(30));
         assertThat(config.consumerGroup()).isEqualTo("order-service");
         assertThat(config.orderTopic()).isEqualTo("outbox.event.order");
         assertThat(config.inventoryTopic()).isEqualTo("outbox.event.reservation");
@@ -50,14 +52,18 @@ class OrderServiceConfigTest {
         assertRejected("ORDER_MIGRATE", "maybe");
         assertRejected("ORDER_INVENTORY_TOPIC", "bad topic");
         assertRejected("ORDER_PUBLICATION", "Bad-Name");
+        assertRejected("ORDER_SAGA_RETENTION", "10s");
+        assertRejected("ORDER_HTTP_BIND_ADDRESS", " ");
     }
 
     @Test
-    void durationsAcceptUnitsAndIso8601() {
-        assertThat(OrderServiceConfig.duration("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThat(OrderServiceConfig.duration("45s")).isEqualTo(Duration.ofSeconds(45));
-        assertThat(OrderServiceConfig.duration("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThat(OrderServiceConfig.duration("PT1H")).isEqualTo(Duration.ofHours(1));
+    void theBindAddressAndTheSagaRetentionAreRead() {
+        Map<String, String> env = minimal();
+        env.put("ORDER_HTTP_BIND_ADDRESS", "127.0.0.1");
+        env.put("ORDER_SAGA_RETENTION", "7d");
+        OrderServiceConfig config = OrderServiceConfig.fromEnv(env);
+        assertThat(config.httpBindAddress()).isEqualTo("127.0.0.1");
+        assertThat(config.sagaRetention()).isEqualTo(Duration.ofDays(7));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outbox.sample.order.PlaceOrderRequest.Line;
+import dev.outbox.sample.support.ApiException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outbox.sample.inventory.InventoryInvariants;
 import dev.outbox.sample.inventory.InventoryService;
 import dev.outbox.sample.inventory.InventoryServiceConfig;
+import dev.outbox.sample.support.TestHttp;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.Postgres;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * Both services, each on its own database, with every outbox row moved to Kafka by a test poller that sends each
  * record TWICE (duplicate delivery everywhere). A mix of confirmations, stock rejections, credit rejections with
  * compensation, customer cancellations and a timeout with a late reservation must end with every saga terminal and
- * every invariant of DESIGN.md holding (issue 5).
+ * every invariant of docs/design.md holding (issue 5).
  */
 @OutboxInfraTest
 class SagaEndToEndIT {

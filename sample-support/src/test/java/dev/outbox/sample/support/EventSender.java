@@ -1,4 +1,4 @@
-package dev.outbox.sample.order;
+package dev.outbox.sample.support;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,13 +12,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Produces another service's events the way the relay would (headers id, ce_type, saga_id), for handler tests. */
-final class EventSender implements AutoCloseable {
+public final class EventSender implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final KafkaProducer<String, String> producer;
     private final String topic;
 
-    EventSender(String bootstrapServers, String topic) {
+    public EventSender(String bootstrapServers, String topic) {
         this.topic = topic;
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -28,7 +28,7 @@ final class EventSender implements AutoCloseable {
     }
 
     /** Sends {@code payload} as event {@code eventId} of type {@code type} for {@code orderId}; waits for the ack. */
-    void send(UUID eventId, String type, UUID orderId, Object payload) {
+    public void send(UUID eventId, String type, UUID orderId, Object payload) {
         try {
             ProducerRecord<String, String> record = new ProducerRecord<>(topic, orderId.toString(),
                     JSON.writeValueAsString(payload));
@@ -44,7 +44,7 @@ final class EventSender implements AutoCloseable {
         }
     }
 
-    UUID send(String type, UUID orderId, Object payload) {
+    public UUID send(String type, UUID orderId, Object payload) {
         UUID eventId = UUID.randomUUID();
         send(eventId, type, orderId, payload);
         return eventId;

@@ -1,4 +1,4 @@
-package dev.outbox.sample.inventory;
+package dev.outbox.sample.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,24 +10,24 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
 /** A tiny JSON HTTP client for the tests. */
-final class TestHttp {
+public final class TestHttp {
 
-    record Reply(int status, JsonNode body, String raw) {
+    public record Reply(int status, JsonNode body, String raw) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient client = HttpClient.newHttpClient();
     private final String base;
 
-    TestHttp(int port) {
+    public TestHttp(int port) {
         this.base = "http://localhost:" + port;
     }
 
-    Reply get(String path) {
+    public Reply get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
-    Reply send(String method, String path, String body, String token) {
+    public Reply send(String method, String path, String body, String token) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))
@@ -36,6 +36,19 @@ final class TestHttp {
             builder.header("Authorization", "Bearer " + token);
         }
         return send(builder);
+    }
+
+    public Reply sendWithHeader(String method, String path, String body, String header, String value) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json")
+                .header(header, value));
+    }
+
+    public Reply sendBytes(String method, String path, byte[] body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/json"));
     }
 
     private Reply send(HttpRequest.Builder request) {

@@ -1,9 +1,6 @@
-package dev.outbox.sample.inventory;
+package dev.outbox.sample.support;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
@@ -20,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,16 +25,16 @@ import org.slf4j.LoggerFactory;
  * A small JSON router on the JDK's HTTP server. Every answer is JSON; every refusal is {"error", "field"} with a
  * 4xx status, so that bad input never surfaces as a 5xx. A 500 means a fault of the service and is logged.
  */
-final class HttpApi implements HttpHandler {
+public final class HttpApi implements HttpHandler {
 
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
-    interface Handler {
+    public interface Handler {
         Response handle(Request request) throws IOException;
     }
 
-    record Response(int status, Object body) {
-        static Response ok(Object body) {
+    public record Response(int status, Object body) {
+        public static Response ok(Object body) {
             return new Response(200, body);
         }
     }
@@ -44,17 +42,22 @@ final class HttpApi implements HttpHandler {
     private record Route(String method, Pattern path, Handler handler) {
     }
 
+    /** JSON, or what {@code curl -d} sends when no type is given: the body is parsed as JSON either way. */
+    private static final Pattern JSON_OR_CURL_DEFAULT = Pattern.compile(
+            "\\s*(application/json|application/[\\w.+-]+\\+json|application/x-www-form-urlencoded)\\s*(;|$)",
+            Pattern.CASE_INSENSITIVE);
+
     private final List<Route> routes = new ArrayList<>();
     private final int maxBodyBytes;
     private final byte[] adminToken;
 
-    HttpApi(int maxBodyBytes, String adminToken) {
+    public HttpApi(int maxBodyBytes, String adminToken) {
         this.maxBodyBytes = maxBodyBytes;
         this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Adds a route; {@code pathRegex} groups become {@link Request#pathParam(int)}. */
-    HttpApi route(String method, String pathRegex, Handler handler) {
+    public HttpApi route(String method, String pathRegex, Handler handler) {
         routes.add(new Route(method, Pattern.compile(pathRegex), handler));
         return this;
     }
@@ -68,10 +71,11 @@ final class HttpApi implements HttpHandler {
             } catch (ApiException e) {
                 response = error(e.status(), e.getMessage(), e.field());
             } catch (JsonProcessingException e) {
-                response = jsonError(e);
+                response = JsonErrors.toResponse(e);
+            } catch (DataAccessException e) {
+                response = isDataException(e) ? refusedValue(exchange, e) : internalError(exchange, e);
             } catch (RuntimeException | IOException e) {
-                log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
-                response = error(500, "internal error; see the service log", null);
+                response = internalError(exchange, e);
             }
             write(exchange, response);
         } catch (IOException e) {
@@ -81,6 +85,10 @@ final class HttpApi implements HttpHandler {
 
     private Response dispatch(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
+        if (TextChecks.hasControlCharacter(path)) {
+            // PostgreSQL refuses NUL in text, and no id of these services holds a control character.
+            return error(400, "the path must not contain control characters (such as %00)", "path");
+        }
         Set<String> allowed = new LinkedHashSet<>();
         for (Route route : routes) {
             Matcher matcher = route.path().matcher(path);
@@ -105,30 +113,28 @@ final class HttpApi implements HttpHandler {
         return error(404, "no endpoint " + path, null);
     }
 
-    private static Response jsonError(JsonProcessingException e) {
-        if (e instanceof UnrecognizedPropertyException unknown) {
-            return error(400, "unknown field '" + unknown.getPropertyName() + "'", fieldPath(unknown));
-        }
-        if (e instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
-            String type = mismatch.getTargetType() == null ? "value" : mismatch.getTargetType().getSimpleName();
-            return error(400, "wrong type: expected " + type, fieldPath(mismatch));
-        }
-        return error(400, "malformed JSON: " + e.getOriginalMessage(), null);
+    private static Response internalError(HttpExchange exchange, Exception e) {
+        log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e);
+        return error(500, "internal error; see the service log", null);
     }
 
-    private static String fieldPath(JsonMappingException e) {
-        StringBuilder path = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                path.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return path.isEmpty() ? null : path.toString();
+    /**
+     * A database refusal of a value (SQLSTATE class 22, "data exception": a NUL byte, a number out of range) is the
+     * client's input that got past validation, hence a 400; every other database failure is the service's.
+     */
+    private static boolean isDataException(DataAccessException e) {
+        String state = e.sqlState();
+        return state != null && state.startsWith("22");
     }
 
-    static Response error(int status, String message, String field) {
+    private static Response refusedValue(HttpExchange exchange, DataAccessException e) {
+        log.warn("{} {}: the database refused a value ({}); validation should have caught it",
+                exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), e.sqlState());
+        return error(400, "a value of the request is not acceptable (out of range, or holding a control character)",
+                null);
+    }
+
+    public static Response error(int status, String message, String field) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", message);
         body.put("field", field);
@@ -146,7 +152,7 @@ final class HttpApi implements HttpHandler {
     }
 
     /** One request: path parameters, query, body and the admin check. */
-    final class Request {
+    public final class Request {
 
         private final HttpExchange exchange;
         private final List<String> pathParams;
@@ -156,12 +162,12 @@ final class HttpApi implements HttpHandler {
             this.pathParams = pathParams;
         }
 
-        String pathParam(int index) {
+        public String pathParam(int index) {
             return pathParams.get(index);
         }
 
         /** A path parameter that names an entity by uuid: anything else cannot exist, hence 404. */
-        UUID pathId(int index, String what) {
+        public UUID pathId(int index, String what) {
             String raw = pathParam(index);
             try {
                 return UUID.fromString(raw);
@@ -170,7 +176,7 @@ final class HttpApi implements HttpHandler {
             }
         }
 
-        String query(String name) {
+        public String query(String name) {
             String raw = exchange.getRequestURI().getRawQuery();
             if (raw == null) {
                 return null;
@@ -189,8 +195,30 @@ final class HttpApi implements HttpHandler {
             return null;
         }
 
+        /** The first value of request header {@code name}, or null. */
+        public String header(String name) {
+            return exchange.getRequestHeaders().getFirst(name);
+        }
+
+        /** A required query parameter holding a UUID; 400 naming it when absent or not a UUID. */
+        public UUID requiredQueryUuid(String name) {
+            String raw = query(name);
+            if (raw == null || raw.isBlank()) {
+                throw ApiException.badRequest(name, "query parameter " + name + " is required");
+            }
+            try {
+                return UUID.fromString(raw);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(name, name + " must be a UUID");
+            }
+        }
+
         /** Reads the JSON body into {@code type}; 413 over the limit, 400 when absent or malformed. */
-        <T> T body(Class<T> type) throws IOException {
+        public <T> T body(Class<T> type) throws IOException {
+            String contentType = header("Content-Type");
+            if (contentType != null && !JSON_OR_CURL_DEFAULT.matcher(contentType).lookingAt()) {
+                throw new ApiException(415, "send the body as JSON (Content-Type: application/json)", "Content-Type");
+            }
             String length = exchange.getRequestHeaders().getFirst("Content-Length");
             if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBodyBytes) {
                 throw new ApiException(413, "request body over " + maxBodyBytes + " bytes", null);
@@ -198,6 +226,11 @@ final class HttpApi implements HttpHandler {
             byte[] bytes;
             try (InputStream in = exchange.getRequestBody()) {
                 bytes = in.readNBytes(maxBodyBytes + 1);
+            } catch (IOException e) {
+                // The JDK server decodes the framing while the body is read: a bad chunk size, or a body shorter
+                // than its Content-Length, fails here.
+                throw ApiException.badRequest(null, "the request body could not be read: broken framing (check "
+                        + "Content-Length or the chunked encoding)");
             }
             if (bytes.length > maxBodyBytes) {
                 throw new ApiException(413, "request body over " + maxBodyBytes + " bytes", null);
@@ -221,7 +254,7 @@ final class HttpApi implements HttpHandler {
         }
 
         /** Admin calls need {@code Authorization: Bearer <token>}; compared in constant time. */
-        void requireAdmin() {
+        public void requireAdmin() {
             String header = exchange.getRequestHeaders().getFirst("Authorization");
             byte[] presented = header != null && header.startsWith("Bearer ")
                     ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8)

@@ -1,4 +1,4 @@
-package dev.outbox.sample.order;
+package dev.outbox.sample.support;
 
 import java.sql.PreparedStatement;
 import org.jooq.DSLContext;
@@ -9,13 +9,13 @@ import org.jooq.DSLContext;
  * expressions compiled on every call; in the sandbox's profile that cost more CPU than the statements. Queries that
  * return rows stay on jOOQ.
  */
-final class Sql {
+public final class Sql {
 
     private Sql() {
     }
 
     /** Runs {@code sql} with {@code bindings} as JDBC parameters; returns the update count (0 for a SELECT). */
-    static int execute(DSLContext tx, String sql, Object... bindings) {
+    public static int execute(DSLContext tx, String sql, Object... bindings) {
         return tx.connectionResult(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 for (int i = 0; i < bindings.length; i++) {
