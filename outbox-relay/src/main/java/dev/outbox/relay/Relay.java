@@ -62,13 +62,70 @@ public final class Relay implements AutoCloseable {
         this.liveness = metrics.liveness();
     }
 
-    /** Runs the fail-closed checks on the calling thread (throws {@link SourceCheckException}), then streams. */
+    /**
+     * Starts the relay thread: the fail-closed checks, then streaming. A failed check ends the relay with
+     * {@link #failure()} (a {@link SourceCheckException}).
+     */
     public void start() {
-        source.checkAndPrepare();
         thread = Thread.ofPlatform().name("outbox-relay-" + config.relayName()).start(this::runLoop);
     }
 
     private void runLoop() {
+        try {
+            if (prepareSource()) {
+                stream();
+            }
+        } catch (SourceCheckException | KafkaSink.FencedException e) {
+            log.error("relay {} stopped: {}", config.relayName(), e.getMessage());
+            failure = e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            // Any Throwable, an Error too: it must end the process non-zero (RelayMain reads failure()).
+            log.error("relay {} failed: {}", config.relayName(), e.toString(), e);
+            failure = e;
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    /**
+     * The fail-closed checks. They read this relay's record in Kafka before the slot is used: a Kafka that cannot
+     * give it yet (unreachable, a refused login, an untrusted certificate) is waited for as the Kafka check does, not
+     * ready meanwhile, with one line per attempt naming the cause. False when the relay was stopped meanwhile.
+     */
+    private boolean prepareSource() throws InterruptedException {
+        long backoff = 500;
+        while (!stopping) {
+            try {
+                source.checkAndPrepare();
+                return true;
+            } catch (SourceCheckException e) {
+                if (e.isPermanent() || !causedByKafka(e)) {
+                    throw e;
+                }
+                metrics.kafkaAvailable(false);
+                log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
+                        KafkaFailureCause.of(e.getCause()), backoff);
+                backoff = sleepBackoff(backoff);
+            }
+        }
+        return false;
+    }
+
+    private static boolean causedByKafka(Throwable failure) {
+        for (Throwable cause = failure.getCause(); cause != null && cause != cause.getCause();
+                cause = cause.getCause()) {
+            if (cause instanceof org.apache.kafka.common.KafkaException
+                    || cause instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Checks Kafka, makes the delivery ready and streams until stopped. */
+    private void stream() throws InterruptedException {
         OpeningStream opening = null;
         try (RetainedWalSampler sampler = RetainedWalSampler.start(source, metrics, config.relayName());
                 Delivery delivery = createDelivery()) {
@@ -83,20 +140,10 @@ public final class Relay implements AutoCloseable {
             OpeningStream openedEarly = opening;
             opening = null;
             streamUntilStopped(delivery, openedEarly);
-        } catch (SourceCheckException | KafkaSink.FencedException e) {
-            log.error("relay {} stopped: {}", config.relayName(), e.getMessage());
-            failure = e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Throwable e) {
-            // Any Throwable, an Error too: it must end the process non-zero (RelayMain reads failure()).
-            log.error("relay {} failed: {}", config.relayName(), e.toString(), e);
-            failure = e;
         } finally {
             if (opening != null) {
                 opening.closeUnused();
             }
-            finished.countDown();
         }
     }
 

@@ -5,11 +5,9 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /** A relay process's HTTP endpoints, read as an operator's probe would. */
@@ -33,16 +31,16 @@ final class RelayEndpoints {
     }
 
     /**
-     * {@code -Dlogback.configurationFile=…} pointing at the relay jar's own logback.xml: a relay process started from
-     * the test class path would otherwise log through the tests' logback-test.xml.
+     * {@code -Dlogback.configurationFile=…} naming the relay's own logback.xml as a class-path resource (the test
+     * classes have only logback-test.xml, so the name resolves to the relay's, whether its classes come from a
+     * directory or, under failsafe, from the jar): a relay process started from the test class path would otherwise
+     * log through the tests' logback-test.xml. The test asserts the shipped format, so a fallback cannot pass.
      */
     static String productionLogging() {
-        try {
-            Path classes = Path.of(RelayMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return "-Dlogback.configurationFile=" + classes.resolve("logback.xml");
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
+        if (RelayMain.class.getResource("/logback.xml") == null) {
+            throw new IllegalStateException("the relay's logback.xml is not on the class path");
         }
+        return "-Dlogback.configurationFile=logback.xml";
     }
 
     /** The status code, or -1 while nothing answers. */

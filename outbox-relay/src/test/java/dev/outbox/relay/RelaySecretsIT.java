@@ -46,7 +46,9 @@ class RelaySecretsIT {
                 + "?password=canary-urlpw-7f3a&sslpassword=canary-sslpw-7f3a");
         try (RelayProcess relay = new RelayProcess(unreachable, List.of(RelayEndpoints.productionLogging())).start()) {
             assertThat(relay.awaitExit(60)).isEqualTo(1);
-            assertThat(relay.output()).contains("cannot connect to PostgreSQL", "password=****");
+            assertThat(relay.output()).contains("cannot connect to PostgreSQL", "password=****")
+                    .as("logged through the relay's own logback.xml (ISO-8601 time stamps)")
+                    .containsPattern("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\S* (INFO|WARN|ERROR) ");
             seen.append(relay.output());
         }
 
