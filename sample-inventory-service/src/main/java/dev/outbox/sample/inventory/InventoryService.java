@@ -11,6 +11,7 @@ import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaRetention;
 import dev.outbox.sample.support.HttpEndpoint;
 import dev.outbox.sample.support.ServicePool;
+import dev.outbox.sample.support.ServiceSchema;
 import dev.outbox.sample.support.ServiceStartup;
 import dev.outbox.schema.OutboxSchema;
 import java.io.IOException;
@@ -56,7 +57,7 @@ public final class InventoryService implements AutoCloseable {
     private void startParts() throws IOException {
         if (config.migrate()) {
             OutboxSchema.migrateLibrary(dataSource, config.publication());
-            InventorySchema.migrate(dataSource);
+            ServiceSchema.migrate(dataSource, "inventory");
         }
         Inventory inventory = new Inventory(Outbox.create(OutboxConfig.defaults()), SagaLog.create(),
                 config.reservationTopic());

@@ -13,6 +13,7 @@ import dev.outbox.saga.SagaRetention;
 import dev.outbox.saga.SagaTimeoutScanner;
 import dev.outbox.sample.support.HttpEndpoint;
 import dev.outbox.sample.support.ServicePool;
+import dev.outbox.sample.support.ServiceSchema;
 import dev.outbox.sample.support.ServiceStartup;
 import dev.outbox.schema.OutboxSchema;
 import java.io.IOException;
@@ -64,7 +65,7 @@ public final class OrderService implements AutoCloseable {
     private void startParts() throws IOException {
         if (config.migrate()) {
             OutboxSchema.migrateLibrary(dataSource, config.publication());
-            OrderSchema.migrate(dataSource);
+            ServiceSchema.migrate(dataSource, "order");
         }
         consumer = EventConsumer.builder(dataSource, config.kafkaBootstrapServers(), config.consumerGroup())
                 .topics(config.inventoryTopic(), config.orderTopic())
