@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outbox.consumer.EventConsumer;
 import dev.outbox.consumer.Inbox;
 import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaRetention;
 import dev.outbox.saga.SagaTimeoutScanner;
 import dev.outbox.saga.SagaView;
 import dev.outbox.schema.OutboxSchema;
@@ -102,6 +103,23 @@ class ReadmeExamplesIT {
     private static String code(String line) {
         int comment = line.indexOf("//");
         return (comment >= 0 ? line.substring(0, comment) : line).trim();
+    }
+
+    @Test
+    void sagaRetentionExamplesScheduleAndDeleteAFinishedSagaPastItsWindow(DSLContext dsl, DataSource dataSource)
+            throws Exception {
+        UUID finished = UUID.randomUUID();
+        dsl.execute("INSERT INTO saga_log (saga_id, saga_type, step, status, updated_at) "
+                + "VALUES (?, 'order', 'only', 'SUCCEEDED', now() - interval '40 days')", finished);
+        // README "Saga retention" (the scheduled job's first run is one interval away; SagaRetentionIT runs it)
+        try (SagaRetention retention = SagaRetention.schedule(dataSource, Duration.ofDays(30), Duration.ofMinutes(10))) {
+            assertThat(dsl.fetchCount(DSL.table("saga_log"), DSL.field("saga_id").eq(finished))).isEqualTo(1);
+        }
+        // README: the deletions by hand
+        try (Connection connection = dataSource.getConnection()) {
+            assertThat(SagaRetention.deleteFinishedOlderThan(connection, Duration.ofDays(30))).isPositive();
+        }
+        assertThat(dsl.fetchCount(DSL.table("saga_log"), DSL.field("saga_id").eq(finished))).isZero();
     }
 
     @Test
