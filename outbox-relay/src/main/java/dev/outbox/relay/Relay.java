@@ -4,7 +4,6 @@ import dev.outbox.relay.route.Router;
 import dev.outbox.relay.sink.CommitHook;
 import dev.outbox.relay.sink.Delivery;
 import dev.outbox.relay.sink.KafkaClients;
-import dev.outbox.relay.sink.KafkaFailureCause;
 import dev.outbox.relay.sink.KafkaSink;
 import dev.outbox.relay.sink.PositionTopic;
 import dev.outbox.relay.source.ChangeStream;
@@ -17,7 +16,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +28,6 @@ public final class Relay implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
     private static final Duration STATUS_INTERVAL = Duration.ofSeconds(1);
     /** The longest a bounded call the relay makes may take: opening a stream, a Kafka client call with timeouts. */
-    private static final Duration KAFKA_CALL_PATIENCE = Duration.ofSeconds(60);
     /** A fenced predecessor releases the slot as it exits: how long the slot may stay busy before that is fatal. */
     private static final long SLOT_BUSY_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -39,6 +36,7 @@ public final class Relay implements AutoCloseable {
     private final Router router;
     private final RelayMetrics metrics;
     private final Liveness liveness;
+    private final StartChecks startChecks;
     /** The crash-test hook, {@code null} unless its system property is set. */
     private final FaultInjection faults = FaultInjection.fromSystemProperties();
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -46,7 +44,6 @@ public final class Relay implements AutoCloseable {
     private volatile boolean streaming;
     private volatile Throwable failure;
     private volatile Delivery delivery;
-    private Thread thread;
 
     public Relay(RelayConfig config) {
         this.config = config;
@@ -60,6 +57,7 @@ public final class Relay implements AutoCloseable {
                 java.util.Set.of(config.dlqTopic(), config.positionTopic()));
         this.metrics = new RelayMetrics(config.relayName());
         this.liveness = metrics.liveness();
+        this.startChecks = new StartChecks(config, source, metrics, liveness, () -> stopping, this::sleepBackoff);
     }
 
     /**
@@ -67,12 +65,12 @@ public final class Relay implements AutoCloseable {
      * {@link #failure()} (a {@link SourceCheckException}).
      */
     public void start() {
-        thread = Thread.ofPlatform().name("outbox-relay-" + config.relayName()).start(this::runLoop);
+        Thread.ofPlatform().name("outbox-relay-" + config.relayName()).start(this::runLoop);
     }
 
     private void runLoop() {
         try {
-            if (prepareSource()) {
+            if (startChecks.sourceReady()) {
                 stream();
             }
         } catch (SourceCheckException | KafkaSink.FencedException e) {
@@ -89,42 +87,7 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    /**
-     * The fail-closed checks. They read this relay's record in Kafka before the slot is used: a Kafka that cannot
-     * give it yet (unreachable, a refused login, an untrusted certificate) is waited for as the Kafka check does, not
-     * ready meanwhile, with one line per attempt naming the cause. False when the relay was stopped meanwhile.
-     */
-    private boolean prepareSource() throws InterruptedException {
-        long backoff = 500;
-        while (!stopping) {
-            try {
-                source.checkAndPrepare();
-                return true;
-            } catch (SourceCheckException e) {
-                if (e.isPermanent() || !causedByKafka(e)) {
-                    throw e;
-                }
-                metrics.kafkaAvailable(false);
-                log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
-                        KafkaFailureCause.of(e.getCause()), backoff);
-                backoff = sleepBackoff(backoff);
-            }
-        }
-        return false;
-    }
-
-    private static boolean causedByKafka(Throwable failure) {
-        for (Throwable cause = failure.getCause(); cause != null && cause != cause.getCause();
-                cause = cause.getCause()) {
-            if (cause instanceof org.apache.kafka.common.KafkaException
-                    || cause instanceof java.util.concurrent.TimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Checks Kafka, makes the delivery ready and streams until stopped. */
+    /** Waits for Kafka, makes the delivery ready and streams until stopped. */
     private void stream() throws InterruptedException {
         OpeningStream opening = null;
         try (RetainedWalSampler sampler = RetainedWalSampler.start(source, metrics, config.relayName());
@@ -134,8 +97,8 @@ public final class Relay implements AutoCloseable {
             // producer and Kafka are checked; nothing is read from it before they are ready.
             opening = delivery.streamMayOpenBeforeStart()
                     ? OpeningStream.start(this::openStream, "outbox-relay-open-" + config.relayName()) : null;
-            awaitKafka();
-            liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
+            startChecks.awaitKafka();
+            liveness.waitingUpTo(StartChecks.KAFKA_CALL_PATIENCE);
             delivery.start();
             OpeningStream openedEarly = opening;
             opening = null;
@@ -210,7 +173,7 @@ public final class Relay implements AutoCloseable {
     }
 
     private ChangeStream openStream() throws SQLException {
-        liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
+        liveness.waitingUpTo(StartChecks.KAFKA_CALL_PATIENCE);
         long start = delivery == null ? 0 : delivery.startPosition();
         if (start > 0) {
             source.advanceSlotTo(start);
@@ -230,32 +193,6 @@ public final class Relay implements AutoCloseable {
                 throw e;
             }
             log.warn("source not ready yet: {}", e.getMessage());
-        }
-    }
-
-    /**
-     * Waits until Kafka answers with the relay's own client settings (security included). A refused login or an
-     * untrusted certificate is retried with backoff like an unreachable broker (credentials and certificates get
-     * rotated), with one line per attempt naming the cause; the relay stays not ready meanwhile.
-     */
-    private void awaitKafka() throws InterruptedException {
-        KafkaClients clients = new KafkaClients(config.bootstrapServers(), config.producerSettings());
-        long backoff = 500;
-        while (!stopping) {
-            liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
-            try (Admin admin = clients.admin("check-" + config.relayName())) {
-                admin.describeCluster().nodes().get(KafkaClients.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                metrics.kafkaAvailable(true);
-                return;
-            } catch (Exception e) {
-                if (e instanceof InterruptedException interrupted) {
-                    throw interrupted;
-                }
-                metrics.kafkaAvailable(false);
-                log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
-                        KafkaFailureCause.of(e), backoff);
-                backoff = sleepBackoff(backoff);
-            }
         }
     }
 

@@ -1,0 +1,100 @@
+package dev.outbox.relay;
+
+import dev.outbox.relay.sink.KafkaClients;
+import dev.outbox.relay.sink.KafkaFailureCause;
+import dev.outbox.relay.source.SourceCheckException;
+import dev.outbox.relay.source.SourceDatabase;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongUnaryOperator;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the relay waits for before it streams: the fail-closed source checks and Kafka answering. A Kafka that cannot
+ * answer yet (unreachable, a refused login, an untrusted certificate) is waited out with backoff, not ready
+ * meanwhile, with one line per attempt naming the cause: credentials and certificates get rotated.
+ */
+final class StartChecks {
+
+    private static final Logger log = LoggerFactory.getLogger(StartChecks.class);
+    /** The longest a single Kafka call of the relay may take: liveness counts it as a known wait. */
+    static final Duration KAFKA_CALL_PATIENCE = Duration.ofSeconds(60);
+
+    private final RelayConfig config;
+    private final SourceDatabase source;
+    private final RelayMetrics metrics;
+    private final Liveness liveness;
+    private final BooleanSupplier stopping;
+    /** Sleeps the given backoff (ms) and returns the next one. */
+    private final LongUnaryOperator sleepBackoff;
+
+    StartChecks(RelayConfig config, SourceDatabase source, RelayMetrics metrics, Liveness liveness,
+            BooleanSupplier stopping, LongUnaryOperator sleepBackoff) {
+        this.config = config;
+        this.source = source;
+        this.metrics = metrics;
+        this.liveness = liveness;
+        this.stopping = stopping;
+        this.sleepBackoff = sleepBackoff;
+    }
+
+    /**
+     * The fail-closed checks. They read this relay's record in Kafka before the slot is used, so a Kafka that cannot
+     * give it yet is waited for as {@link #awaitKafka()} does. A failed check throws {@link SourceCheckException}.
+     * False when the relay was stopped meanwhile.
+     */
+    boolean sourceReady() {
+        long backoff = 500;
+        while (!stopping.getAsBoolean()) {
+            try {
+                source.checkAndPrepare();
+                return true;
+            } catch (SourceCheckException e) {
+                if (e.isPermanent() || !causedByKafka(e)) {
+                    throw e;
+                }
+                metrics.kafkaAvailable(false);
+                log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
+                        KafkaFailureCause.of(e.getCause()), backoff);
+                backoff = sleepBackoff.applyAsLong(backoff);
+            }
+        }
+        return false;
+    }
+
+    /** Waits until Kafka answers with the relay's own client settings (security included). */
+    void awaitKafka() throws InterruptedException {
+        KafkaClients clients = new KafkaClients(config.bootstrapServers(), config.producerSettings());
+        long backoff = 500;
+        while (!stopping.getAsBoolean()) {
+            liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
+            try (Admin admin = clients.admin("check-" + config.relayName())) {
+                admin.describeCluster().nodes().get(KafkaClients.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                metrics.kafkaAvailable(true);
+                return;
+            } catch (Exception e) {
+                if (e instanceof InterruptedException interrupted) {
+                    throw interrupted;
+                }
+                metrics.kafkaAvailable(false);
+                log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
+                        KafkaFailureCause.of(e), backoff);
+                backoff = sleepBackoff.applyAsLong(backoff);
+            }
+        }
+    }
+
+    private static boolean causedByKafka(Throwable failure) {
+        for (Throwable cause = failure.getCause(); cause != null && cause != cause.getCause();
+                cause = cause.getCause()) {
+            if (cause instanceof org.apache.kafka.common.KafkaException
+                    || cause instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
