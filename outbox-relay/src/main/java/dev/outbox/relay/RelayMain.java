@@ -1,12 +1,15 @@
 package dev.outbox.relay;
 
 import dev.outbox.relay.http.HttpEndpoints;
+import dev.outbox.relay.replay.Replay;
+import dev.outbox.relay.replay.ReplayOptions;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -18,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar outbox-relay.jar [--config FILE]}: settings from {@code OUTBOX_*} environment variables, or the
- * same keys in a properties file (the environment wins).
+ * same keys in a properties file (the environment wins). {@code java -jar outbox-relay.jar replay …} re-publishes
+ * rows from the outbox table instead ({@link Replay}; exit 0 done, 1 failure, 2 bad option or setting).
  *
  * <p>Exit codes ({@link ExitStatus}), each but 0 with one line saying what happened and what to do:
  * <ul>
@@ -52,6 +56,9 @@ public final class RelayMain {
     }
 
     private static int run(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("replay")) {
+            return replay(Arrays.copyOfRange(args, 1, args.length));
+        }
         RelayConfig config;
         try {
             Map<String, String> settings = settings(args, System.getenv());
@@ -81,6 +88,20 @@ public final class RelayMain {
             printError(describe(failure));
         }
         return ExitStatus.of(failure).code();
+    }
+
+    /** {@code replay …}: see {@link Replay}; a bad option or setting throws {@link RelayConfigException} (exit 2). */
+    private static int replay(String[] args) throws InterruptedException {
+        ReplayOptions options = ReplayOptions.parse(args);
+        if (options.help()) {
+            System.out.println(ReplayOptions.USAGE);
+            return ExitStatus.CLEAN_STOP.code();
+        }
+        Map<String, String> settings = settings(options.configFile() == null ? new String[0]
+                : new String[] {"--config", options.configFile().toString()}, System.getenv());
+        Secrets.registerFrom(settings);
+        new Replay(RelayConfig.from(settings), options, System.out).run();
+        return ExitStatus.CLEAN_STOP.code();
     }
 
     /**

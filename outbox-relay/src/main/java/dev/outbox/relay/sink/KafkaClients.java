@@ -124,7 +124,7 @@ public final class KafkaClients {
     }
 
     /** A {@code read_committed} consumer without a group, for partitions the caller assigns. */
-    KafkaConsumer<byte[], byte[]> consumer(String purpose) {
+    public KafkaConsumer<byte[], byte[]> consumer(String purpose) {
         return new KafkaConsumer<>(consumerSettings("outbox-relay-" + purpose), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
     }
