@@ -97,6 +97,9 @@ class RelayReplayIT {
             }
             assertAppliedOnceInOrder(database);
         }
+        assertThat(replay(environment, "--from", "2000-01-01T00:00:00Z", "--dry-run"))
+                .as("a range reaching before the oldest row warns that deleted rows cannot be replayed")
+                .contains("WARNING: the oldest row still in public.outbox was created at");
         assertReplayedRecordsKeepIdsOrderAndHeaders(database, kafka);
     }
 

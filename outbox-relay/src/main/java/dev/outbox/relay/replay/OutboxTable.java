@@ -69,6 +69,27 @@ final class OutboxTable implements AutoCloseable {
         }
     }
 
+    /**
+     * The start of the replay's transaction: every row committed after it is outside the snapshot the replay reads
+     * (the snapshot is taken at the transaction's first query, at or after this time).
+     */
+    Instant snapshotTime() throws SQLException {
+        return single("SELECT now()");
+    }
+
+    /** The created_at of the oldest row still in the table (null when empty): older rows were deleted. */
+    Instant oldestCreatedAt() throws SQLException {
+        return single("SELECT min(created_at) FROM " + table);
+    }
+
+    private Instant single(String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            rs.next();
+            OffsetDateTime time = rs.getObject(1, OffsetDateTime.class);
+            return time == null ? null : time.toInstant();
+        }
+    }
+
     /** The (aggregatetype, type) pairs in the table, to find the topics the relay routes them to. */
     List<String[]> kinds(List<String> aggregateTypes) throws SQLException {
         String sql = "SELECT DISTINCT aggregatetype, type FROM " + table

@@ -51,7 +51,9 @@ public final class Replay {
     ReplayCounts execute() throws InterruptedException {
         try (OutboxTable table = OutboxTable.open(config.dbUrl(), config.dbUser(), config.dbPassword(),
                 config.relayName(), config.table())) {
+            Instant snapshot = table.snapshotTime();
             Instant from = options.afterKafka() ? afterKafka(table) : options.from();
+            warnIfDeleted(table.oldestCreatedAt(), from);
             ReplayQuery query = new ReplayQuery(config.table(), table.commitTimestamps(), options, from);
             OutboxTable.Range range = table.range(query);
             out.println("replay of " + config.table() + ": " + query.describe());
@@ -68,15 +70,31 @@ public final class Replay {
                 out.println("published " + counts.total() + " rows, per topic:");
                 counts.print(out);
             }
-            if (options.afterKafka() && from != null) {
-                out.println("to replay this range after the relay has started again: replay --from " + from
+            if (options.dryRun() && options.afterKafka() && from != null) {
+                out.println("to replay this range (also after the relay has started again): replay --from " + from
                         + " --reason '…'");
+            }
+            if (!options.dryRun()) {
+                out.println("rows that commit after this replay's snapshot (" + snapshot + ") are not in it: if the "
+                        + "relay was stopped meanwhile, catch up once it streams from its new slot with: replay --from "
+                        + snapshot.minus(ReplayOptions.DEFAULT_OVERLAP) + " --reason '…'");
             }
             return counts;
         } catch (SQLException e) {
             throw new IllegalStateException("reading " + config.table() + " at " + config.dbUrl() + " failed: "
                     + e.getMessage() + ". Check OUTBOX_DB_URL, OUTBOX_DB_USER, OUTBOX_DB_PASSWORD and that the role "
                     + "may SELECT the table", e);
+        }
+    }
+
+    /** Rows before the table's oldest were deleted (retention) and cannot be replayed: say so, loudly. */
+    private void warnIfDeleted(Instant oldestInTable, Instant from) {
+        if (oldestInTable != null && from != null && oldestInTable.isAfter(from)) {
+            String warning = "WARNING: the oldest row still in " + config.table() + " was created at " + oldestInTable
+                    + ", after the start of the range (" + from + "): rows created before it were deleted (outbox-lib's "
+                    + "OutboxRetention, or OutboxConfig.deleteAfterInsert) and cannot be replayed from the table";
+            out.println(warning);
+            log.warn(warning);
         }
     }
 
