@@ -9,6 +9,7 @@ import dev.outbox.relay.sink.KafkaSink;
 import java.io.PrintStream;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -91,8 +92,9 @@ public final class Replay {
     private void warnIfDeleted(Instant oldestInTable, Instant from) {
         if (oldestInTable != null && from != null && oldestInTable.isAfter(from)) {
             String warning = "WARNING: the oldest row still in " + config.table() + " was created at " + oldestInTable
-                    + ", after the start of the range (" + from + "): rows created before it were deleted (outbox-lib's "
-                    + "OutboxRetention, or OutboxConfig.deleteAfterInsert) and cannot be replayed from the table";
+                    + ", after the start of the range (" + from + "): rows created before it, if there were any, were "
+                    + "deleted (outbox-lib's OutboxRetention, or OutboxConfig.deleteAfterInsert) and cannot be replayed "
+                    + "from the table";
             out.println(warning);
             log.warn(warning);
         }
@@ -140,7 +142,8 @@ public final class Replay {
         }
         Instant from = newest.get().minus(options.effectiveOverlap());
         out.println("--after-kafka: topics " + topics + "; newest event in Kafka: " + newest.get() + " (" + basis
-                + "); starting --overlap " + options.effectiveOverlap() + " earlier, at " + from);
+                + "); starting --overlap " + options.effectiveOverlap().toString().substring(2).toLowerCase(Locale.ROOT)
+                + " earlier, at " + from);
         return from;
     }
 }
