@@ -71,21 +71,33 @@ public final class Replay {
                 out.println("published " + counts.total() + " rows, per topic:");
                 counts.print(out);
             }
-            if (options.dryRun() && options.afterKafka() && from != null) {
-                out.println("to replay this range (also after the relay has started again): replay --from " + from
-                        + " --reason '…'");
-            }
-            if (!options.dryRun()) {
-                out.println("rows that commit after this replay's snapshot (" + snapshot + ") are not in it: if the "
-                        + "relay was stopped meanwhile, catch up once it streams from its new slot with: replay --from "
-                        + snapshot.minus(ReplayOptions.DEFAULT_OVERLAP) + " --reason '…'");
-            }
+            printNextStep(from, snapshot);
             return counts;
         } catch (SQLException e) {
             throw new IllegalStateException("reading " + config.table() + " at " + config.dbUrl() + " failed: "
-                    + e.getMessage() + ". Check OUTBOX_DB_URL, OUTBOX_DB_USER, OUTBOX_DB_PASSWORD and that the role "
-                    + "may SELECT the table", e);
+                    + withoutFinalPeriod(e.getMessage()) + ". Check OUTBOX_DB_URL, OUTBOX_DB_USER, OUTBOX_DB_PASSWORD "
+                    + "and that the role may SELECT the table", e);
         }
+    }
+
+    /**
+     * The command for what this run did not cover: after a dry run of {@code --after-kafka}, its range as a
+     * {@code --from}; after a replay, the rows that commit after its snapshot (the runbook's catch-up step).
+     */
+    private void printNextStep(Instant from, Instant snapshot) {
+        if (options.dryRun() && options.afterKafka() && from != null) {
+            out.println("to replay this range (also after the relay has started again): replay --from " + from
+                    + " --reason '…'");
+        }
+        if (!options.dryRun()) {
+            out.println("rows that commit after this replay's snapshot (" + snapshot + ") are not in it: if the "
+                    + "relay was stopped meanwhile, catch up once it streams from its new slot with: replay --from "
+                    + snapshot.minus(ReplayOptions.DEFAULT_OVERLAP) + " --reason '…'");
+        }
+    }
+
+    private static String withoutFinalPeriod(String message) {
+        return message != null && message.endsWith(".") ? message.substring(0, message.length() - 1) : message;
     }
 
     /** Rows before the table's oldest were deleted (retention) and cannot be replayed: say so, loudly. */
@@ -93,8 +105,8 @@ public final class Replay {
         if (oldestInTable != null && from != null && oldestInTable.isAfter(from)) {
             String warning = "WARNING: the oldest row still in " + config.table() + " was created at " + oldestInTable
                     + ", after the start of the range (" + from + "): rows created before it, if there were any, were "
-                    + "deleted (outbox-lib's OutboxRetention, or OutboxConfig.deleteAfterInsert) and cannot be replayed "
-                    + "from the table";
+                    + "deleted (outbox-lib's OutboxRetention, or OutboxConfig.deleteAfterInsert) and cannot be "
+                    + "replayed from the table";
             out.println(warning);
             log.warn(warning);
         }
