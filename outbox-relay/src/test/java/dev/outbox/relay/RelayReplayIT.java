@@ -41,6 +41,8 @@ class RelayReplayIT {
     private static final String TOPIC = NAME + ".order";
     private static final int AGGREGATES = 5;
     private static final int GAP_TRANSACTIONS = 40;
+    /** The gap's rows: 3 per transaction, plus the two of {@link #startedFirstCommittedLast}. */
+    private static final int GAP_ROWS = GAP_TRANSACTIONS * 3 + 2;
     private static final Pattern REPLAY_FROM = Pattern.compile("replay --from (\\S+)");
 
     /** The payload of the test's events: its aggregate's sequence number. */
@@ -66,6 +68,7 @@ class RelayReplayIT {
             }
             database.execute("SELECT pg_drop_replication_slot('" + NAME + "')");
             Instant gapStart = Instant.now();
+            startedFirstCommittedLast(database, seqs);
             insert(database, seqs, GAP_TRANSACTIONS, 3);
 
             String dryRun = replay(environment, "--after-kafka", "--overlap", "0s", "--dry-run");
@@ -89,7 +92,7 @@ class RelayReplayIT {
                 String output = replay(environment, "--from", replayFrom.toString(), "--reason", "slot lost in IT");
                 assertThat(output).contains("published", "  " + TOPIC + ": ");
 
-                int all = relayed + GAP_TRANSACTIONS * 3;
+                int all = relayed + GAP_ROWS;
                 awaitApplied(database, all);
                 assertThat(relay.terminate()).isZero();
             }
@@ -126,20 +129,45 @@ class RelayReplayIT {
             connection.setAutoCommit(false);
             for (int t = 0; t < transactions; t++) {
                 int aggregate = seqs.size() < AGGREGATES ? seqs.size() : t % AGGREGATES;
-                try (PreparedStatement statement = connection.prepareStatement(Outboxes.INSERT)) {
-                    for (int r = 0; r < rows; r++) {
-                        int seq = seqs.merge(aggregate, 1, Integer::sum);
-                        statement.setString(1, java.util.UUID.randomUUID().toString());
-                        statement.setString(2, "order");
-                        statement.setString(3, "o-" + aggregate);
-                        statement.setString(4, "Step");
-                        statement.setString(5, "{\"seq\": " + seq + "}");
-                        statement.setString(6, "{}");
-                        statement.executeUpdate();
-                    }
+                for (int r = 0; r < rows; r++) {
+                    insertStep(connection, aggregate, seqs.merge(aggregate, 1, Integer::sum));
                 }
                 connection.commit();
             }
+        }
+    }
+
+    /**
+     * Two transactions on aggregate 0 where created_at order is not commit order: the first begins (its created_at,
+     * {@code now()}, is its start), the second writes step n and commits, then the first writes step n+1 and commits.
+     */
+    private static void startedFirstCommittedLast(TestDatabase database, Map<Integer, Integer> seqs)
+            throws Exception {
+        try (Connection first = database.dataSource().getConnection();
+                Connection second = database.dataSource().getConnection()) {
+            first.setAutoCommit(false);
+            first.createStatement().execute("SELECT 1");
+            second.setAutoCommit(false);
+            insertStep(second, 0, seqs.merge(0, 1, Integer::sum));
+            second.commit();
+            insertStep(first, 0, seqs.merge(0, 1, Integer::sum));
+            first.commit();
+        }
+        assertThat(count(database, "SELECT count(*) FROM outbox WHERE aggregateid = 'o-0' AND payload->>'seq' = '"
+                + seqs.get(0) + "' AND created_at < (SELECT created_at FROM outbox WHERE aggregateid = 'o-0' AND "
+                + "payload->>'seq' = '" + (seqs.get(0) - 1) + "')")).as("created_at order differs from commit order")
+                .isEqualTo(1);
+    }
+
+    private static void insertStep(Connection connection, int aggregate, int seq) throws Exception {
+        try (PreparedStatement statement = connection.prepareStatement(Outboxes.INSERT)) {
+            statement.setString(1, java.util.UUID.randomUUID().toString());
+            statement.setString(2, "order");
+            statement.setString(3, "o-" + aggregate);
+            statement.setString(4, "Step");
+            statement.setString(5, "{\"seq\": " + seq + "}");
+            statement.setString(6, "{}");
+            statement.executeUpdate();
         }
     }
 
@@ -149,7 +177,7 @@ class RelayReplayIT {
         assertThat(count(database, "SELECT count(*) FROM outbox o WHERE (SELECT count(*) FROM applied a "
                 + "WHERE a.event_id = o.id) <> 1")).as("rows not applied exactly once").isZero();
         assertThat(count(database, "SELECT count(*) FROM applied WHERE replayed = 'true'"))
-                .as("the gap arrived by the replay").isEqualTo(GAP_TRANSACTIONS * 3);
+                .as("the gap arrived by the replay").isEqualTo(GAP_ROWS);
     }
 
     /** On the topic: each gap row once as a replayed record with its own id, in sequence per aggregate. */
