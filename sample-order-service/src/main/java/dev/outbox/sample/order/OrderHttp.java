@@ -78,6 +78,8 @@ final class OrderHttp {
         HttpApi api = new HttpApi(config.maxBodyBytes(), config.adminToken());
         AdminRoutes.register(api, dsl, deadLetters);
         inventoryAdminRoutes(api, inventory);
+        // The saga console: a page and its script; its calls carry the admin token the operator types in.
+        api.staticFiles("console", "console", "index.html", "console.js");
         api.route("POST", "/orders", request -> {
             String key = IdempotencyKeys.validate(request.header(IdempotencyKeys.HEADER));
             PlaceOrderRequest body = request.body(PlaceOrderRequest.class).validate();
