@@ -82,7 +82,7 @@ async function showSaga() {
     });
     fill('events', chain.events || [], (tr, e) => {
       cell(tr, e.type); cell(tr, e.eventId).innerHTML = '<code>' + e.eventId + '</code>';
-      cell(tr, e.publishedBy); cell(tr, e.causationId); cell(tr, e.committedAt);
+      cell(tr, e.publishedBy); cell(tr, e.causationId); cell(tr, e.committedAt); cell(tr, e.relayedAt);
       cell(tr, e.topic + (e.partition === null || e.partition === undefined ? '' : '/' + e.partition + '/' + e.offset));
       cell(tr, (e.processedBy || []).map((p) => p.service + ' at ' + p.at).join(', '));
     });

@@ -28,7 +28,7 @@ final class InventoryAdmin {
 
     InventorySagaView view(SagaLog sagaLog, UUID sagaId) {
         var steps = sagaLog.status(dsl, sagaId).map(v -> v.steps()).orElse(List.of());
-        var events = SagaTimeline.events(dsl, SERVICE, sagaId);
+        var events = SagaTimeline.events(dsl, SERVICE, sagaId, null);
         var reservations = dsl.fetch("""
                         SELECT sku, quantity, status, created_at, updated_at FROM reservation
                         WHERE order_id = ? ORDER BY sku""", sagaId)

@@ -118,6 +118,6 @@ final class OrderQueries {
         JsonNode inventoryView = inventory.sagaView(sagaId);
         List<SagaWholeChain.StepLine> steps = SagaWholeChain.steps(orderSteps, inventoryView);
         return new WholeChain(SagaWholeChain.waitingOn(steps, Instant.now()), steps,
-                SagaWholeChain.events(SagaTimeline.events(dsl, "order", sagaId), inventoryView), inventoryView);
+                SagaWholeChain.events(SagaTimeline.events(dsl, "order", sagaId, "relayed_at"), inventoryView), inventoryView);
     }
 }

@@ -333,9 +333,10 @@ final class OrderSaga {
      */
     void onOwnEventRelayed(DSLContext tx, ConsumedEvent event) {
         Sql.execute(tx, """
-                UPDATE saga_event SET topic = ?, kafka_partition = ?, kafka_offset = ?
+                UPDATE saga_event SET topic = ?, kafka_partition = ?, kafka_offset = ?, relayed_at = ?
                 WHERE event_id = ? AND direction = 'PUBLISHED'""",
-                event.topic(), event.partition(), event.offset(), event.eventId());
+                event.topic(), event.partition(), event.offset(),
+                java.sql.Timestamp.from(event.timestamp()), event.eventId());
     }
 
     /**

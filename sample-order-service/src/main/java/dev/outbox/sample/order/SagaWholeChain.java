@@ -28,7 +28,7 @@ final class SagaWholeChain {
     /** Where an event went: who published it and when its row was written, its Kafka place, who processed it. */
     record EventPath(UUID eventId, String type, String publishedBy, String causationId, String replaySource,
                      String topic, Integer partition, Long offset, OffsetDateTime committedAt,
-                     List<Processing> processedBy) {
+                     OffsetDateTime relayedAt, List<Processing> processedBy) {
     }
 
     /** A consumer's processing of an event (its transaction's time). */
@@ -82,7 +82,8 @@ final class SagaWholeChain {
         }
         return new EventPath(id, any.type(), published == null ? null : published.service(),
                 published == null ? null : published.causationId(), published == null ? null : published.replaySource(),
-                topic, partition, offset, published == null ? null : published.committedAt(), processed);
+                topic, partition, offset, published == null ? null : published.committedAt(),
+                published == null ? null : published.relayedAt(), processed);
     }
 
     /** The first step that waits or needs an operator, said in one line; "nothing" once every step is done. */

@@ -109,6 +109,8 @@ class SagaOperationsIT {
         assertThat(placed.path("publishedBy").asText()).isEqualTo("order");
         assertThat(placed.path("processedBy").findValuesAsText("service")).containsExactly("inventory");
         assertThat(placed.path("committedAt").isTextual()).as(placed.toString()).isTrue();
+        // The relay's part of the path: the Kafka record's timestamp, once the service read its event back.
+        assertThat(placed.path("relayedAt").isTextual()).as(placed.toString()).isTrue();
         assertThat(reserved.path("publishedBy").asText()).isEqualTo("inventory");
         assertThat(reserved.path("causationId").asText()).isEqualTo(placed.path("eventId").asText());
         for (JsonNode event : chain.path("events")) {
