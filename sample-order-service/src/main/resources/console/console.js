@@ -81,7 +81,7 @@ async function showSaga() {
       cell(tr, s.deadlineAt); cell(tr, s.lastError);
     });
     fill('events', chain.events || [], (tr, e) => {
-      cell(tr, e.type); cell(tr, e.eventId).innerHTML = '<code>' + e.eventId + '</code>';
+      cell(tr, e.type); cell(tr, e.eventId, 'mono');
       cell(tr, e.publishedBy); cell(tr, e.causationId); cell(tr, e.committedAt); cell(tr, e.relayedAt);
       cell(tr, e.topic + (e.partition === null || e.partition === undefined ? '' : '/' + e.partition + '/' + e.offset));
       cell(tr, (e.processedBy || []).map((p) => p.service + ' at ' + p.at).join(', '));
@@ -125,8 +125,12 @@ async function listSagas() {
       .concat(inventory.steps.map((s) => ({ service: 'inventory', s })));
     fill('sagas', rows, (tr, { service, s }) => {
       tr.dataset.saga = s.sagaId;
-      cell(tr, service); cell(tr, s.sagaId).innerHTML = '<a href="#">' + s.sagaId + '</a>';
-      tr.querySelector('a').addEventListener('click', (ev) => { ev.preventDefault(); watch(s.sagaId); });
+      cell(tr, service);
+      const link = document.createElement('a');
+      link.href = '#';
+      link.textContent = s.sagaId;
+      link.addEventListener('click', (ev) => { ev.preventDefault(); watch(s.sagaId); });
+      cell(tr, '').appendChild(link);
       cell(tr, s.step); cell(tr, s.status, 'status s-' + s.status); cell(tr, s.attempts); cell(tr, s.deadlineAt);
       cell(tr, s.lastError);
       const td = document.createElement('td');

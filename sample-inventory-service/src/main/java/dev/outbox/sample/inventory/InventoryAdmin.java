@@ -1,8 +1,11 @@
 package dev.outbox.sample.inventory;
 
+import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaStep;
+import dev.outbox.saga.SagaView;
 import dev.outbox.sample.support.ApiException;
 import dev.outbox.sample.support.SagaTimeline;
-import dev.outbox.saga.SagaLog;
+import dev.outbox.sample.support.SagaTimeline.TimelineEvent;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -12,8 +15,8 @@ import org.jooq.DSLContext;
 final class InventoryAdmin {
 
     /** The inventory's part of a saga: its step, its events, and the reservations behind them. */
-    record InventorySagaView(String service, UUID sagaId, List<dev.outbox.saga.SagaStep> steps,
-                             List<SagaTimeline.TimelineEvent> events, List<InventoryHttp.ReservationView> reservations) {
+    record InventorySagaView(String service, UUID sagaId, List<SagaStep> steps, List<TimelineEvent> events,
+                             List<InventoryHttp.ReservationView> reservations) {
     }
 
     static final String SERVICE = "inventory";
@@ -27,9 +30,9 @@ final class InventoryAdmin {
     }
 
     InventorySagaView view(SagaLog sagaLog, UUID sagaId) {
-        var steps = sagaLog.status(dsl, sagaId).map(v -> v.steps()).orElse(List.of());
-        var events = SagaTimeline.events(dsl, SERVICE, sagaId, null);
-        var reservations = dsl.fetch("""
+        List<SagaStep> steps = sagaLog.status(dsl, sagaId).map(SagaView::steps).orElse(List.of());
+        List<TimelineEvent> events = SagaTimeline.events(dsl, SERVICE, sagaId, null);
+        List<InventoryHttp.ReservationView> reservations = dsl.fetch("""
                         SELECT sku, quantity, status, created_at, updated_at FROM reservation
                         WHERE order_id = ? ORDER BY sku""", sagaId)
                 .map(r -> new InventoryHttp.ReservationView(r.get(0, String.class), r.get(1, Integer.class),
