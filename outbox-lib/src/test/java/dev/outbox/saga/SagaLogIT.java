@@ -393,4 +393,29 @@ class SagaLogIT {
         assertThat(queries.waiting(dsl)).extracting(w -> w.step() + "/" + w.status() + "=" + w.count() + "," + w.stuck())
                 .containsExactly("confirm_stock/FAILED=1,1", "reserve_stock/PENDING=2,1");
     }
+
+    @Test
+    void gaugesCountWaitingAndStuckStepsPerStepAndDropEmptiedGroups(DataSource dataSource, DSLContext dsl) {
+        UUID overdue = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            sagaLog.startStep(tx, overdue, "order", "reserve_stock", null, Duration.ofMillis(-1));
+            sagaLog.startStep(tx, UUID.randomUUID(), "order", "reserve_stock", null, Duration.ofSeconds(30));
+        });
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (SagaGauges gauges = SagaGauges.start(dataSource, registry, Duration.ofHours(1))) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(registry
+                    .find("outbox.saga.steps.waiting").tag("step", "reserve_stock").gauge()).isNotNull());
+            assertThat(registry.get("outbox.saga.steps.waiting").tag("status", "PENDING").gauge().value())
+                    .isEqualTo(2.0);
+            assertThat(registry.get("outbox.saga.steps.stuck").tag("step", "reserve_stock").gauge().value())
+                    .isEqualTo(1.0);
+            assertThat(registry.get("outbox.saga.steps.oldest.age").tag("step", "reserve_stock").gauge().value())
+                    .isGreaterThanOrEqualTo(0.0);
+
+            dsl.execute("TRUNCATE saga_log");
+            gauges.refresh();
+            assertThat(registry.find("outbox.saga.steps.waiting").tag("step", "reserve_stock").gauge()).isNull();
+        }
+    }
 }
