@@ -61,8 +61,12 @@ final class DefaultSagaLog implements SagaLog {
     }
 
     @Override
-    public boolean markCompensating(DSLContext tx, UUID sagaId, String step, String reason) {
-        return transition(tx, sagaId, step, SagaStatus.COMPENSATING, reason);
+    public boolean markCompensating(DSLContext tx, UUID sagaId, String step, String reason, Duration timeout) {
+        return update(tx, """
+                UPDATE saga_log SET status = 'COMPENSATING', last_error = coalesce(?, last_error), updated_at = now(),
+                       deadline_at = now() + ?::interval
+                WHERE saga_id = ?::uuid AND step = ? AND status = ANY(string_to_array(?, ','))
+                """, reason, interval(timeout), sagaId, step, names(SagaStatus.COMPENSATING.allowedFrom())) == 1;
     }
 
     @Override

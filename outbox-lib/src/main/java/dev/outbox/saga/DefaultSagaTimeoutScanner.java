@@ -28,11 +28,19 @@ final class DefaultSagaTimeoutScanner implements SagaTimeoutScanner {
     private final ScheduledFuture<?> schedule;
     private final Counter timedOut;
     private final Counter failed;
+    private final Counter compensationResent;
+    private final Counter escalated;
+    private final StepEscalation escalation;
 
     DefaultSagaTimeoutScanner(SagaTimeoutScanner.Builder settings, boolean scheduled) {
         this.settings = settings;
         this.timedOut = Counter.builder("outbox.saga.timeouts").tag("outcome", "timed_out").register(settings.meterRegistry);
         this.failed = Counter.builder("outbox.saga.timeouts").tag("outcome", "failed").register(settings.meterRegistry);
+        this.compensationResent = Counter.builder("outbox.saga.timeouts").tag("outcome", "compensation_resent")
+                .register(settings.meterRegistry);
+        this.escalated = Counter.builder("outbox.saga.timeouts").tag("outcome", "escalated")
+                .register(settings.meterRegistry);
+        this.escalation = new StepEscalation(settings.maxAttempts, settings.initialBackoff, settings.maxBackoff);
         if (!scheduled) {
             this.executor = null;
             this.ownsExecutor = false;
@@ -55,6 +63,11 @@ final class DefaultSagaTimeoutScanner implements SagaTimeoutScanner {
         } catch (RuntimeException e) {
             // A failed scan must not cancel the schedule (scheduleWithFixedDelay stops on an exception).
             log.warn("Saga timeout scan failed; next scan in {}", settings.interval, e);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Error e) {
+            // Same for an Error (e.g. a LinkageError from a handler's class): logged loudly, and scanning goes on.
+            log.error("Saga timeout scan failed with an error; next scan in {}", settings.interval, e);
         }
     }
 
@@ -101,7 +114,7 @@ final class DefaultSagaTimeoutScanner implements SagaTimeoutScanner {
         String types = settings.sagaTypes.isEmpty() ? null : String.join(",", settings.sagaTypes);
         return tx.fetch("SELECT " + DefaultSagaLog.STEP_COLUMNS + """
                  FROM saga_log
-                WHERE status = 'PENDING' AND deadline_at <= now()
+                WHERE status IN ('PENDING', 'COMPENSATING') AND deadline_at <= now()
                   AND (?::text IS NULL OR saga_type = ANY(string_to_array(?::text, ',')))
                 ORDER BY deadline_at
                 LIMIT ?
@@ -110,27 +123,42 @@ final class DefaultSagaTimeoutScanner implements SagaTimeoutScanner {
                 .map(r -> DefaultSagaLog.toStep((Record) r, settings.objectMapper));
     }
 
-    /** Runs the handler for one claimed step inside a savepoint, so that one failure spares the rest of the batch. */
+    /**
+     * Runs the handler for one claimed step inside a savepoint, so that one failure spares the rest of the batch.
+     * Any {@link Throwable} but a {@link VirtualMachineError} counts as a failure of this step: an {@link Error} thrown
+     * by a handler must neither end the scan nor cancel the schedule.
+     */
     private boolean handle(Connection connection, DSLContext tx, SagaStep step) throws SQLException {
         Savepoint savepoint = connection.setSavepoint();
         try {
             settings.handler.onTimeout(tx, step);
-            DefaultSagaLog.transition(tx, step.sagaId(), step.step(), SagaStatus.TIMED_OUT,
-                    "deadline " + step.deadlineAt() + " passed");
+            String outcome = escalation.afterHandler(tx, step);
             connection.releaseSavepoint(savepoint);
-            timedOut.increment();
-            log.info("Saga {} step {} timed out", step.sagaId(), step.step());
+            count(outcome);
+            log.info("Saga {} step {} ({}) past its deadline: {}", step.sagaId(), step.step(), step.status(), outcome);
             return true;
-        } catch (Exception e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
             connection.rollback(savepoint);
-            failed.increment();
-            tx.execute("""
-                    UPDATE saga_log SET last_error = ?, updated_at = now()
-                    WHERE saga_id = ?::uuid AND step = ?
-                    """, "timeout handler failed: " + e, step.sagaId(), step.step());
-            log.warn("Timeout handler failed for saga {} step {}; it stays PENDING for the next scan",
-                    step.sagaId(), step.step(), e);
+            String outcome = escalation.afterFailure(tx, step, e);
+            count(outcome);
+            log.warn("Timeout handler failed for saga {} step {} (attempt {}): {}", step.sagaId(), step.step(),
+                    step.attempts(), outcome, e);
             return false;
+        }
+    }
+
+    private void count(String outcome) {
+        Counter counter = switch (outcome) {
+            case StepEscalation.TIMED_OUT -> timedOut;
+            case StepEscalation.RETRY_LATER -> failed;
+            case StepEscalation.COMPENSATION_RESENT -> compensationResent;
+            case StepEscalation.ESCALATED -> escalated;
+            default -> null;
+        };
+        if (counter != null) {
+            counter.increment();
         }
     }
 

@@ -57,8 +57,21 @@ public interface SagaLog {
     /** PENDING → FAILED, with {@code error} as last_error. */
     boolean markFailed(DSLContext tx, UUID sagaId, String step, String error);
 
-    /** PENDING, SUCCEEDED, FAILED or TIMED_OUT → COMPENSATING; {@code reason} (nullable) becomes last_error. */
-    boolean markCompensating(DSLContext tx, UUID sagaId, String step, String reason);
+    /**
+     * PENDING, SUCCEEDED, FAILED or TIMED_OUT → COMPENSATING; {@code reason} (nullable) becomes last_error. The step
+     * has no deadline afterwards: use {@link #markCompensating(DSLContext, UUID, String, String, Duration)} to have the
+     * timeout scanner re-send an unacknowledged compensation.
+     */
+    default boolean markCompensating(DSLContext tx, UUID sagaId, String step, String reason) {
+        return markCompensating(tx, sagaId, step, reason, null);
+    }
+
+    /**
+     * As {@link #markCompensating(DSLContext, UUID, String, String)} with a deadline: now + {@code timeout}
+     * ({@code null}: none). Past it, the timeout scanner hands the COMPENSATING step to its handler (to re-send the
+     * compensation) and backs off until the step is COMPENSATED or reaches the attempt cap.
+     */
+    boolean markCompensating(DSLContext tx, UUID sagaId, String step, String reason, Duration timeout);
 
     /** Any status but COMPENSATED → COMPENSATED. */
     boolean markCompensated(DSLContext tx, UUID sagaId, String step);

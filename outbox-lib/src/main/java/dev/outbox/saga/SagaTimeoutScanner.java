@@ -11,7 +11,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import javax.sql.DataSource;
 
 /**
- * Finds PENDING saga steps whose deadline passed and hands each to a {@link TimeoutHandler} exactly once, even with
+ * Finds PENDING and COMPENSATING saga steps whose deadline passed and hands each to a {@link TimeoutHandler} exactly
+ * once per deadline, even with
  * several service instances scanning the same database: rows are claimed with {@code SELECT ... FOR UPDATE SKIP
  * LOCKED}, the handler runs in the same transaction (one savepoint per step), and the step leaves PENDING before
  * that transaction commits. Scans run on a {@link ScheduledExecutorService}, never in a request thread.
@@ -24,7 +25,15 @@ import javax.sql.DataSource;
  * scanner.close();
  * }</pre>
  *
- * <p>Metric: counter {@code outbox.saga.timeouts} (tag {@code outcome}: {@code timed_out} or {@code failed}).
+ * <p>After the handler: a PENDING step it left alone becomes TIMED_OUT; a COMPENSATING step it left alone (its
+ * compensation re-sent, not yet acknowledged) gets attempts + 1 and a new deadline after a {@link Builder#backoff}. A
+ * handler that throws (an {@link Error} included) has its work rolled back; the step keeps its status with
+ * {@code last_error}, attempts + 1 and a deadline pushed out by the backoff, so failing steps never starve the others.
+ * At {@link Builder#maxAttempts} the step becomes FAILED without a deadline: stuck, for an operator to retry or
+ * compensate. No failure cancels the schedule.
+ *
+ * <p>Metric: counter {@code outbox.saga.timeouts} (tag {@code outcome}: {@code timed_out}, {@code failed},
+ * {@code compensation_resent} or {@code escalated}).
  */
 public interface SagaTimeoutScanner extends AutoCloseable {
 
@@ -52,6 +61,9 @@ public interface SagaTimeoutScanner extends AutoCloseable {
         Duration interval = Duration.ofSeconds(1);
         int batchSize = 100;
         List<String> sagaTypes = List.of();
+        int maxAttempts = 10;
+        Duration initialBackoff = Duration.ofSeconds(1);
+        Duration maxBackoff = Duration.ofMinutes(5);
         ScheduledExecutorService executor;
         MeterRegistry meterRegistry = Metrics.globalRegistry;
         ObjectMapper objectMapper = OutboxConfig.defaultObjectMapper();
@@ -76,6 +88,33 @@ public interface SagaTimeoutScanner extends AutoCloseable {
                 throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
             }
             this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Attempts after which a step whose handler keeps failing, or whose compensation is never acknowledged, becomes
+         * FAILED (no deadline: listed as stuck for an operator). Compared with {@link SagaStep#attempts()}, which
+         * counts the start, every retry and every scanner attempt. Default 10; at least 1.
+         */
+        public Builder maxAttempts(int maxAttempts) {
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+            }
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /**
+         * Wait before the scanner takes a step again after its handler failed or after it re-sent a compensation:
+         * {@code initial} × 2^(attempts - 1), at most {@code max}. Default 1 s and 5 min; not negative,
+         * {@code max >= initial}.
+         */
+        public Builder backoff(Duration initial, Duration max) {
+            if (initial == null || max == null || initial.isNegative() || max.compareTo(initial) < 0) {
+                throw new IllegalArgumentException("backoff needs 0 <= initial <= max, was " + initial + ", " + max);
+            }
+            this.initialBackoff = initial;
+            this.maxBackoff = max;
             return this;
         }
 

@@ -214,7 +214,7 @@ class SagaLogIT {
             if (step.sagaId().equals(failing) && failOnce.getAndSet(false)) {
                 throw new IllegalStateException("order service busy");
             }
-        }).meterRegistry(new SimpleMeterRegistry()).build();
+        }).meterRegistry(new SimpleMeterRegistry()).backoff(Duration.ZERO, Duration.ZERO).build();
 
         assertThat(scanner.scanOnce()).isEqualTo(1);
         SagaStep stillPending = sagaLog.step(dsl, failing, "reserve_stock").orElseThrow();
@@ -243,5 +243,179 @@ class SagaLogIT {
         assertThat(step.status()).isEqualTo(SagaStatus.COMPENSATING);
         assertThat(sagaLog.status(dsl, sagaId).orElseThrow().state()).isEqualTo("RUNNING");
         assertThat(scanner.scanOnce()).isZero();
+    }
+
+    @Test
+    void errorThrownByAHandlerNeitherEndsTheScanNorCancelsTheSchedule(DataSource dataSource, DSLContext dsl) {
+        UUID throwsError = UUID.randomUUID();
+        UUID fine = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            sagaLog.startStep(tx, throwsError, "order", "reserve_stock", null, Duration.ofMillis(-2));
+            sagaLog.startStep(tx, fine, "order", "reserve_stock", null, Duration.ofMillis(-1));
+        });
+        AtomicInteger calls = new AtomicInteger();
+        try (SagaTimeoutScanner scanner = SagaTimeoutScanner.builder(dataSource, (tx, step) -> {
+                    calls.incrementAndGet();
+                    if (step.sagaId().equals(throwsError)) {
+                        throw new NoClassDefFoundError("com/example/Missing");
+                    }
+                }).meterRegistry(new SimpleMeterRegistry()).interval(Duration.ofMillis(50))
+                .backoff(Duration.ofMillis(100), Duration.ofMillis(100)).maxAttempts(3).start()) {
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(sagaLog.step(dsl, fine, "reserve_stock").orElseThrow().status())
+                        .isEqualTo(SagaStatus.TIMED_OUT);
+                SagaStep failed = sagaLog.step(dsl, throwsError, "reserve_stock").orElseThrow();
+                assertThat(failed.status()).isEqualTo(SagaStatus.FAILED);
+                assertThat(failed.lastError()).contains("NoClassDefFoundError").contains("attempt 3 of 3");
+                assertThat(failed.deadlineAt()).isNull();
+            });
+            // Three attempts at the failing step (1 start + 2 pushed out) and one at the fine one: scans went on.
+            assertThat(calls.get()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void stepsWhoseHandlerKeepsFailingAreBackedOffAndNeverStarveTheOthers(DataSource dataSource, DSLContext dsl) {
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            for (int i = 0; i < 5; i++) {
+                sagaLog.startStep(tx, UUID.randomUUID(), "poison", "reserve_stock", null, Duration.ofMillis(-10));
+            }
+        });
+        UUID healthy = UUID.randomUUID();
+        sagaLog.startStep(dsl, healthy, "order", "reserve_stock", null, Duration.ofMillis(-1));
+        SagaTimeoutScanner scanner = SagaTimeoutScanner.builder(dataSource, (tx, step) -> {
+            if (step.sagaType().equals("poison")) {
+                throw new IllegalStateException("always fails");
+            }
+        }).meterRegistry(new SimpleMeterRegistry()).batchSize(5).backoff(Duration.ofMinutes(1), Duration.ofMinutes(1))
+                .build();
+
+        // The first batch holds only the five failing steps (oldest deadlines); they are pushed a minute out.
+        assertThat(scanner.scanOnce()).isZero();
+        assertThat(dsl.fetchValue("SELECT count(*) FROM saga_log WHERE saga_type = 'poison' AND attempts = 2 "
+                + "AND deadline_at > now() + interval '50 seconds'", Long.class)).isEqualTo(5L);
+        // The next scan reaches the healthy step.
+        assertThat(scanner.scanOnce()).isEqualTo(1);
+        assertThat(sagaLog.step(dsl, healthy, "reserve_stock").orElseThrow().status())
+                .isEqualTo(SagaStatus.TIMED_OUT);
+    }
+
+    @Test
+    void unacknowledgedCompensationIsResentWithBackoffThenEscalatedToFailed(DataSource dataSource, DSLContext dsl) {
+        UUID sagaId = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            sagaLog.startStep(tx, sagaId, "order", "reserve_stock", null, Duration.ofSeconds(30));
+            sagaLog.markCompensating(tx, sagaId, "reserve_stock", "cancelled", Duration.ofMillis(-1));
+        });
+        AtomicInteger resent = new AtomicInteger();
+        SagaTimeoutScanner scanner = SagaTimeoutScanner.builder(dataSource, (tx, step) -> {
+            assertThat(step.status()).isEqualTo(SagaStatus.COMPENSATING);
+            resent.incrementAndGet();
+        }).meterRegistry(new SimpleMeterRegistry()).backoff(Duration.ZERO, Duration.ZERO).maxAttempts(3).build();
+
+        assertThat(scanner.scanOnce()).isEqualTo(1);
+        SagaStep afterOne = sagaLog.step(dsl, sagaId, "reserve_stock").orElseThrow();
+        assertThat(afterOne.status()).isEqualTo(SagaStatus.COMPENSATING);
+        assertThat(afterOne.attempts()).isEqualTo(2);
+        assertThat(scanner.scanOnce()).isEqualTo(1);
+        assertThat(scanner.scanOnce()).isEqualTo(1);
+        SagaStep escalated = sagaLog.step(dsl, sagaId, "reserve_stock").orElseThrow();
+        assertThat(escalated.status()).isEqualTo(SagaStatus.FAILED);
+        assertThat(escalated.lastError()).contains("compensation not acknowledged after 3 attempts");
+        assertThat(resent.get()).isEqualTo(3);
+        assertThat(scanner.scanOnce()).isZero();
+    }
+
+    @Test
+    void compensationWithoutADeadlineIsLeftAlone(DataSource dataSource, DSLContext dsl) {
+        UUID sagaId = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            sagaLog.startStep(tx, sagaId, "order", "reserve_stock", null, Duration.ofMillis(-1));
+            sagaLog.markCompensating(tx, sagaId, "reserve_stock", "cancelled");
+        });
+        SagaTimeoutScanner scanner = SagaTimeoutScanner.builder(dataSource, (tx, step) -> {
+            throw new AssertionError("not expected: " + step);
+        }).meterRegistry(new SimpleMeterRegistry()).build();
+
+        assertThat(scanner.scanOnce()).isZero();
+        SagaStep step = sagaLog.step(dsl, sagaId, "reserve_stock").orElseThrow();
+        assertThat(step.deadlineAt()).isNull();
+        assertThat(step.attempts()).isEqualTo(1);
+        assertThat(step.status()).isEqualTo(SagaStatus.COMPENSATING);
+    }
+
+    @Test
+    void handlerThatRetriesAForwardStepKeepsItPendingWithItsNewDeadline(DataSource dataSource, DSLContext dsl) {
+        UUID sagaId = UUID.randomUUID();
+        sagaLog.startStep(dsl, sagaId, "order", "confirm_stock", null, Duration.ofMillis(-1));
+        SagaTimeoutScanner scanner = SagaTimeoutScanner.builder(dataSource,
+                (tx, step) -> sagaLog.retry(tx, step.sagaId(), step.step(), Duration.ofMinutes(1)))
+                .meterRegistry(new SimpleMeterRegistry()).build();
+
+        assertThat(scanner.scanOnce()).isEqualTo(1);
+
+        SagaStep step = sagaLog.step(dsl, sagaId, "confirm_stock").orElseThrow();
+        assertThat(step.status()).isEqualTo(SagaStatus.PENDING);
+        assertThat(step.attempts()).isEqualTo(2);
+        assertThat(step.deadlineAt()).isAfter(Instant.now().plusSeconds(30));
+    }
+
+    @Test
+    void stuckStepsAreThoseOverdueOrGivenUpOnNotNormalFailures(DSLContext dsl) {
+        UUID overdue = UUID.randomUUID();
+        UUID givenUp = UUID.randomUUID();
+        UUID outOfStock = UUID.randomUUID();
+        UUID waiting = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            sagaLog.startStep(tx, overdue, "order", "reserve_stock", null, Duration.ofMillis(-1));
+            sagaLog.startStep(tx, givenUp, "order", "confirm_stock", null, Duration.ofSeconds(30));
+            sagaLog.markFailed(tx, givenUp, "confirm_stock", SagaQueries.STUCK_MARK + "no acknowledgement");
+            sagaLog.startStep(tx, outOfStock, "order", "reserve_stock", null, Duration.ofSeconds(30));
+            sagaLog.markFailed(tx, outOfStock, "reserve_stock", "out of stock");
+            sagaLog.startStep(tx, waiting, "order", "reserve_stock", null, Duration.ofSeconds(30));
+        });
+        SagaQueries queries = SagaQueries.create();
+
+        assertThat(queries.steps(dsl, SagaQueries.StepFilter.stuck(100))).extracting(SagaStep::sagaId)
+                .containsExactlyInAnyOrder(overdue, givenUp);
+        assertThat(queries.steps(dsl, new SagaQueries.StepFilter(null, "reserve_stock", null, null, true, 100)))
+                .extracting(SagaStep::sagaId).containsExactly(overdue);
+        assertThat(queries.steps(dsl, new SagaQueries.StepFilter(SagaStatus.FAILED, null, null, null, false, 100)))
+                .extracting(SagaStep::sagaId).containsExactlyInAnyOrder(givenUp, outOfStock);
+        assertThat(queries.steps(dsl, new SagaQueries.StepFilter(null, null, null, Duration.ofHours(1), false, 100)))
+                .isEmpty();
+        assertThat(queries.waiting(dsl)).extracting(w -> w.step() + "/" + w.status() + "=" + w.count() + "," + w.stuck())
+                .containsExactly("confirm_stock/FAILED=1,1", "reserve_stock/PENDING=2,1");
+    }
+
+    @Test
+    void gaugesCountWaitingAndStuckStepsPerStepAndDropEmptiedGroups(DataSource dataSource, DSLContext dsl) {
+        UUID overdue = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            sagaLog.startStep(tx, overdue, "order", "reserve_stock", null, Duration.ofMillis(-1));
+            sagaLog.startStep(tx, UUID.randomUUID(), "order", "reserve_stock", null, Duration.ofSeconds(30));
+        });
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (SagaGauges gauges = SagaGauges.start(dataSource, registry, Duration.ofHours(1))) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(registry
+                    .find("outbox.saga.steps.waiting").tag("step", "reserve_stock").gauge()).isNotNull());
+            assertThat(registry.get("outbox.saga.steps.waiting").tag("status", "PENDING").gauge().value())
+                    .isEqualTo(2.0);
+            assertThat(registry.get("outbox.saga.steps.stuck").tag("step", "reserve_stock").gauge().value())
+                    .isEqualTo(1.0);
+            assertThat(registry.get("outbox.saga.steps.oldest.age").tag("step", "reserve_stock").gauge().value())
+                    .isGreaterThanOrEqualTo(0.0);
+
+            dsl.execute("TRUNCATE saga_log");
+            gauges.refresh();
+            assertThat(registry.find("outbox.saga.steps.waiting").tag("step", "reserve_stock").gauge()).isNull();
+        }
     }
 }

@@ -5,13 +5,20 @@ import dev.outbox.OutboxHeaders;
 import dev.outbox.consumer.ConsumedEvent;
 import dev.outbox.consumer.NonRetriableException;
 import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaQueries;
+import dev.outbox.saga.SagaStatus;
+import dev.outbox.saga.SagaStep;
+import dev.outbox.sample.inventory.InventoryEvent.StockCommitFailed;
+import dev.outbox.sample.inventory.InventoryEvent.StockCommitted;
 import dev.outbox.sample.inventory.InventoryEvent.StockReleased;
 import dev.outbox.sample.inventory.InventoryEvent.StockReservationFailed;
 import dev.outbox.sample.inventory.InventoryEvent.StockReserved;
 import dev.outbox.sample.inventory.OrderMessage.OrderCancelled;
 import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
 import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
+import dev.outbox.sample.support.ApiException;
 import dev.outbox.sample.support.Sql;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +36,12 @@ import org.jooq.impl.DSL;
  * (release) on OrderCancelled. Each handler runs in the consumer's transaction with the inbox row and the reply's
  * outbox row. Stock moves only through conditional updates, so concurrent orders can never oversell, and stock rows
  * are always updated in sku order, so two orders never deadlock on them.
+ *
+ * <p>The inventory keeps its own saga step in {@code saga_log} (saga type {@value #SAGA_TYPE}, step
+ * {@value #RESERVATION}, saga id = order id): PENDING with a deadline while the Try holds stock; SUCCEEDED on Confirm
+ * (acknowledged with StockCommitted); COMPENSATED on Cancel or expiry (acknowledged with StockReleased); FAILED when
+ * nothing could be reserved. Past the deadline the timeout scanner releases the stock ({@link #onTimeout}). Writers
+ * lock the step row before the reservation rows, the order the scanner takes them in.
  */
 final class Inventory {
 
@@ -36,14 +49,19 @@ final class Inventory {
     static final int MAX_LINES = 1_000;
     static final int MAX_QUANTITY = 1_000_000;
 
+    static final String SAGA_TYPE = "inventory";
+    static final String RESERVATION = "reservation";
+
     private final Outbox outbox;
     private final SagaLog sagaLog;
     private final String reservationTopic;
+    private final Duration reservationTtl;
 
-    Inventory(Outbox outbox, SagaLog sagaLog, String reservationTopic) {
+    Inventory(Outbox outbox, SagaLog sagaLog, String reservationTopic, Duration reservationTtl) {
         this.outbox = outbox;
         this.sagaLog = sagaLog;
         this.reservationTopic = reservationTopic;
+        this.reservationTtl = reservationTtl;
     }
 
     /** Try: reserve every line or nothing. */
@@ -59,7 +77,7 @@ final class Inventory {
         }
         String invalid = invalid(placed);
         if (invalid != null) {
-            publish(tx, new StockReservationFailed(orderId, invalid), event);
+            refuse(tx, orderId, invalid, event);
             return;
         }
         Map<String, Integer> wanted = new TreeMap<>();
@@ -68,7 +86,7 @@ final class Inventory {
                 (Object) wanted.keySet().toArray(String[]::new)).map(r -> r.get(0, String.class));
         for (String sku : wanted.keySet()) {
             if (!known.contains(sku)) {
-                publish(tx, new StockReservationFailed(orderId, "unknown sku " + sku), event);
+                refuse(tx, orderId, "unknown sku " + sku, event);
                 return;
             }
         }
@@ -86,8 +104,8 @@ final class Inventory {
                     .orElse(null);
             if (price == null) {
                 Sql.execute(tx, "ROLLBACK TO SAVEPOINT reserve_lines");
-                publish(tx, new StockReservationFailed(orderId,
-                        "insufficient stock for sku " + line.getKey() + ": " + line.getValue() + " requested"), event);
+                refuse(tx, orderId, "insufficient stock for sku " + line.getKey() + ": " + line.getValue()
+                        + " requested", event);
                 return;
             }
             Sql.execute(tx, "INSERT INTO reservation (order_id, sku, quantity, status) VALUES (?, ?, ?, 'RESERVED')",
@@ -96,7 +114,16 @@ final class Inventory {
             total = Math.addExact(total, Math.multiplyExact(price, (long) line.getValue()));
         }
         Sql.execute(tx, "RELEASE SAVEPOINT reserve_lines");
+        sagaLog.startStep(tx, orderId, SAGA_TYPE, RESERVATION, Map.of("lines", reserved), reservationTtl);
         publish(tx, new StockReserved(orderId, reserved, total), event);
+    }
+
+    /** Nothing reserved: the step is FAILED (a business outcome, not stuck) and the order is told why. */
+    private void refuse(DSLContext tx, UUID orderId, String reason, ConsumedEvent event) {
+        if (sagaLog.startStep(tx, orderId, SAGA_TYPE, RESERVATION, Map.of(), null)) {
+            sagaLog.markFailed(tx, orderId, RESERVATION, reason);
+        }
+        publish(tx, new StockReservationFailed(orderId, reason), event);
     }
 
     /**
@@ -122,27 +149,159 @@ final class Inventory {
         publish(tx, new StockReserved(orderId, lines, total), event);
     }
 
-    /** Confirm: the reserved units are sold. Idempotent: only RESERVED rows change. */
+    /**
+     * Confirm: the reserved units are sold, acknowledged with StockCommitted. Idempotent: only RESERVED rows change,
+     * and a repeated OrderConfirmed is acknowledged again. A reservation released meanwhile (expired) is taken again
+     * from the available stock when it is there; otherwise StockCommitFailed.
+     */
     void onOrderConfirmed(DSLContext tx, OrderConfirmed confirmed, ConsumedEvent event) {
         requireOrderId(confirmed, event);
-        recordConsumed(tx, confirmed.orderId(), event);
-        for (Record2<String, Integer> row : moveReservations(tx, confirmed.orderId(), "COMMITTED")) {
+        UUID orderId = confirmed.orderId();
+        lockStep(tx, orderId);
+        recordConsumed(tx, orderId, event);
+        for (Record2<String, Integer> row : moveReservations(tx, orderId, "COMMITTED")) {
             Sql.execute(tx, """
                     UPDATE stock SET reserved = reserved - ?, sold = sold + ?, updated_at = now()
                     WHERE sku = ?""", row.value2(), row.value2(), row.value1());
         }
+        String problem = takeReleasedAgain(tx, orderId);
+        if (problem != null) {
+            publish(tx, new StockCommitFailed(orderId, problem), event);
+            return;
+        }
+        sagaLog.markSucceeded(tx, orderId, RESERVATION);
+        publish(tx, new StockCommitted(orderId), event);
+    }
+
+    /** Sells released lines of a confirmed order from the available stock, all or nothing; null when done. */
+    private static String takeReleasedAgain(DSLContext tx, UUID orderId) {
+        Result<Record> released = tx.fetch("""
+                SELECT sku, quantity FROM reservation WHERE order_id = ? AND status = 'RELEASED' ORDER BY sku""",
+                orderId);
+        if (released.isEmpty()) {
+            return tx.fetchExists(tx.selectOne().from("reservation").where("order_id = ?", orderId))
+                    ? null : "no reservation for order " + orderId;
+        }
+        Sql.execute(tx, "SAVEPOINT take_again");
+        for (Record r : released) {
+            int taken = Sql.execute(tx, """
+                    UPDATE stock SET available = available - ?, sold = sold + ?, updated_at = now()
+                    WHERE sku = ? AND available >= ?""", r.get(1, Integer.class), r.get(1, Integer.class),
+                    r.get(0, String.class), r.get(1, Integer.class));
+            if (taken == 0) {
+                Sql.execute(tx, "ROLLBACK TO SAVEPOINT take_again");
+                return "the reservation was released before the confirmation and sku " + r.get(0, String.class)
+                        + " no longer has " + r.get(1, Integer.class) + " available";
+            }
+        }
+        Sql.execute(tx, "UPDATE reservation SET status = 'COMMITTED', updated_at = now() "
+                + "WHERE order_id = ? AND status = 'RELEASED'", orderId);
+        Sql.execute(tx, "RELEASE SAVEPOINT take_again");
+        return null;
     }
 
     /** Cancel: give back only what is still RESERVED, so a repeated cancellation changes nothing. */
     void onOrderCancelled(DSLContext tx, OrderCancelled cancelled, ConsumedEvent event) {
         requireOrderId(cancelled, event);
+        lockStep(tx, cancelled.orderId());
         recordConsumed(tx, cancelled.orderId(), event);
-        for (Record2<String, Integer> row : moveReservations(tx, cancelled.orderId(), "RELEASED")) {
+        release(tx, cancelled.orderId());
+        sagaLog.markCompensated(tx, cancelled.orderId(), RESERVATION);
+        publish(tx, new StockReleased(cancelled.orderId(), "order cancelled"), event);
+    }
+
+    /**
+     * The reservation's deadline passed and its order never confirmed (called by the timeout scanner, which holds the
+     * step row): the stock goes back and the order service is told with StockReleased.
+     */
+    void onTimeout(DSLContext tx, SagaStep step) {
+        if (!RESERVATION.equals(step.step()) || step.status() != SagaStatus.PENDING) {
+            return;
+        }
+        UUID orderId = step.sagaId();
+        release(tx, orderId);
+        String reason = "reservation expired at " + step.deadlineAt() + " without a confirmation";
+        sagaLog.markCompensating(tx, orderId, RESERVATION, reason);
+        sagaLog.markCompensated(tx, orderId, RESERVATION);
+        publishOwn(tx, new StockReleased(orderId, reason));
+    }
+
+    // ---- operator (admin HTTP, in the caller's transaction) ----------------------------------------------------
+
+    /**
+     * Moves a saga on from the inventory's side: a step given up on goes back to PENDING with its deadline now (the
+     * scanner releases the stock on its next scan); otherwise the answer the reservations stand for is sent again
+     * (StockReserved, StockCommitted or StockReleased), for an order service that never got it.
+     */
+    String retry(DSLContext tx, UUID orderId) {
+        lockStep(tx, orderId);
+        SagaStep step = sagaLog.step(tx, orderId, RESERVATION).orElse(null);
+        if (step != null && step.status() == SagaStatus.FAILED && step.lastError() != null
+                && step.lastError().startsWith(SagaQueries.STUCK_MARK)) {
+            sagaLog.retry(tx, orderId, RESERVATION, Duration.ZERO);
+            return "reservation step back to PENDING; the timeout scanner releases it on its next scan";
+        }
+        Result<Record> rows = tx.fetch("SELECT sku, quantity, status FROM reservation WHERE order_id = ? ORDER BY sku",
+                orderId);
+        if (rows.isEmpty()) {
+            throw ApiException.notFound("id", "no reservation for order " + orderId);
+        }
+        if (rows.stream().anyMatch(r -> "COMMITTED".equals(r.get(2, String.class)))) {
+            publishOwn(tx, new StockCommitted(orderId));
+            return "StockCommitted re-sent";
+        }
+        if (rows.stream().allMatch(r -> "RELEASED".equals(r.get(2, String.class)))) {
+            publishOwn(tx, new StockReleased(orderId, "re-sent by an operator"));
+            return "StockReleased re-sent";
+        }
+        List<StockReserved.Line> lines = new ArrayList<>();
+        long total = 0;
+        for (Record r : rows) {
+            long price = tx.fetchOne("SELECT unit_price_cents FROM stock WHERE sku = ?", r.get(0, String.class))
+                    .get(0, Long.class);
+            lines.add(new StockReserved.Line(r.get(0, String.class), r.get(1, Integer.class), price));
+            total += price * r.get(1, Integer.class);
+        }
+        publishOwn(tx, new StockReserved(orderId, lines, total));
+        return "StockReserved re-sent";
+    }
+
+    /** Releases what is still reserved for the order (never sold stock) and tells the order service. */
+    String compensate(DSLContext tx, UUID orderId) {
+        lockStep(tx, orderId);
+        Result<Record> rows = tx.fetch("SELECT status FROM reservation WHERE order_id = ?", orderId);
+        if (rows.isEmpty()) {
+            throw ApiException.notFound("id", "no reservation for order " + orderId);
+        }
+        if (rows.stream().anyMatch(r -> "COMMITTED".equals(r.get(0, String.class)))) {
+            throw ApiException.conflict("status", "the stock of order " + orderId + " is sold (COMMITTED); "
+                    + "a confirmed order is final");
+        }
+        release(tx, orderId);
+        sagaLog.markCompensating(tx, orderId, RESERVATION, "released by an operator");
+        sagaLog.markCompensated(tx, orderId, RESERVATION);
+        publishOwn(tx, new StockReleased(orderId, "released by an operator"));
+        return "reservation released; StockReleased sent";
+    }
+
+    private void publishOwn(DSLContext tx, InventoryEvent reply) {
+        Map<String, String> headers = new HashMap<>();
+        headers.put(OutboxHeaders.SAGA_ID, reply.orderId().toString());
+        headers.put(OutboxHeaders.CORRELATION_ID, reply.orderId().toString());
+        UUID eventId = outbox.publish(tx, reply, headers);
+        sagaLog.recordPublished(tx, reply.orderId(), RESERVATION, eventId, reply.eventType(), reservationTopic);
+    }
+
+    private static void release(DSLContext tx, UUID orderId) {
+        for (Record2<String, Integer> row : moveReservations(tx, orderId, "RELEASED")) {
             Sql.execute(tx, """
                     UPDATE stock SET reserved = reserved - ?, available = available + ?, updated_at = now()
                     WHERE sku = ?""", row.value2(), row.value2(), row.value1());
         }
-        publish(tx, new StockReleased(cancelled.orderId()), event);
+    }
+
+    private static void lockStep(DSLContext tx, UUID orderId) {
+        Sql.execute(tx, "SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, RESERVATION);
     }
 
     private static List<Record2<String, Integer>> moveReservations(DSLContext tx, UUID orderId, String to) {
@@ -190,10 +349,10 @@ final class Inventory {
                 reply.orderId().toString()));
         headers.put(OutboxHeaders.CAUSATION_ID, cause.eventId().toString());
         UUID eventId = outbox.publish(tx, reply, headers);
-        sagaLog.recordPublished(tx, reply.orderId(), null, eventId, reply.eventType(), reservationTopic);
+        sagaLog.recordPublished(tx, reply.orderId(), RESERVATION, eventId, reply.eventType(), reservationTopic);
     }
 
     private void recordConsumed(DSLContext tx, UUID orderId, ConsumedEvent event) {
-        sagaLog.recordConsumed(tx, orderId, null, event);
+        sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
     }
 }

@@ -43,11 +43,31 @@ sealed interface InventoryEvent extends OutboxEvent {
         }
     }
 
-    /** Whatever was still reserved for the order is back in stock (Cancel). */
-    record StockReleased(UUID orderId) implements InventoryEvent {
+    /**
+     * Whatever was still reserved for the order is back in stock (Cancel, or the reservation expired).
+     *
+     * @param reason why: the order's cancellation, or the expiry of the reservation
+     */
+    record StockReleased(UUID orderId, String reason) implements InventoryEvent {
         @Override
         public String eventType() {
             return "StockReleased";
+        }
+    }
+
+    /** Confirm done: the units are sold. The acknowledgement of OrderConfirmed. */
+    record StockCommitted(UUID orderId) implements InventoryEvent {
+        @Override
+        public String eventType() {
+            return "StockCommitted";
+        }
+    }
+
+    /** Confirm impossible: the reservation was released and the stock is no longer there. */
+    record StockCommitFailed(UUID orderId, String reason) implements InventoryEvent {
+        @Override
+        public String eventType() {
+            return "StockCommitFailed";
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.outbox.sample.inventory;
 
+import dev.outbox.saga.SagaLog;
+import dev.outbox.sample.support.AdminRoutes;
 import dev.outbox.sample.support.ApiException;
+import dev.outbox.sample.support.DeadLetters;
 import dev.outbox.sample.support.HttpApi.Response;
 import dev.outbox.sample.support.HttpApi;
 import java.time.OffsetDateTime;
@@ -30,8 +33,21 @@ final class InventoryHttp {
     private InventoryHttp() {
     }
 
-    static HttpApi api(InventoryServiceConfig config, DSLContext dsl) {
+    static HttpApi api(InventoryServiceConfig config, DSLContext dsl, SagaLog sagaLog, InventoryAdmin admin,
+                       DeadLetters deadLetters) {
         HttpApi api = new HttpApi(config.maxBodyBytes(), config.adminToken());
+        api.route("GET", "/saga/view", request -> Response.ok(admin.view(sagaLog, request.requiredQueryUuid("saga_id"))));
+        api.route("POST", "/saga/([^/]+)/retry", request -> {
+            request.requireAdmin();
+            UUID sagaId = request.pathId(0, "saga");
+            return new Response(202, Map.of("sagaId", sagaId, "action", admin.retry(sagaId)));
+        });
+        api.route("POST", "/saga/([^/]+)/compensate", request -> {
+            request.requireAdmin();
+            UUID sagaId = request.pathId(0, "saga");
+            return new Response(202, Map.of("sagaId", sagaId, "action", admin.compensate(sagaId)));
+        });
+        AdminRoutes.register(api, dsl, deadLetters);
         api.route("GET", "/stock/([^/]+)", request -> Response.ok(stock(dsl, request.pathParam(0))));
         api.route("PUT", "/stock/([^/]+)", request -> {
             request.requireAdmin();

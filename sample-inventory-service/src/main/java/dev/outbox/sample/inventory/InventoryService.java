@@ -9,6 +9,8 @@ import dev.outbox.sample.inventory.OrderMessage.OrderConfirmed;
 import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaRetention;
+import dev.outbox.saga.SagaTimeoutScanner;
+import dev.outbox.sample.support.DeadLetters;
 import dev.outbox.sample.support.HttpEndpoint;
 import dev.outbox.sample.support.ServicePool;
 import dev.outbox.sample.support.ServiceSchema;
@@ -16,6 +18,7 @@ import dev.outbox.sample.support.ServiceStartup;
 import dev.outbox.schema.OutboxSchema;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -33,14 +36,17 @@ public final class InventoryService implements AutoCloseable {
     private static final Duration SAGA_RETENTION_INTERVAL = Duration.ofMinutes(10);
 
     private final InventoryServiceConfig config;
+    private final InventoryOpsConfig ops;
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
     private EventConsumer consumer;
     private SagaRetention sagaRetention;
+    private SagaTimeoutScanner scanner;
     private HttpEndpoint http;
 
-    private InventoryService(InventoryServiceConfig config) {
+    private InventoryService(InventoryServiceConfig config, InventoryOpsConfig ops) {
         this.config = config;
+        this.ops = ops;
         this.dataSource = ServicePool.create("inventory-service", config.dbUrl(), config.dbUser(), config.dbPassword(),
                 config.dbPoolSize());
         this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
@@ -48,7 +54,12 @@ public final class InventoryService implements AutoCloseable {
 
     /** Starts the service; fails fast, releasing what it took, when the database, Kafka or the port is unusable. */
     public static InventoryService start(InventoryServiceConfig config) {
-        InventoryService service = new InventoryService(config);
+        return start(config, InventoryOpsConfig.fromEnv(System.getenv()));
+    }
+
+    /** As {@link #start(InventoryServiceConfig)} with the saga-operations settings given. */
+    public static InventoryService start(InventoryServiceConfig config, InventoryOpsConfig ops) {
+        InventoryService service = new InventoryService(config, ops);
         ServiceStartup.startOrRelease("inventory service", config.httpPort(), service::startParts, service::close);
         log.info("inventory service listening on port {} ({})", service.port(), config);
         return service;
@@ -59,8 +70,9 @@ public final class InventoryService implements AutoCloseable {
             OutboxSchema.migrateLibrary(dataSource, config.publication());
             ServiceSchema.migrate(dataSource, "inventory");
         }
-        Inventory inventory = new Inventory(Outbox.create(OutboxConfig.defaults()), SagaLog.create(),
-                config.reservationTopic());
+        SagaLog sagaLog = SagaLog.create();
+        Inventory inventory = new Inventory(Outbox.create(OutboxConfig.defaults()), sagaLog,
+                config.reservationTopic(), ops.reservationTtl());
         consumer = EventConsumer.builder(dataSource, config.kafkaBootstrapServers(), config.consumerGroup())
                 .topics(config.orderTopic())
                 .on(OrderMessage.ORDER_PLACED, OrderPlaced.class, inventory::onOrderPlaced)
@@ -73,13 +85,20 @@ public final class InventoryService implements AutoCloseable {
                 // Handlers wait on the database far more than they compute: handle partitions side by side, leaving
                 // half the pool to the HTTP API (and the timeout scanner). Order per partition is kept either way.
                 .concurrency(Math.max(1, Math.min(4, config.dbPoolSize() / 2)))
-                .maxAttempts(10)
+                .maxAttempts(ops.consumerMaxAttempts())
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
+                .start();
+        // Reservations whose order never confirmed are released when their deadline passes.
+        scanner = SagaTimeoutScanner.builder(dataSource, inventory::onTimeout)
+                .sagaTypes(Inventory.SAGA_TYPE)
+                .interval(ops.timeoutScanInterval())
+                .maxAttempts(ops.maxAttempts())
                 .start();
         // Deletes finished sagas' steps and events once older than the window; runs on its own daemon thread.
         sagaRetention = SagaRetention.schedule(dataSource, config.sagaRetention(), SAGA_RETENTION_INTERVAL);
         http = HttpEndpoint.start(config.httpBindAddress(), config.httpPort(),
-                InventoryHttp.api(config, dsl));
+                InventoryHttp.api(config, dsl, sagaLog, new InventoryAdmin(dsl, inventory), new DeadLetters(
+                        config.kafkaBootstrapServers(), List.of(ops.relayDlqTopic(), config.orderTopic() + "-dlt"))));
     }
 
     /** The HTTP port actually bound (useful with port 0). */
@@ -96,6 +115,9 @@ public final class InventoryService implements AutoCloseable {
     public void close() {
         if (http != null) {
             http.close();
+        }
+        if (scanner != null) {
+            scanner.close();
         }
         if (consumer != null) {
             consumer.close();

@@ -1,6 +1,11 @@
 package dev.outbox.sample.order;
 
+import dev.outbox.sample.support.AdminRoutes;
 import dev.outbox.sample.support.ApiException;
+import dev.outbox.sample.support.DeadLetters;
+import dev.outbox.sample.support.Json;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import dev.outbox.sample.support.HttpApi.Response;
 import dev.outbox.sample.support.HttpApi;
 import java.util.LinkedHashMap;
@@ -34,8 +39,47 @@ final class OrderHttp {
     private OrderHttp() {
     }
 
-    static HttpApi api(OrderServiceConfig config, DSLContext dsl, OrderSaga saga, OrderQueries queries) {
+    /**
+     * The inventory's admin calls passed on with its token, so that one page (the console) served here can act on
+     * both services: {@code /admin/inventory/...} answers what the inventory answered.
+     */
+    private static void inventoryAdminRoutes(HttpApi api, InventoryClient inventory) {
+        api.route("POST", "/admin/inventory/saga/([^/]+)/(retry|compensate)", request -> {
+            request.requireAdmin();
+            UUID sagaId = request.pathId(0, "saga");
+            return passOn(inventory.admin("POST", "/saga/" + sagaId + "/" + request.pathParam(1), null));
+        });
+        api.route("GET", "/admin/inventory/(sagas|dead-letters|gauges)", request -> {
+            request.requireAdmin();
+            StringBuilder query = new StringBuilder();
+            for (String name : new String[] {"stuck", "status", "step", "saga_type", "older_than", "limit"}) {
+                String value = request.query(name);
+                if (value != null) {
+                    query.append(query.isEmpty() ? "?" : "&").append(name).append('=')
+                            .append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+                }
+            }
+            return passOn(inventory.admin("GET", "/admin/" + request.pathParam(0) + query, null));
+        });
+        api.route("POST", "/admin/inventory/dead-letters/replay", request -> {
+            request.requireAdmin();
+            AdminRoutes.ReplayRequest body = request.body(AdminRoutes.ReplayRequest.class);
+            return passOn(inventory.admin("POST", "/admin/dead-letters/replay",
+                    Json.EVENTS.writeValueAsString(body)));
+        });
+    }
+
+    private static Response passOn(InventoryClient.Answer answer) {
+        return new Response(answer.status(), answer.body());
+    }
+
+    static HttpApi api(OrderServiceConfig config, DSLContext dsl, OrderSaga saga, OrderQueries queries,
+                       DeadLetters deadLetters, InventoryClient inventory) {
         HttpApi api = new HttpApi(config.maxBodyBytes(), config.adminToken());
+        AdminRoutes.register(api, dsl, deadLetters);
+        inventoryAdminRoutes(api, inventory);
+        // The saga console: a page and its script; its calls carry the admin token the operator types in.
+        api.staticFiles("console", "console", "index.html", "console.js");
         api.route("POST", "/orders", request -> {
             String key = IdempotencyKeys.validate(request.header(IdempotencyKeys.HEADER));
             PlaceOrderRequest body = request.body(PlaceOrderRequest.class).validate();

@@ -1,10 +1,13 @@
 package dev.outbox.sample.order;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaStatus;
 import dev.outbox.saga.SagaStep;
 import dev.outbox.saga.SagaView;
 import dev.outbox.sample.support.ApiException;
+import dev.outbox.sample.support.SagaTimeline;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -30,7 +33,15 @@ final class OrderQueries {
      * FAILED); {@code terminal} is true once the order left PENDING and no step is PENDING or COMPENSATING.
      */
     record SagaStatusView(UUID sagaId, String sagaType, UUID orderId, String state, boolean terminal,
-            String orderStatus, String reason, List<SagaStep> steps, List<EventView> events) {
+            String orderStatus, String reason, List<SagaStep> steps, List<EventView> events, WholeChain wholeChain) {
+    }
+
+    /**
+     * Both services' parts merged: every step of either, every event with its path, the inventory's own view
+     * (reservations included) as it answered, and where the saga waits now.
+     */
+    record WholeChain(String waitingOn, List<SagaWholeChain.StepLine> steps, List<SagaWholeChain.EventPath> events,
+            JsonNode inventory) {
     }
 
     /** An event exchanged: published by this service, or an inventory reply it consumed. */
@@ -40,10 +51,12 @@ final class OrderQueries {
 
     private final DSLContext dsl;
     private final SagaLog sagaLog;
+    private final InventoryClient inventory;
 
-    OrderQueries(DSLContext dsl, SagaLog sagaLog) {
+    OrderQueries(DSLContext dsl, SagaLog sagaLog, InventoryClient inventory) {
         this.dsl = dsl;
         this.sagaLog = sagaLog;
+        this.inventory = inventory;
     }
 
     OrderView order(UUID orderId) {
@@ -98,6 +111,13 @@ final class OrderQueries {
                 .anyMatch(s -> s.status() == SagaStatus.PENDING || s.status() == SagaStatus.COMPENSATING);
         return new SagaStatusView(orderId, view.sagaType(), orderId, view.state(),
                 !open && !OrderSaga.PENDING.equals(orderStatus), orderStatus, order.get(1, String.class),
-                view.steps(), events);
+                view.steps(), events, wholeChain(orderId, view.steps()));
+    }
+
+    private WholeChain wholeChain(UUID sagaId, List<SagaStep> orderSteps) {
+        JsonNode inventoryView = inventory.sagaView(sagaId);
+        List<SagaWholeChain.StepLine> steps = SagaWholeChain.steps(orderSteps, inventoryView);
+        return new WholeChain(SagaWholeChain.waitingOn(steps, Instant.now()), steps,
+                SagaWholeChain.events(SagaTimeline.events(dsl, "order", sagaId, "relayed_at"), inventoryView), inventoryView);
     }
 }

@@ -5,8 +5,11 @@ import dev.outbox.OutboxHeaders;
 import dev.outbox.consumer.ConsumedEvent;
 import dev.outbox.consumer.NonRetriableException;
 import dev.outbox.saga.SagaLog;
+import dev.outbox.saga.SagaQueries;
 import dev.outbox.saga.SagaStatus;
 import dev.outbox.saga.SagaStep;
+import dev.outbox.sample.order.InventoryReply.StockCommitFailed;
+import dev.outbox.sample.order.InventoryReply.StockCommitted;
 import dev.outbox.sample.order.InventoryReply.StockReleased;
 import dev.outbox.sample.order.InventoryReply.StockReservationFailed;
 import dev.outbox.sample.order.InventoryReply.StockReserved;
@@ -28,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * The order side of the choreographed saga (docs/design.md, "The saga in the samples"). Saga id = order id. Steps in
  * {@code saga_log}: {@code reserve_stock} (PENDING with a deadline from the order until the inventory answers;
  * COMPENSATING then COMPENSATED when the order is cancelled or rejected after stock may have been reserved) and
- * {@code charge_credit}.
+ * {@code charge_credit}; {@code confirm_stock} (PENDING from the confirmation until the inventory acknowledges it with
+ * StockCommitted). Compensations and confirmations have deadlines too: past them the timeout scanner re-sends
+ * OrderCancelled or OrderConfirmed, backing off, and gives up (FAILED, "stuck: ...") after the attempt cap.
  *
  * <p>Every method runs in one transaction holding the domain change, the saga_log rows and the outbox rows (and, for
  * event handlers, the consumer's inbox row). Every writer locks the saga's {@code reserve_stock} row and then the order
@@ -42,6 +47,7 @@ final class OrderSaga {
     static final String SAGA_TYPE = "order";
     static final String RESERVE_STOCK = "reserve_stock";
     static final String CHARGE_CREDIT = "charge_credit";
+    static final String CONFIRM_STOCK = "confirm_stock";
 
     static final String PENDING = "PENDING";
     static final String CONFIRMED = "CONFIRMED";
@@ -53,13 +59,16 @@ final class OrderSaga {
     private final SagaLog sagaLog;
     private final String orderTopic;
     private final Duration reserveDeadline;
+    private final OrderOpsConfig ops;
 
-    OrderSaga(DSLContext dsl, Outbox outbox, SagaLog sagaLog, String orderTopic, Duration reserveDeadline) {
+    OrderSaga(DSLContext dsl, Outbox outbox, SagaLog sagaLog, String orderTopic, Duration reserveDeadline,
+              OrderOpsConfig ops) {
         this.dsl = dsl;
         this.outbox = outbox;
         this.sagaLog = sagaLog;
         this.orderTopic = orderTopic;
         this.reserveDeadline = reserveDeadline;
+        this.ops = ops;
     }
 
     // ---- commands (HTTP) -------------------------------------------------------------------------------------
@@ -136,7 +145,7 @@ final class OrderSaga {
     String retry(UUID orderId) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = cfg.dsl();
-            String status = lockSaga(tx, orderId);
+            String status = lockConfirmation(tx, orderId);
             if (status == null) {
                 throw ApiException.notFound("id", "no saga " + orderId);
             }
@@ -152,9 +161,20 @@ final class OrderSaga {
                 publish(tx, RESERVE_STOCK, new OrderPlaced(orderId, customerId, lines));
                 return "OrderPlaced re-sent; reserve_stock has a new deadline";
             }
-            if (stepStatus(tx, orderId, RESERVE_STOCK) == SagaStatus.COMPENSATING) {
+            SagaStatus reserve = stepStatus(tx, orderId, RESERVE_STOCK);
+            boolean ended = REJECTED.equals(status) || CANCELLED.equals(status);
+            if (reserve == SagaStatus.COMPENSATING
+                    || reserve == SagaStatus.FAILED && ended && givenUp(tx, orderId, RESERVE_STOCK)) {
+                sagaLog.markCompensating(tx, orderId, RESERVE_STOCK, "compensation re-sent by an operator",
+                        ops.compensationDeadline());
                 resendCancellation(tx, orderId);
                 return "OrderCancelled re-sent";
+            }
+            SagaStatus confirm = stepStatus(tx, orderId, CONFIRM_STOCK);
+            if (CONFIRMED.equals(status) && confirm != null && confirm != SagaStatus.SUCCEEDED) {
+                sagaLog.retry(tx, orderId, CONFIRM_STOCK, ops.confirmDeadline());
+                publish(tx, CONFIRM_STOCK, new OrderConfirmed(orderId));
+                return "OrderConfirmed re-sent; confirm_stock has a new deadline";
             }
             throw ApiException.conflict("status", "saga " + orderId + " is not stuck (order " + status
                     + "); nothing to retry");
@@ -175,7 +195,8 @@ final class OrderSaga {
                     return "order cancelled; OrderCancelled sent";
                 }
                 case REJECTED, CANCELLED -> {
-                    sagaLog.markCompensating(tx, orderId, RESERVE_STOCK, "compensation re-sent by an operator");
+                    sagaLog.markCompensating(tx, orderId, RESERVE_STOCK, "compensation re-sent by an operator",
+                            ops.compensationDeadline());
                     resendCancellation(tx, orderId);
                     return "OrderCancelled re-sent";
                 }
@@ -230,7 +251,9 @@ final class OrderSaga {
                     UPDATE orders SET status = 'CONFIRMED', updated_at = now()
                     WHERE id = ? AND status = 'PENDING'""", orderId);
             sagaLog.markSucceeded(tx, orderId, CHARGE_CREDIT);
-            publish(tx, CHARGE_CREDIT, new OrderConfirmed(orderId));
+            // The Confirm of the TCC: acknowledged by StockCommitted, re-sent by the scanner until then.
+            sagaLog.startStep(tx, orderId, SAGA_TYPE, CONFIRM_STOCK, Map.of(), ops.confirmDeadline());
+            publish(tx, CONFIRM_STOCK, new OrderConfirmed(orderId));
         } else {
             String reason = "insufficient credit: the order costs " + total + " cents, more than customer "
                     + customerId + " has available";
@@ -263,12 +286,45 @@ final class OrderSaga {
     void onStockReleased(DSLContext tx, StockReleased reply, ConsumedEvent event) {
         requireOrderId(reply, event);
         UUID orderId = reply.orderId();
-        if (lockSaga(tx, orderId) == null) {
+        String status = lockSaga(tx, orderId);
+        if (status == null) {
             log.warn("StockReleased {} for unknown order {}; ignored", event.eventId(), orderId);
             return;
         }
         sagaLog.recordConsumed(tx, orderId, RESERVE_STOCK, event);
+        if (PENDING.equals(status)) {
+            // The inventory gave the stock back on its own (its reservation expired): the order cannot go on.
+            String reason = "stock released by the inventory: " + (reply.reason() == null ? "no reason" : reply.reason());
+            Sql.execute(tx, """
+                    UPDATE orders SET status = 'REJECTED', reason = ?, updated_at = now()
+                    WHERE id = ? AND status = 'PENDING'""", reason, orderId);
+        }
         sagaLog.markCompensated(tx, orderId, RESERVE_STOCK);
+    }
+
+    /** The inventory's Confirm is done: the confirmation is acknowledged. */
+    void onStockCommitted(DSLContext tx, StockCommitted reply, ConsumedEvent event) {
+        requireOrderId(reply, event);
+        UUID orderId = reply.orderId();
+        if (lockConfirmation(tx, orderId) == null) {
+            log.warn("StockCommitted {} for unknown order {}; ignored", event.eventId(), orderId);
+            return;
+        }
+        sagaLog.recordConsumed(tx, orderId, CONFIRM_STOCK, event);
+        sagaLog.markSucceeded(tx, orderId, CONFIRM_STOCK);
+    }
+
+    /** The inventory could not sell the stock of a confirmed order: an operator must decide (refund or restock). */
+    void onStockCommitFailed(DSLContext tx, StockCommitFailed reply, ConsumedEvent event) {
+        requireOrderId(reply, event);
+        UUID orderId = reply.orderId();
+        if (lockConfirmation(tx, orderId) == null) {
+            log.warn("StockCommitFailed {} for unknown order {}; ignored", event.eventId(), orderId);
+            return;
+        }
+        sagaLog.recordConsumed(tx, orderId, CONFIRM_STOCK, event);
+        sagaLog.markFailed(tx, orderId, CONFIRM_STOCK, SagaQueries.STUCK_MARK + reply.reason());
+        log.warn("order {} is CONFIRMED but the inventory could not commit its stock: {}", orderId, reply.reason());
     }
 
     /**
@@ -277,9 +333,10 @@ final class OrderSaga {
      */
     void onOwnEventRelayed(DSLContext tx, ConsumedEvent event) {
         Sql.execute(tx, """
-                UPDATE saga_event SET topic = ?, kafka_partition = ?, kafka_offset = ?
+                UPDATE saga_event SET topic = ?, kafka_partition = ?, kafka_offset = ?, relayed_at = ?
                 WHERE event_id = ? AND direction = 'PUBLISHED'""",
-                event.topic(), event.partition(), event.offset(), event.eventId());
+                event.topic(), event.partition(), event.offset(),
+                java.sql.Timestamp.from(event.timestamp()), event.eventId());
     }
 
     /**
@@ -287,15 +344,37 @@ final class OrderSaga {
      * PENDING order is cancelled and compensated.
      */
     void onTimeout(DSLContext tx, SagaStep step) {
+        UUID orderId = step.sagaId();
+        if (CONFIRM_STOCK.equals(step.step())) {
+            resendConfirmation(tx, step);
+            return;
+        }
         if (!RESERVE_STOCK.equals(step.step())) {
             return;
         }
-        UUID orderId = step.sagaId();
         String status = lockOrder(tx, orderId);
+        if (step.status() == SagaStatus.COMPENSATING) {
+            // No StockReleased yet: say it again; the scanner backs off and gives up at the attempt cap.
+            resendCancellation(tx, orderId);
+            return;
+        }
         if (PENDING.equals(status)) {
             sagaLog.markTimedOut(tx, orderId, RESERVE_STOCK, "no answer from the inventory by " + step.deadlineAt());
             cancel(tx, orderId, CANCELLED, "timed out waiting for the stock reservation");
         }
+    }
+
+    /** No StockCommitted by the deadline: OrderConfirmed again (the Confirm is idempotent), or give up at the cap. */
+    private void resendConfirmation(DSLContext tx, SagaStep step) {
+        UUID orderId = step.sagaId();
+        lockOrder(tx, orderId);
+        if (step.attempts() >= ops.maxAttempts()) {
+            sagaLog.markFailed(tx, orderId, CONFIRM_STOCK, SagaQueries.STUCK_MARK + "OrderConfirmed not acknowledged "
+                    + "after " + step.attempts() + " attempts");
+            return;
+        }
+        sagaLog.retry(tx, orderId, CONFIRM_STOCK, ops.confirmDeadline());
+        publish(tx, CONFIRM_STOCK, new OrderConfirmed(orderId));
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
@@ -305,7 +384,7 @@ final class OrderSaga {
         Sql.execute(tx, """
                 UPDATE orders SET status = ?, reason = ?, updated_at = now()
                 WHERE id = ? AND status = 'PENDING'""", newStatus, reason, orderId);
-        sagaLog.markCompensating(tx, orderId, RESERVE_STOCK, reason);
+        sagaLog.markCompensating(tx, orderId, RESERVE_STOCK, reason, ops.compensationDeadline());
         publish(tx, RESERVE_STOCK, new OrderCancelled(orderId, reason));
     }
 
@@ -341,6 +420,22 @@ final class OrderSaga {
     private static String lockSaga(DSLContext tx, UUID orderId) {
         Sql.execute(tx, "SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, RESERVE_STOCK);
         return lockOrder(tx, orderId);
+    }
+
+    /**
+     * Locks the saga for a reply to the confirmation: reserve_stock, then confirm_stock (the row the scanner holds
+     * when it re-sends), then the order; the scanner takes confirm_stock then the order, so no cycle.
+     */
+    private static String lockConfirmation(DSLContext tx, UUID orderId) {
+        Sql.execute(tx, "SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, RESERVE_STOCK);
+        Sql.execute(tx, "SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, CONFIRM_STOCK);
+        return lockOrder(tx, orderId);
+    }
+
+    private boolean givenUp(DSLContext tx, UUID orderId, String step) {
+        return sagaLog.step(tx, orderId, step)
+                .map(s -> s.lastError() != null && s.lastError().startsWith(SagaQueries.STUCK_MARK))
+                .orElse(false);
     }
 
     private static String lockOrder(DSLContext tx, UUID orderId) {

@@ -5,12 +5,15 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
 import dev.outbox.consumer.EventConsumer;
+import dev.outbox.sample.order.InventoryReply.StockCommitFailed;
+import dev.outbox.sample.order.InventoryReply.StockCommitted;
 import dev.outbox.sample.order.InventoryReply.StockReleased;
 import dev.outbox.sample.order.InventoryReply.StockReservationFailed;
 import dev.outbox.sample.order.InventoryReply.StockReserved;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaRetention;
 import dev.outbox.saga.SagaTimeoutScanner;
+import dev.outbox.sample.support.DeadLetters;
 import dev.outbox.sample.support.HttpEndpoint;
 import dev.outbox.sample.support.ServicePool;
 import dev.outbox.sample.support.ServiceSchema;
@@ -18,6 +21,7 @@ import dev.outbox.sample.support.ServiceStartup;
 import dev.outbox.schema.OutboxSchema;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -39,24 +43,31 @@ public final class OrderService implements AutoCloseable {
     private final OrderSaga saga;
     private final SagaLog sagaLog;
     private final OrderServiceConfig config;
+    private final OrderOpsConfig ops;
     private EventConsumer consumer;
     private SagaTimeoutScanner scanner;
     private SagaRetention sagaRetention;
     private HttpEndpoint http;
 
-    private OrderService(OrderServiceConfig config) {
+    private OrderService(OrderServiceConfig config, OrderOpsConfig ops) {
         this.config = config;
+        this.ops = ops;
         this.dataSource = ServicePool.create("order-service", config.dbUrl(), config.dbUser(), config.dbPassword(),
                 config.dbPoolSize());
         this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.sagaLog = SagaLog.create();
         this.saga = new OrderSaga(dsl, Outbox.create(OutboxConfig.defaults()), sagaLog, config.orderTopic(),
-                config.reserveStockDeadline());
+                config.reserveStockDeadline(), ops);
     }
 
     /** Starts the service; fails fast, releasing what it took, when the database, Kafka or the port is unusable. */
     public static OrderService start(OrderServiceConfig config) {
-        OrderService service = new OrderService(config);
+        return start(config, OrderOpsConfig.fromEnv(System.getenv()));
+    }
+
+    /** As {@link #start(OrderServiceConfig)} with the saga-operations settings given. */
+    public static OrderService start(OrderServiceConfig config, OrderOpsConfig ops) {
+        OrderService service = new OrderService(config, ops);
         ServiceStartup.startOrRelease("order service", config.httpPort(), service::startParts, service::close);
         log.info("order service listening on port {} ({})", service.port(), config);
         return service;
@@ -73,6 +84,8 @@ public final class OrderService implements AutoCloseable {
                 .on(InventoryReply.STOCK_RESERVATION_FAILED, StockReservationFailed.class,
                         saga::onStockReservationFailed)
                 .on(InventoryReply.STOCK_RELEASED, StockReleased.class, saga::onStockReleased)
+                .on(InventoryReply.STOCK_COMMITTED, StockCommitted.class, saga::onStockCommitted)
+                .on(InventoryReply.STOCK_COMMIT_FAILED, StockCommitFailed.class, saga::onStockCommitFailed)
                 .on("OrderPlaced", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
                 .on("OrderConfirmed", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
                 .on("OrderCancelled", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
@@ -89,11 +102,15 @@ public final class OrderService implements AutoCloseable {
         scanner = SagaTimeoutScanner.builder(dataSource, saga::onTimeout)
                 .sagaTypes(OrderSaga.SAGA_TYPE)
                 .interval(config.timeoutScanInterval())
+                .maxAttempts(ops.maxAttempts())
                 .start();
         // Deletes finished sagas' steps and events once older than the window; runs on its own daemon thread.
         sagaRetention = SagaRetention.schedule(dataSource, config.sagaRetention(), SAGA_RETENTION_INTERVAL);
+        InventoryClient inventory = new InventoryClient(ops);
         http = HttpEndpoint.start(config.httpBindAddress(), config.httpPort(),
-                OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog)));
+                OrderHttp.api(config, dsl, saga, new OrderQueries(dsl, sagaLog, inventory),
+                        new DeadLetters(config.kafkaBootstrapServers(), List.of(ops.relayDlqTopic(),
+                                config.inventoryTopic() + "-dlt", config.orderTopic() + "-dlt")), inventory));
     }
 
     /** The HTTP port actually bound (useful with port 0). */

@@ -90,6 +90,10 @@ class OrderSagaIT {
                 .containsEntry("charge_credit", "SUCCEEDED");
         assertThat(http.send("POST", "/orders/" + orderId + "/cancel", null, null).status()).isEqualTo(409);
         assertThat(http.send("POST", "/saga/" + orderId + "/compensate", null, TOKEN).status()).isEqualTo(409);
+        // The confirmation waits for the inventory's acknowledgement (issue 19).
+        assertThat(stepStatuses(orderId)).containsEntry("confirm_stock", "PENDING");
+        inventory.send("StockCommitted", orderId, Map.of("orderId", orderId));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "SUCCEEDED".equals(stepStatuses(orderId).get("confirm_stock")));
         assertThat(OrderInvariants.check(db).stream().filter(v -> v.contains(orderId.toString()))).isEmpty();
     }
 

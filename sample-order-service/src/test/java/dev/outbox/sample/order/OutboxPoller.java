@@ -31,7 +31,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * with the relay's record contract (topic {@code <prefix><aggregatetype>}, key aggregateid, value payload, headers
  * {@code id}, {@code ce_type} and every entry of {@code headers}), then deletes them. Rows are read in id order
  * (UUIDv7: insert order), which is commit order per aggregate because the services serialize a saga's transactions.
- * With {@code duplicates} every record is sent twice, to exercise the consumers' inbox.
+ * With {@code duplicates} every record is sent twice, to exercise the consumers' inbox. With {@code keepRows} sent rows
+ * stay in the outbox, as with the real relay until retention deletes them (the saga status reads their headers); a
+ * side table remembers which (id, created_at) went out, so that a row deleted and written again (a replay) is sent.
  */
 final class OutboxPoller implements AutoCloseable {
 
@@ -40,15 +42,32 @@ final class OutboxPoller implements AutoCloseable {
     private final DataSource dataSource;
     private final String topicPrefix;
     private final boolean duplicates;
+    private final boolean keepRows;
     private final KafkaProducer<String, String> producer;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     private final AtomicBoolean paused = new AtomicBoolean();
     private final AtomicLong sent = new AtomicLong();
 
     OutboxPoller(DataSource dataSource, String bootstrapServers, String topicPrefix, boolean duplicates) {
+        this(dataSource, bootstrapServers, topicPrefix, duplicates, false);
+    }
+
+    OutboxPoller(DataSource dataSource, String bootstrapServers, String topicPrefix, boolean duplicates,
+                 boolean keepRows) {
         this.dataSource = dataSource;
         this.topicPrefix = topicPrefix;
         this.duplicates = duplicates;
+        this.keepRows = keepRows;
+        if (keepRows) {
+            try (Connection connection = dataSource.getConnection();
+                    PreparedStatement create = connection.prepareStatement("""
+                            CREATE TABLE IF NOT EXISTS outbox_poller_sent (
+                              id uuid, created_at timestamptz, PRIMARY KEY (id, created_at))""")) {
+                create.execute();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -86,9 +105,12 @@ final class OutboxPoller implements AutoCloseable {
             connection.setAutoCommit(false);
             List<UUID> ids = new ArrayList<>();
             List<Future<RecordMetadata>> acks = new ArrayList<>();
+            String unsent = keepRows
+                    ? "WHERE NOT EXISTS (SELECT 1 FROM outbox_poller_sent s WHERE s.id = o.id AND s.created_at = o.created_at)"
+                    : "";
             try (PreparedStatement select = connection.prepareStatement("""
-                    SELECT id, aggregatetype, aggregateid, type, payload::text, headers::text FROM outbox
-                    ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED""");
+                    SELECT id, aggregatetype, aggregateid, type, payload::text, headers::text FROM outbox o
+                    %s ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED""".formatted(unsent));
                     ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     UUID id = rows.getObject(1, UUID.class);
@@ -114,7 +136,10 @@ final class OutboxPoller implements AutoCloseable {
             for (Future<RecordMetadata> ack : acks) {
                 ack.get();
             }
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id = ANY(?)")) {
+            String done = keepRows
+                    ? "INSERT INTO outbox_poller_sent SELECT id, created_at FROM outbox WHERE id = ANY(?)"
+                    : "DELETE FROM outbox WHERE id = ANY(?)";
+            try (PreparedStatement delete = connection.prepareStatement(done)) {
                 delete.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
                 delete.executeUpdate();
             }

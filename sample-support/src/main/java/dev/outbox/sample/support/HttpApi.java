@@ -39,6 +39,35 @@ public final class HttpApi implements HttpHandler {
         }
     }
 
+    /** A body that is not JSON (a page of the console): written as is with its content type. */
+    public record Raw(String contentType, byte[] bytes) {
+    }
+
+    /**
+     * Serves {@code files} (names under {@code resourceDir} on the class path) at {@code /<prefix>/<name>}, and the
+     * first one at {@code /<prefix>} too. Read once, here: a missing file fails at start.
+     */
+    public HttpApi staticFiles(String prefix, String resourceDir, String... files) {
+        for (int i = 0; i < files.length; i++) {
+            String name = files[i];
+            byte[] bytes;
+            try (InputStream in = HttpApi.class.getClassLoader().getResourceAsStream(resourceDir + "/" + name)) {
+                if (in == null) {
+                    throw new IllegalStateException("resource " + resourceDir + "/" + name + " is not on the class path");
+                }
+                bytes = in.readAllBytes();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read " + resourceDir + "/" + name, e);
+            }
+            String type = name.endsWith(".js") ? "text/javascript; charset=utf-8"
+                    : name.endsWith(".css") ? "text/css; charset=utf-8" : "text/html; charset=utf-8";
+            Raw raw = new Raw(type, bytes);
+            String path = "/" + prefix + (i == 0 ? "(?:/|/" + Pattern.quote(name) + ")?" : "/" + Pattern.quote(name));
+            route("GET", path, request -> Response.ok(raw));
+        }
+        return this;
+    }
+
     private record Route(String method, Pattern path, Handler handler) {
     }
 
@@ -142,6 +171,15 @@ public final class HttpApi implements HttpHandler {
     }
 
     private static void write(HttpExchange exchange, Response response) throws IOException {
+        if (response.body() instanceof Raw raw) {
+            exchange.getResponseHeaders().set("Content-Type", raw.contentType());
+            // The console runs only its own script and talks only to this service.
+            exchange.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; style-src 'self' "
+                    + "'unsafe-inline'");
+            exchange.sendResponseHeaders(response.status(), raw.bytes().length);
+            exchange.getResponseBody().write(raw.bytes());
+            return;
+        }
         byte[] bytes = Json.REQUESTS.writeValueAsBytes(response.body());
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         if (response.status() == 401) {
