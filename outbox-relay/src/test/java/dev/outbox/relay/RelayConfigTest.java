@@ -66,7 +66,7 @@ class RelayConfigTest {
         values.put("OUTBOX_SOURCE", "pgoutput");
         assertThat(RelayConfig.from(values).source()).isEqualTo(SourceKind.PGOUTPUT);
 
-        values.put("OUTBOX_DB_URL", "jdbc:postgresql:orders");
+        values.put("OUTBOX_DB_URL", "jdbc:postgresql:///orders");
         assertThat(RelayConfig.from(values).source()).isEqualTo(SourceKind.PGOUTPUT);
         values.put("OUTBOX_SOURCE", "debezium");
         assertThatThrownBy(() -> RelayConfig.from(values)).isInstanceOf(RelayConfigException.class)

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * database, so every parameter must be handed over as a connector setting of its own. A URL may list several hosts
  * ({@code jdbc:postgresql://pg-a:5432,pg-b:5432/orders?targetServerType=primary}): the driver tries them in turn and,
  * with {@code targetServerType=primary}, connects only to the one that is the primary, so after a failover the relay
- * finds the promoted standby itself.
+ * finds the promoted standby itself; Debezium, which takes one host, is given the host the driver found
+ * ({@link #at}).
  *
  * @param endpoints  the URL's hosts and ports, in their order
  * @param parameters the URL's parameters, decoded, in their order
@@ -47,7 +48,7 @@ public record DatabaseAddress(List<Endpoint> endpoints, String database, Map<Str
         this(List.of(new Endpoint(host, port)), database, parameters);
     }
 
-    /** Whether Debezium can connect to this URL: one or more {@code host[:port]}, a database, no driver-only syntax. */
+    /** Whether the Debezium source can use this URL: {@code host[:port]}, or several, a database, no driver-only form. */
     public static boolean isSupported(String url) {
         return url != null && endpoints(url) != null;
     }
@@ -108,22 +109,11 @@ public record DatabaseAddress(List<Endpoint> endpoints, String database, Map<Str
     }
 
     /**
-     * Debezium's {@code database.hostname}: it writes {@code jdbc:postgresql://<hostname>:<port>/<dbname>}, so the
-     * hosts before the last go into the host name with their ports ({@code pg-a:5432,pg-b}) and the last host's
-     * port is {@link #connectorPort()}: the driver then sees the whole list, for both of Debezium's connections.
+     * This address with only {@code host} and {@code port}: Debezium takes a single host (its connector refuses a
+     * host list), so the relay hands it the host the driver found to be the current primary.
      */
-    public String connectorHostname() {
-        StringBuilder hostname = new StringBuilder();
-        for (Endpoint endpoint : endpoints.subList(0, endpoints.size() - 1)) {
-            hostname.append(endpoint.inUrl()).append(',');
-        }
-        String last = endpoints.getLast().host();
-        return hostname.append(last.contains(":") ? "[" + last + "]" : last).toString();
-    }
-
-    /** Debezium's {@code database.port}: the last host's port (see {@link #connectorHostname()}). */
-    public int connectorPort() {
-        return endpoints.getLast().port();
+    public DatabaseAddress at(String host, int port) {
+        return new DatabaseAddress(host, port, database, parameters);
     }
 
     /** The URL's {@code sslmode}, or null. */

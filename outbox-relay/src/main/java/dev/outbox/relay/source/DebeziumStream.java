@@ -119,9 +119,9 @@ final class DebeziumStream implements ChangeStream {
         p.put(SlotOffsetStore.START_POSITION, Long.toString(startPosition));
         // Every marked position is flushed at once: marks happen only when the relay confirmed something new.
         p.put("offset.flush.interval.ms", "0");
-        // Every host of a multi-host OUTBOX_DB_URL (with targetServerType=primary: the current primary).
-        p.put("database.hostname", address.connectorHostname());
-        p.put("database.port", Integer.toString(address.connectorPort()));
+        // One host: of a multi-host OUTBOX_DB_URL, the current primary (SourceDatabase resolves it at every open).
+        p.put("database.hostname", address.host());
+        p.put("database.port", Integer.toString(address.port()));
         p.put("database.dbname", address.database());
         p.put("database.user", user);
         p.put("database.password", password);

@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.Properties;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.util.HostSpec;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 import org.slf4j.Logger;
@@ -337,12 +339,14 @@ public final class SourceDatabase {
 
     /**
      * Starts Debezium at the slot's confirmed position and returns once its replication connection holds the slot,
-     * so every transaction committed from then on is streamed (readiness means exactly that). Debezium creates a
-     * slot it does not find; a slot dropped after the checks would so be replaced by one that starts now. The slot
-     * Debezium holds is therefore compared with the one checked: see {@link #checkedSlotHeld}.
+     * so every transaction committed from then on is streamed (readiness means exactly that). Debezium refuses a
+     * slot missing at its own start check, but streams from any slot of that name and creates one missing a moment
+     * later: a slot dropped after the relay's checks could so be replaced by one that starts now. The slot Debezium
+     * holds is therefore compared with the one checked: see {@link #checkedSlotHeld}.
      */
     ChangeStream openDebeziumStream(java.util.Map<String, String> overrides) throws SQLException {
         long start;
+        DatabaseAddress address;
         try (Connection connection = connect(false)) {
             SlotState state = slotState(connection)
                     .orElseThrow(() -> new SQLException("replication slot " + slot + " disappeared"));
@@ -350,9 +354,12 @@ public final class SourceDatabase {
                 throw slotInUse(null);
             }
             start = state.confirmed();
+            // Of several hosts in the URL, the one the driver connected to (with targetServerType=primary: the
+            // primary); Debezium takes one host.
+            HostSpec host = connection.unwrap(BaseConnection.class).getQueryExecutor().getHostSpec();
+            address = DatabaseAddress.parse(url).at(host.getHost(), host.getPort());
         }
         TestHold.at("before-debezium-start");
-        DatabaseAddress address = DatabaseAddress.parse(url);
         DebeziumStream stream = new DebeziumStream(DebeziumStream.engineProperties(address, user, password, slot,
                 publication, schema, table, start, overrides), slot, schema, table, start, this::confirmedPosition);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
@@ -360,7 +367,7 @@ public final class SourceDatabase {
             while (true) {
                 String stopped = stream.stopped();
                 if (stopped != null) {
-                    stream.close();
+                    closeStopped(stream);
                     if (stopped.contains("is active for PID")) {
                         throw slotInUse(null);
                     }
@@ -369,7 +376,8 @@ public final class SourceDatabase {
                 Optional<SlotState> held = slotState(connection).filter(SlotState::active);
                 if (held.isPresent()) {
                     checkedSlotHeld(connection, stream, start, held.get().confirmed());
-                    log.info("Debezium streams slot {} from {}", slot, LogSequenceNumber.valueOf(start));
+                    log.info("Debezium streams slot {} from {} on {}:{}", slot, LogSequenceNumber.valueOf(start),
+                            address.host(), address.port());
                     return stream;
                 }
                 if (System.nanoTime() > deadline) {
@@ -386,11 +394,20 @@ public final class SourceDatabase {
         }
     }
 
+    /** Releases an engine that stopped by itself (its close() refuses an engine already shut down). */
+    private static void closeStopped(DebeziumStream stream) throws SQLException {
+        try {
+            stream.close();
+        } catch (IllegalStateException alreadyShutDown) {
+            log.debug("Debezium engine already shut down: {}", alreadyShutDown.getMessage());
+        }
+    }
+
     /**
      * Whether the slot Debezium holds is the slot read at {@code start}: nothing moves that slot's confirmed position
      * until the relay confirms a transaction it read, so it is still {@code start}. A slot created after that read
      * cannot be there: its confirmed position is past the WAL record its own creation writes, which is past
-     * {@code start}. Such a slot (Debezium made it because the checked one was dropped meanwhile) is dropped again,
+     * {@code start}. Such a slot (Debezium's, or anyone's, made after the checked one was dropped) is dropped again,
      * so the relay's checks see the slot missing and stop with the rows at risk, now and at every later start.
      */
     private void checkedSlotHeld(Connection connection, DebeziumStream stream, long start, long confirmed)
@@ -400,7 +417,7 @@ public final class SourceDatabase {
         }
         stream.close();
         String happened = "replication slot " + slot + " was dropped after the relay checked it (at "
-                + LogSequenceNumber.valueOf(start).asString() + ") and Debezium created a new one (at "
+                + LogSequenceNumber.valueOf(start).asString() + ") and Debezium found a new one (at "
                 + LogSequenceNumber.valueOf(confirmed).asString() + "), which would skip every row committed "
                 + "in between";
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);

@@ -59,16 +59,14 @@ class DatabaseAddressTest {
     }
 
     @Test
-    void handsEveryHostOfAMultiHostUrlToDebeziumThroughItsHostnameAndPort() {
+    void takesEveryHostOfAMultiHostUrlAndHandsDebeziumTheOneResolved() {
         DatabaseAddress address = DatabaseAddress.parse(
                 "jdbc:postgresql://pg-a:5433,pg-b,[::1]:5435/orders?targetServerType=primary");
 
         assertThat(address.endpoints()).containsExactly(new DatabaseAddress.Endpoint("pg-a", 5433),
                 new DatabaseAddress.Endpoint("pg-b", 5432), new DatabaseAddress.Endpoint("::1", 5435));
-        // Debezium writes jdbc:postgresql://<hostname>:<port>/<dbname>: the driver sees the whole list again.
-        assertThat("jdbc:postgresql://" + address.connectorHostname() + ":" + address.connectorPort() + "/"
-                + address.database()).isEqualTo("jdbc:postgresql://pg-a:5433,pg-b:5432,[::1]:5435/orders");
+        assertThat(address.at("pg-b", 5432)).isEqualTo(new DatabaseAddress("pg-b", 5432, "orders",
+                Map.of("targetServerType", "primary")));
         assertThat(address.connectorSettings()).containsEntry("database.targetServerType", "primary");
-        assertThat(DatabaseAddress.parse("jdbc:postgresql://db:6432/orders").connectorHostname()).isEqualTo("db");
     }
 }
