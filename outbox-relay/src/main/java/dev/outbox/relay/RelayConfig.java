@@ -60,7 +60,8 @@ import java.util.regex.Pattern;
  *                          first source transaction end past it; default 16777216 (16 MiB)
  * @param slotRequireFailover {@code OUTBOX_SLOT_REQUIRE_FAILOVER}: {@code true} stops the relay at start (exit 1)
  *                          when its slot is not synchronised to a standby (PostgreSQL 17+ failover slots); default
- *                          {@code false}: the state is logged and is the metric {@code outbox_relay_slot_failover_ready}
+ *                          {@code false}: the state is logged and is the metric
+ *                          {@code outbox_relay_slot_failover_ready}
  *
  * <p>Pass-through settings the guarantees depend on are refused ({@link GuardedSettings}); Kubernetes service-link
  * variables ({@code OUTBOX_<SERVICE>_SERVICE_HOST} …) are ignored ({@link ServiceLinks}).

@@ -19,23 +19,24 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Issue 16, item 2: across a PostgreSQL failover (primary killed with SIGKILL, standby promoted) the relay, given
  * both hosts in OUTBOX_DB_URL, finds the new primary and continues from the failover slot the standby kept in sync:
  * every committed row is delivered. Prints the recovery time (primary killed → first row committed on the new
- * primary delivered).
+ * primary delivered). Exactly-once: no row twice either, the committed position holding on the new timeline.
  */
 @OutboxInfraTest
 class RelayPostgresFailoverIT {
 
     @ParameterizedTest
-    @ValueSource(strings = {"pgoutput", "debezium"})
-    void relayContinuesFromTheSynchronisedSlotOnThePromotedStandbyWithoutLoss(String source, Kafka kafka)
-            throws Exception {
-        String name = "failover_" + source;
+    @CsvSource({"pgoutput, at-least-once", "debezium, at-least-once", "pgoutput, exactly-once"})
+    void relayContinuesFromTheSynchronisedSlotOnThePromotedStandbyWithoutLoss(String source, String delivery,
+            Kafka kafka) throws Exception {
+        boolean exactlyOnce = delivery.equals("exactly-once");
+        String name = "failover_" + source + (exactlyOnce ? "_eos" : "");
         try (PostgresStandbyPair pair = PostgresStandbyPair.start(true, name)) {
             String url = pair.jdbcUrl(name);
             PGSimpleDataSource primary = new PGSimpleDataSource();
@@ -49,9 +50,11 @@ class RelayPostgresFailoverIT {
             environment.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
             environment.put("OUTBOX_RELAY_NAME", name);
             environment.put("OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}");
-            environment.put("OUTBOX_HTTP_PORT", "0");
+            int httpPort = RelayEndpoints.freePort();
+            environment.put("OUTBOX_HTTP_PORT", Integer.toString(httpPort));
             environment.put("OUTBOX_SOURCE", source);
             environment.put("OUTBOX_POSITION_TOPIC", name + ".positions");
+            environment.put("OUTBOX_DELIVERY", delivery);
             try (var consumer = Outboxes.consumer(kafka.bootstrapServers(), name + ".failover");
                     RelayProcess relay = new RelayProcess(environment).start();
                     ContinuousWriter writer = new ContinuousWriter(url, pair.primary().user())) {
@@ -59,6 +62,8 @@ class RelayPostgresFailoverIT {
                         || !relay.isAlive());
                 assertThat(relay.output()).contains("replication slot " + name + " is a failover slot; standby "
                         + "slot(s) [" + PostgresStandbyPair.STANDBY_SLOT + "]");
+                assertThat(new RelayEndpoints(httpPort).body("/metrics"))
+                        .containsPattern("outbox_relay_slot_failover_ready\\{[^}]*\\} 1\\.0");
                 Map<String, Long> delivered = new ConcurrentHashMap<>();
                 Set<String> duplicates = new HashSet<>();
 
@@ -88,12 +93,16 @@ class RelayPostgresFailoverIT {
                 lost.removeAll(delivered.keySet());
                 long recovered = writer.committedAfterFailover().stream().map(delivered::get)
                         .filter(java.util.Objects::nonNull).mapToLong(Long::longValue).min().orElseThrow();
-                System.out.printf("PostgreSQL failover (%s): %d rows acknowledged, %d lost, %d duplicates; recovery "
-                        + "(primary killed -> first row of the new primary delivered) %d ms%n", source,
+                System.out.printf("PostgreSQL failover (%s, %s): %d rows acknowledged, %d lost, %d duplicates; recovery "
+                        + "(primary killed -> first row of the new primary delivered) %d ms%n", source, delivery,
                         acknowledged.size(), lost.size(), duplicates.size(), (recovered - killedAt) / 1_000_000);
                 assertThat(lost).as("acknowledged rows never delivered; relay output:%n%s", relay.output()).isEmpty();
                 assertThat(relay.isAlive()).as("relay alive; output:%n%s", relay.output()).isTrue();
                 assertThat(relay.output()).contains("timeline changed from 1 to 2");
+                if (exactlyOnce) {
+                    assertThat(duplicates).as("exactly-once: rows delivered twice").isEmpty();
+                    assertThat(relay.output()).contains("is at or before the switch point");
+                }
             }
         }
     }

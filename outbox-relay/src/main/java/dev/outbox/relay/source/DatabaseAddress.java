@@ -48,7 +48,7 @@ public record DatabaseAddress(List<Endpoint> endpoints, String database, Map<Str
         this(List.of(new Endpoint(host, port)), database, parameters);
     }
 
-    /** Whether the Debezium source can use this URL: {@code host[:port]}, or several, a database, no driver-only form. */
+    /** Whether the Debezium source can use this URL: one or more {@code host[:port]}, a database. */
     public static boolean isSupported(String url) {
         return url != null && endpoints(url) != null;
     }

@@ -96,7 +96,7 @@ public final class SourceDatabase {
             checkPublication(connection);
             boolean slotExists = checkSlot(connection);
             slotGuard.check(identify(), slotExists, slotLastSeen, serverNow(connection), this::rowsCreatedAfter,
-                    this::createSlot);
+                    this::createSlot, this::timelineSwitchPoint);
             checkFailover(connection);
         } catch (SQLException e) {
             throw new SourceCheckException("checking " + url + " failed: " + e.getMessage(), e);
@@ -219,6 +219,38 @@ public final class SourceDatabase {
     }
 
     /**
+     * Where {@code timeline} ended in this server's history ({@code TIMELINE_HISTORY} of its current timeline), or
+     * -1 when it is not there (or is the current one).
+     */
+    private long timelineSwitchPoint(long timeline) {
+        try (Connection replication = connect(true); Statement statement = replication.createStatement()) {
+            long current;
+            try (ResultSet rs = statement.executeQuery("IDENTIFY_SYSTEM")) {
+                rs.next();
+                current = rs.getLong("timeline");
+            }
+            if (current <= 1 || timeline >= current) {
+                return -1;
+            }
+            try (ResultSet rs = statement.executeQuery("TIMELINE_HISTORY " + current)) {
+                rs.next();
+                // Lines of: timeline, switch point, reason (tab-separated).
+                String history = new String(rs.getBytes(2), java.nio.charset.StandardCharsets.UTF_8);
+                for (String line : history.split("\n")) {
+                    String[] fields = line.strip().split("\\s+");
+                    if (fields.length >= 2 && fields[0].equals(Long.toString(timeline))) {
+                        return LogSequenceNumber.valueOf(fields[1]).asLong();
+                    }
+                }
+            }
+            return -1;
+        } catch (SQLException e) {
+            log.warn("reading the timeline history failed: {}", e.getMessage());
+            return -1;
+        }
+    }
+
+    /**
      * The outbox rows created after {@code moment}, as a sentence: an estimate of what a lost slot skipped (a
      * transaction that began earlier and committed later is not counted, nor rows already deleted).
      */
@@ -289,8 +321,8 @@ public final class SourceDatabase {
             return;
         }
         if (requireFailover) {
-            throw SourceCheckException.permanent(status.description() + ". OUTBOX_SLOT_REQUIRE_FAILOVER=true: the relay "
-                    + "does not stream from a slot a failover would lose. Configure the standby (see the README, "
+            throw SourceCheckException.permanent(status.description() + ". OUTBOX_SLOT_REQUIRE_FAILOVER=true: the "
+                    + "relay does not stream from a slot a failover would lose. Configure the standby (see the README, "
                     + "\"PostgreSQL failover\"), or set OUTBOX_SLOT_REQUIRE_FAILOVER=false");
         }
         log.info("{}; after a failover the slot would be missing and the relay stops (OUTBOX_SLOT_REQUIRE_FAILOVER="
