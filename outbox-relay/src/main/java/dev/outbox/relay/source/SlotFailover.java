@@ -60,8 +60,13 @@ final class SlotFailover {
             }
         }
         if (!failover && !active) {
-            makeFailoverSlot.run();
-            failover = true;
+            try {
+                makeFailoverSlot.run();
+                failover = true;
+            } catch (SQLException e) {
+                return new Status(false, unprotected + "it was created without failover = true, and turning it into "
+                        + "a failover slot failed (" + e.getMessage() + ")");
+            }
         }
         if (!failover) {
             return new Status(false, unprotected + "it was created without failover = true and is in use");

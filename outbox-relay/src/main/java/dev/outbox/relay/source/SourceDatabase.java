@@ -16,9 +16,9 @@ import java.util.Properties;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.core.BaseConnection;
-import org.postgresql.util.HostSpec;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.util.HostSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -326,7 +326,7 @@ public final class SourceDatabase {
                     + "\"PostgreSQL failover\"), or set OUTBOX_SLOT_REQUIRE_FAILOVER=false");
         }
         log.info("{}; after a failover the slot would be missing and the relay stops (OUTBOX_SLOT_REQUIRE_FAILOVER="
-                + "true makes this fatal at start)", status.description());
+                + "true makes this fatal)", status.description());
     }
 
     /** Turns an existing slot (created before the relay made failover slots) into one, on PostgreSQL 17+. */
