@@ -148,19 +148,6 @@ public final class PostgresStandbyPair implements AutoCloseable {
         }
     }
 
-    /** Whether the standby has replayed the primary's WAL up to {@code position} (pg_lsn text). */
-    public boolean standbyReplayed(String position) {
-        try (Connection connection = connect(standby, "postgres"); PreparedStatement statement =
-                connection.prepareStatement("SELECT pg_last_wal_replay_lsn() >= ?::pg_lsn")) {
-            statement.setString(1, position);
-            try (ResultSet rs = statement.executeQuery()) {
-                return rs.next() && rs.getBoolean(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("reading the standby's replay position: " + e.getMessage(), e);
-        }
-    }
-
     /** SIGKILL to the primary's postmaster, as a crash of its machine would do. */
     public void killPrimary() {
         primary.kill();
