@@ -51,11 +51,12 @@ public final class Relay implements AutoCloseable {
                 config.publication(), config.tableSchema(), config.tableName(), new SlotGuard(
                         new PositionTopic(new KafkaClients(config.bootstrapServers(), config.producerSettings()),
                                 config.positionTopic(), config.relayName()),
-                        config.slotRecreate(), config.exactlyOnce(), config.table()));
+                        config.slotRecreate(), config.exactlyOnce(), config.table()), config.slotRequireFailover());
         this.router = new Router(config.topicTemplate(), config.ceSource(),
                 KafkaSink.maxRequestSize(config.producerSettings()),
                 java.util.Set.of(config.dlqTopic(), config.positionTopic()));
         this.metrics = new RelayMetrics(config.relayName());
+        metrics.slotFailoverReady(source::failoverReady);
         this.liveness = metrics.liveness();
         this.startChecks = new StartChecks(config, source, metrics, liveness, () -> stopping, this::sleepBackoff);
     }

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * variables or the same keys in a properties file); each setting's default is on its accessor below and in the
  * README.
  *
- * @param dbUrl             {@code OUTBOX_DB_URL}: {@code jdbc:postgresql://host:port/db}; required
+ * @param dbUrl             {@code OUTBOX_DB_URL}: {@code jdbc:postgresql://host:port/db}, or several hosts
+ *                          ({@code host1:port1,host2:port2/db?targetServerType=primary}); required
  * @param dbUser            {@code OUTBOX_DB_USER}: a role with REPLICATION and SELECT on the outbox table; required
  * @param dbPassword        {@code OUTBOX_DB_PASSWORD}: default empty
  * @param bootstrapServers  {@code OUTBOX_KAFKA_BOOTSTRAP_SERVERS}: required
@@ -57,6 +58,10 @@ import java.util.regex.Pattern;
  * @param maxInFlightBytes  {@code OUTBOX_MAX_IN_FLIGHT_BYTES}: most bytes (estimated) of rows read past the slot's
  *                          confirmed position, and of Debezium's queue; exactly-once: a Kafka transaction closes at the
  *                          first source transaction end past it; default 16777216 (16 MiB)
+ * @param slotRequireFailover {@code OUTBOX_SLOT_REQUIRE_FAILOVER}: {@code true} stops the relay at start (exit 1)
+ *                          when its slot is not synchronised to a standby (PostgreSQL 17+ failover slots); default
+ *                          {@code false}: the state is logged and is the metric
+ *                          {@code outbox_relay_slot_failover_ready}
  *
  * <p>Pass-through settings the guarantees depend on are refused ({@link GuardedSettings}); Kubernetes service-link
  * variables ({@code OUTBOX_<SERVICE>_SERVICE_HOST} …) are ignored ({@link ServiceLinks}).
@@ -65,7 +70,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         String table, String publication, String topicTemplate, String dlqTopic, int httpPort, int batchMaxRecords,
         Duration heartbeatInterval, String ceSource, boolean exactlyOnce, String positionTopic,
         Map<String, String> producerSettings, SourceKind source, Map<String, String> debeziumSettings,
-        Duration shutdownTimeout, Duration livenessTimeout, int maxInFlightBytes, SlotRecreate slotRecreate) {
+        Duration shutdownTimeout, Duration livenessTimeout, int maxInFlightBytes, SlotRecreate slotRecreate,
+        boolean slotRequireFailover) {
 
     static final String PREFIX = "OUTBOX_";
     static final String KAFKA_PREFIX = "OUTBOX_KAFKA_";
@@ -115,8 +121,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
         require(maxRequestSize == null || maxRequestSize.matches("\\d{1,9}"), "OUTBOX_KAFKA_MAX_REQUEST_SIZE",
                 "must be a whole number of bytes, was '" + maxRequestSize + "'");
         require(source != null, "OUTBOX_SOURCE", "is required");
-        require(source != SourceKind.DEBEZIUM || DatabaseAddress.isSingleHost(dbUrl), "OUTBOX_DB_URL",
-                "must be jdbc:postgresql://host[:port]/database[?sslmode=...] for Debezium (one host), was '"
+        require(source != SourceKind.DEBEZIUM || DatabaseAddress.isSupported(dbUrl), "OUTBOX_DB_URL",
+                "must be jdbc:postgresql://host[:port][,host[:port]...]/database[?sslmode=...] for Debezium, was '"
                         + Secrets.maskUrl(dbUrl) + "' (OUTBOX_SOURCE=pgoutput takes every URL the PostgreSQL "
                         + "driver does)");
         require(source == SourceKind.DEBEZIUM || debeziumSettings.isEmpty(), "OUTBOX_DEBEZIUM_*",
@@ -187,7 +193,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 duration(values, "OUTBOX_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT),
                 Duration.ofMillis(integer(values, "OUTBOX_LIVENESS_TIMEOUT_MS", 60_000)),
                 integer(values, "OUTBOX_MAX_IN_FLIGHT_BYTES", 16 * 1024 * 1024),
-                slotRecreate(values.getOrDefault("OUTBOX_SLOT_RECREATE", "never")));
+                slotRecreate(values.getOrDefault("OUTBOX_SLOT_RECREATE", "never")),
+                bool(values, "OUTBOX_SLOT_REQUIRE_FAILOVER"));
     }
 
     static final java.util.List<String> KNOWN = java.util.List.of("OUTBOX_DB_URL", "OUTBOX_DB_USER",
@@ -195,7 +202,8 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
             "OUTBOX_PUBLICATION", "OUTBOX_TOPIC_TEMPLATE", "OUTBOX_DLQ_TOPIC", "OUTBOX_HTTP_PORT",
             "OUTBOX_BATCH_MAX_RECORDS", "OUTBOX_HEARTBEAT_INTERVAL_MS", "OUTBOX_CE_SOURCE", "OUTBOX_LOG_LEVEL",
             "OUTBOX_DELIVERY", "OUTBOX_POSITION_TOPIC", "OUTBOX_SOURCE", "OUTBOX_SHUTDOWN_TIMEOUT",
-            "OUTBOX_LOG_FORMAT", "OUTBOX_LIVENESS_TIMEOUT_MS", "OUTBOX_MAX_IN_FLIGHT_BYTES", "OUTBOX_SLOT_RECREATE");
+            "OUTBOX_LOG_FORMAT", "OUTBOX_LIVENESS_TIMEOUT_MS", "OUTBOX_MAX_IN_FLIGHT_BYTES", "OUTBOX_SLOT_RECREATE",
+            "OUTBOX_SLOT_REQUIRE_FAILOVER");
 
     private static SourceKind source(String value) {
         return switch (value.strip()) {
@@ -227,6 +235,12 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
             default -> throw new RelayConfigException("OUTBOX_DELIVERY",
                     "must be exactly-once or at-least-once, was '" + value + "'");
         };
+    }
+
+    private static boolean bool(Map<String, String> values, String key) {
+        String value = values.getOrDefault(key, "false").strip();
+        require(value.equals("true") || value.equals("false"), key, "must be true or false, was '" + value + "'");
+        return value.equals("true");
     }
 
     private static int integer(Map<String, String> values, String key, int defaultValue) {
@@ -287,6 +301,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                 + source.name().toLowerCase(Locale.ROOT) + ", producer settings=" + producerSettings.keySet()
                 + ", debezium settings=" + debeziumSettings.keySet() + ", shutdown timeout="
                 + shutdownTimeout.toMillis() + " ms"
-                + (slotRecreate == SlotRecreate.NEVER ? "" : ", slot recreate=accept-gap") + "]";
+                + (slotRecreate == SlotRecreate.NEVER ? "" : ", slot recreate=accept-gap")
+                + (slotRequireFailover ? ", slot require failover" : "") + "]";
     }
 }

@@ -86,6 +86,13 @@ final class RelayMetrics implements KafkaSink.Listener {
         new ClassLoaderMetrics().bindTo(registry);
     }
 
+    /** {@code outbox_relay_slot_failover_ready}: 1 when the last check found the slot synchronised to a standby. */
+    void slotFailoverReady(java.util.function.IntSupplier ready) {
+        Gauge.builder("outbox_relay_slot_failover_ready", ready, r -> r.getAsInt())
+                .description("1 when the slot is a failover slot a streaming standby keeps a copy of (PostgreSQL 17+)")
+                .strongReference(true).register(registry);
+    }
+
     /** The producer's own metrics (record rates, request latency, buffer use) for as long as it lives. */
     @Override
     public synchronized void producerCreated(Producer<?, ?> producer) {

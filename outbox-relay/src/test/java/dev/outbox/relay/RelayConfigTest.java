@@ -59,14 +59,29 @@ class RelayConfigTest {
     }
 
     @Test
-    void debeziumNeedsASingleHostUrlThePgoutputSourceTakesAnyDriverUrl() {
+    void bothSourcesTakeAMultiHostUrlDebeziumRefusesDriverOnlyForms() {
         Map<String, String> values = required();
         values.put("OUTBOX_DB_URL", "jdbc:postgresql://db-a:5432,db-b:5432/orders?targetServerType=primary");
-        assertThatThrownBy(() -> RelayConfig.from(values)).isInstanceOf(RelayConfigException.class)
-                .hasMessageStartingWith("OUTBOX_DB_URL");
-
+        assertThat(RelayConfig.from(values).source()).isEqualTo(SourceKind.DEBEZIUM);
         values.put("OUTBOX_SOURCE", "pgoutput");
         assertThat(RelayConfig.from(values).source()).isEqualTo(SourceKind.PGOUTPUT);
+
+        values.put("OUTBOX_DB_URL", "jdbc:postgresql:///orders");
+        assertThat(RelayConfig.from(values).source()).isEqualTo(SourceKind.PGOUTPUT);
+        values.put("OUTBOX_SOURCE", "debezium");
+        assertThatThrownBy(() -> RelayConfig.from(values)).isInstanceOf(RelayConfigException.class)
+                .hasMessageStartingWith("OUTBOX_DB_URL");
+    }
+
+    @Test
+    void slotFailoverIsReportedByDefaultAndRequiredOnRequest() {
+        Map<String, String> values = required();
+        assertThat(RelayConfig.from(values).slotRequireFailover()).isFalse();
+        values.put("OUTBOX_SLOT_REQUIRE_FAILOVER", "true");
+        assertThat(RelayConfig.from(values).slotRequireFailover()).isTrue();
+        values.put("OUTBOX_SLOT_REQUIRE_FAILOVER", "yes");
+        assertThatThrownBy(() -> RelayConfig.from(values)).isInstanceOf(RelayConfigException.class)
+                .hasMessageStartingWith("OUTBOX_SLOT_REQUIRE_FAILOVER");
     }
 
     @Test

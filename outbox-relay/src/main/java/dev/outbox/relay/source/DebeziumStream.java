@@ -119,6 +119,7 @@ final class DebeziumStream implements ChangeStream {
         p.put(SlotOffsetStore.START_POSITION, Long.toString(startPosition));
         // Every marked position is flushed at once: marks happen only when the relay confirmed something new.
         p.put("offset.flush.interval.ms", "0");
+        // One host: of a multi-host OUTBOX_DB_URL, the current primary (SourceDatabase resolves it at every open).
         p.put("database.hostname", address.host());
         p.put("database.port", Integer.toString(address.port()));
         p.put("database.dbname", address.database());
@@ -130,6 +131,8 @@ final class DebeziumStream implements ChangeStream {
         p.put("topic.prefix", slot);
         p.put("plugin.name", "pgoutput");
         p.put("slot.name", slot);
+        // The relay creates the slot (a failover slot on PostgreSQL 17+); should Debezium ever create it, the same.
+        p.put("slot.failover", "true");
         p.put("publication.name", publication);
         // The relay's start checks create or verify the publication (FOR TABLE outbox, inserts only) and the slot.
         p.put("publication.autocreate.mode", "disabled");

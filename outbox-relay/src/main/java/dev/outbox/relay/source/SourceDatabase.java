@@ -15,8 +15,10 @@ import java.util.Optional;
 import java.util.Properties;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
+import org.postgresql.core.BaseConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.util.HostSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +38,20 @@ public final class SourceDatabase {
     private final String schema;
     private final String table;
     private final SlotGuard slotGuard;
+    private final boolean requireFailover;
+    /** Whether the last check found the slot synchronised to a standby (see {@link SlotFailover}). */
+    private volatile boolean failoverReady;
     /** The server's time when the relay last saw its slot (checks, retained-WAL samples); null before. */
     private volatile Instant slotLastSeen;
 
+    /**
+     * @param requireFailover stop (a permanent {@link SourceCheckException}) when the slot is not synchronised to a
+     *                        standby ({@code OUTBOX_SLOT_REQUIRE_FAILOVER}); otherwise that is only logged
+     */
     public SourceDatabase(String url, String user, String password, String slot, String publication, String schema,
-            String table, SlotGuard slotGuard) {
+            String table, SlotGuard slotGuard, boolean requireFailover) {
         this.slotGuard = slotGuard;
+        this.requireFailover = requireFailover;
         this.url = url;
         this.user = user;
         this.password = password;
@@ -72,6 +82,8 @@ public final class SourceDatabase {
      * {@link SlotGuard} decides on the slot against this relay's record: a missing slot is created only on the first
      * start of this relay name (a new slot streams what commits from now on: there is no snapshot of older rows);
      * a slot gone after that, or another source, stops the relay (a permanent {@link SourceCheckException}).
+     * Last, whether the slot would survive a failover to a standby ({@link SlotFailover}): logged, and fatal with
+     * {@code requireFailover}.
      */
     public void checkAndPrepare() {
         try (Connection connection = connectForChecks()) {
@@ -84,7 +96,8 @@ public final class SourceDatabase {
             checkPublication(connection);
             boolean slotExists = checkSlot(connection);
             slotGuard.check(identify(), slotExists, slotLastSeen, serverNow(connection), this::rowsCreatedAfter,
-                    this::createSlot);
+                    this::createSlot, this::timelineSwitchPoint);
+            checkFailover(connection);
         } catch (SQLException e) {
             throw new SourceCheckException("checking " + url + " failed: " + e.getMessage(), e);
         }
@@ -206,6 +219,38 @@ public final class SourceDatabase {
     }
 
     /**
+     * Where {@code timeline} ended in this server's history ({@code TIMELINE_HISTORY} of its current timeline), or
+     * -1 when it is not there (or is the current one).
+     */
+    private long timelineSwitchPoint(long timeline) {
+        try (Connection replication = connect(true); Statement statement = replication.createStatement()) {
+            long current;
+            try (ResultSet rs = statement.executeQuery("IDENTIFY_SYSTEM")) {
+                rs.next();
+                current = rs.getLong("timeline");
+            }
+            if (current <= 1 || timeline >= current) {
+                return -1;
+            }
+            try (ResultSet rs = statement.executeQuery("TIMELINE_HISTORY " + current)) {
+                rs.next();
+                // Lines of: timeline, switch point, reason (tab-separated).
+                String history = new String(rs.getBytes(2), java.nio.charset.StandardCharsets.UTF_8);
+                for (String line : history.split("\n")) {
+                    String[] fields = line.strip().split("\\s+");
+                    if (fields.length >= 2 && fields[0].equals(Long.toString(timeline))) {
+                        return LogSequenceNumber.valueOf(fields[1]).asLong();
+                    }
+                }
+            }
+            return -1;
+        } catch (SQLException e) {
+            log.warn("reading the timeline history failed: {}", e.getMessage());
+            return -1;
+        }
+    }
+
+    /**
      * The outbox rows created after {@code moment}, as a sentence: an estimate of what a lost slot skipped (a
      * transaction that began earlier and committed later is not counted, nor rows already deleted).
      */
@@ -249,13 +294,14 @@ public final class SourceDatabase {
         }
     }
 
+    /** Creates the slot; on PostgreSQL 17+ as a failover slot, which a standby can synchronise. */
     private void createSlot() {
-        try (Connection replication = connect(true)) {
-            replication.unwrap(PGConnection.class).getReplicationAPI()
-                    .createReplicationSlot().logical()
-                    .withSlotName(slot)
-                    .withOutputPlugin("pgoutput")
-                    .make();
+        try (Connection connection = connect(false); PreparedStatement statement = connection.prepareStatement(
+                SlotFailover.supported(connection)
+                        ? "SELECT pg_create_logical_replication_slot(?, 'pgoutput', false, false, true)"
+                        : "SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            statement.setString(1, slot);
+            statement.execute();
             log.debug("created replication slot {} (pgoutput)", slot);
         } catch (SQLException e) {
             if ("42501".equals(e.getSQLState())) {
@@ -264,6 +310,36 @@ public final class SourceDatabase {
             }
             throw new SourceCheckException("could not create replication slot " + slot + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Notes whether the slot would survive a failover; fails closed when that is required and it would not. */
+    private void checkFailover(Connection connection) throws SQLException {
+        SlotFailover.Status status = SlotFailover.check(connection, slot, this::makeFailoverSlot);
+        failoverReady = status.ready();
+        if (status.ready()) {
+            log.info("{}", status.description());
+            return;
+        }
+        if (requireFailover) {
+            throw SourceCheckException.permanent(status.description() + ". OUTBOX_SLOT_REQUIRE_FAILOVER=true: the "
+                    + "relay does not stream from a slot a failover would lose. Configure the standby (see the README, "
+                    + "\"PostgreSQL failover\"), or set OUTBOX_SLOT_REQUIRE_FAILOVER=false");
+        }
+        log.info("{}; after a failover the slot would be missing and the relay stops (OUTBOX_SLOT_REQUIRE_FAILOVER="
+                + "true makes this fatal)", status.description());
+    }
+
+    /** Turns an existing slot (created before the relay made failover slots) into one, on PostgreSQL 17+. */
+    private void makeFailoverSlot() throws SQLException {
+        try (Connection replication = connect(true); Statement statement = replication.createStatement()) {
+            statement.execute("ALTER_REPLICATION_SLOT " + slot + " (FAILOVER true)");
+            log.info("replication slot {} is now a failover slot", slot);
+        }
+    }
+
+    /** 1 when the last check found the slot synchronised to a standby, else 0 (the metric). */
+    public int failoverReady() {
+        return failoverReady ? 1 : 0;
     }
 
     /** Opens a pgoutput stream at the slot's confirmed position: every transaction committed after it is sent. */
@@ -295,10 +371,14 @@ public final class SourceDatabase {
 
     /**
      * Starts Debezium at the slot's confirmed position and returns once its replication connection holds the slot,
-     * so every transaction committed from then on is streamed (readiness means exactly that).
+     * so every transaction committed from then on is streamed (readiness means exactly that). Debezium refuses a
+     * slot missing at its own start check, but streams from any slot of that name and creates one missing a moment
+     * later: a slot dropped after the relay's checks could so be replaced by one that starts now. The slot Debezium
+     * holds is therefore compared with the one checked: see {@link #checkedSlotHeld}.
      */
     ChangeStream openDebeziumStream(java.util.Map<String, String> overrides) throws SQLException {
         long start;
+        DatabaseAddress address;
         try (Connection connection = connect(false)) {
             SlotState state = slotState(connection)
                     .orElseThrow(() -> new SQLException("replication slot " + slot + " disappeared"));
@@ -306,8 +386,12 @@ public final class SourceDatabase {
                 throw slotInUse(null);
             }
             start = state.confirmed();
+            // Of several hosts in the URL, the one the driver connected to (with targetServerType=primary: the
+            // primary); Debezium takes one host.
+            HostSpec host = connection.unwrap(BaseConnection.class).getQueryExecutor().getHostSpec();
+            address = DatabaseAddress.parse(url).at(host.getHost(), host.getPort());
         }
-        DatabaseAddress address = DatabaseAddress.parse(url);
+        TestHold.at("before-debezium-start");
         DebeziumStream stream = new DebeziumStream(DebeziumStream.engineProperties(address, user, password, slot,
                 publication, schema, table, start, overrides), slot, schema, table, start, this::confirmedPosition);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
@@ -315,14 +399,17 @@ public final class SourceDatabase {
             while (true) {
                 String stopped = stream.stopped();
                 if (stopped != null) {
-                    stream.close();
+                    closeStopped(stream);
                     if (stopped.contains("is active for PID")) {
                         throw slotInUse(null);
                     }
                     throw new SQLException("Debezium stopped while starting: " + stopped);
                 }
-                if (slotState(connection).map(SlotState::active).orElse(false)) {
-                    log.info("Debezium streams slot {} from {}", slot, LogSequenceNumber.valueOf(start));
+                Optional<SlotState> held = slotState(connection).filter(SlotState::active);
+                if (held.isPresent()) {
+                    checkedSlotHeld(connection, stream, start, held.get().confirmed());
+                    log.info("Debezium streams slot {} from {} on {}:{}", slot, LogSequenceNumber.valueOf(start),
+                            address.host(), address.port());
                     return stream;
                 }
                 if (System.nanoTime() > deadline) {
@@ -337,6 +424,52 @@ public final class SourceDatabase {
             }
             throw e;
         }
+    }
+
+    /** Releases an engine that stopped by itself (its close() refuses an engine already shut down). */
+    private static void closeStopped(DebeziumStream stream) throws SQLException {
+        try {
+            stream.close();
+        } catch (IllegalStateException alreadyShutDown) {
+            log.debug("Debezium engine already shut down: {}", alreadyShutDown.getMessage());
+        }
+    }
+
+    /**
+     * Whether the slot Debezium holds is the slot read at {@code start}: nothing moves that slot's confirmed position
+     * until the relay confirms a transaction it read, so it is still {@code start}. A slot created after that read
+     * cannot be there: its confirmed position is past the WAL record its own creation writes, which is past
+     * {@code start}. Such a slot (Debezium's, or anyone's, made after the checked one was dropped) is dropped again,
+     * so the relay's checks see the slot missing and stop with the rows at risk, now and at every later start.
+     */
+    private void checkedSlotHeld(Connection connection, DebeziumStream stream, long start, long confirmed)
+            throws SQLException {
+        if (confirmed == start) {
+            return;
+        }
+        stream.close();
+        String happened = "replication slot " + slot + " was dropped after the relay checked it (at "
+                + LogSequenceNumber.valueOf(start).asString() + ") and Debezium found a new one (at "
+                + LogSequenceNumber.valueOf(confirmed).asString() + "), which would skip every row committed "
+                + "in between";
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        try (PreparedStatement drop = connection.prepareStatement("""
+                SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+                 WHERE slot_name = ? AND NOT active AND confirmed_flush_lsn = ?::pg_lsn""")) {
+            drop.setString(1, slot);
+            drop.setString(2, LogSequenceNumber.valueOf(confirmed).asString());
+            while (slotState(connection).filter(state -> state.confirmed() == confirmed).isPresent()) {
+                if (System.nanoTime() > deadline) {
+                    throw SourceCheckException.permanent(happened + "; the relay could not drop that slot (still "
+                            + "in use). Drop it: SELECT pg_drop_replication_slot('" + slot + "'); then start the "
+                            + "relay, which reports the rows at risk and the recovery");
+                }
+                drop.execute();
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+            }
+        }
+        log.error("{}; the relay dropped that slot again", happened);
+        throw new SQLException(happened);
     }
 
     /**

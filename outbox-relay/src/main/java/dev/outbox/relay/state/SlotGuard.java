@@ -48,6 +48,23 @@ public final class SlotGuard {
         String since(Instant moment);
     }
 
+    /**
+     * Where a timeline of the current server's history ended (its switch point, an LSN), or -1 when that timeline
+     * is not in its history. A position at or before it holds on the current timeline.
+     */
+    @FunctionalInterface
+    public interface TimelineHistory {
+        long switchPoint(long timeline);
+
+        TimelineHistory NONE = timeline -> -1;
+    }
+
+    /** As the check below, without a timeline history (a changed timeline then stops exactly-once). */
+    public void check(SourceIdentity current, boolean slotExists, Instant lastSeen, Instant now, RowsAtRisk rows,
+            Runnable createSlot) {
+        check(current, slotExists, lastSeen, now, rows, createSlot, TimelineHistory.NONE);
+    }
+
     /** What to do with the slot; {@code refusal} non-null means stop. */
     record Decision(boolean createSlot, PositionRecord write, String info, String warning, String refusal) {
 
@@ -66,7 +83,7 @@ public final class SlotGuard {
      * {@link SourceCheckException} when the relay must stop, a transient one when the record cannot be read.
      */
     public synchronized void check(SourceIdentity current, boolean slotExists, Instant lastSeen, Instant now,
-            RowsAtRisk rows, Runnable createSlot) {
+            RowsAtRisk rows, Runnable createSlot, TimelineHistory timelines) {
         streaming = null;
         Optional<PositionRecord> recorded;
         try {
@@ -76,7 +93,7 @@ public final class SlotGuard {
                     + e.getMessage() + "); the relay reads it before it uses its slot, to tell a first start from "
                     + "a lost slot. Check that Kafka is reachable and the relay may read and write that topic", e);
         }
-        Decision decision = decide(recorded, current, slotExists, lastSeen, rows, now);
+        Decision decision = decide(recorded, current, slotExists, lastSeen, rows, now, timelines);
         if (decision.refusal() != null) {
             throw SourceCheckException.permanent(decision.refusal());
         }
@@ -131,6 +148,11 @@ public final class SlotGuard {
 
     Decision decide(Optional<PositionRecord> recorded, SourceIdentity current, boolean slotExists, Instant lastSeen,
             RowsAtRisk rows, Instant now) {
+        return decide(recorded, current, slotExists, lastSeen, rows, now, TimelineHistory.NONE);
+    }
+
+    Decision decide(Optional<PositionRecord> recorded, SourceIdentity current, boolean slotExists, Instant lastSeen,
+            RowsAtRisk rows, Instant now, TimelineHistory timelines) {
         if (recorded.isEmpty()) {
             PositionRecord first = new PositionRecord(current, 0, now);
             return slotExists
@@ -154,7 +176,7 @@ public final class SlotGuard {
                     + current.describe() + ")");
         }
         if (before.timeline() != current.timeline()) {
-            return timelineChanged(record, current, now);
+            return timelineChanged(record, current, now, timelines);
         }
         // At-least-once refreshes seen_at at every start and reconnect; exactly-once does at every Kafka commit.
         return Decision.stream(exactlyOnce ? null : new PositionRecord(current, 0, now), null);
@@ -197,12 +219,20 @@ public final class SlotGuard {
                 + "last confirmed position until now; " + atRisk, null);
     }
 
-    private Decision timelineChanged(PositionRecord record, SourceIdentity current, Instant now) {
+    private Decision timelineChanged(PositionRecord record, SourceIdentity current, Instant now,
+            TimelineHistory timelines) {
         String happened = "the server's timeline changed from " + record.identity().timeline() + " to "
                 + current.timeline() + " (a failover or a point-in-time restore)";
         if (!exactlyOnce || record.position() == 0) {
             return Decision.stream(new PositionRecord(current, 0, now), happened + "; slot " + current.slot()
                     + " is present, streaming from its position");
+        }
+        long switchPoint = timelines.switchPoint(record.identity().timeline());
+        if (switchPoint >= 0 && record.position() <= switchPoint) {
+            return Decision.stream(new PositionRecord(current, record.position(), now), happened + "; exactly-once "
+                    + "position " + lsn(record.position()) + " is at or before the switch point " + lsn(switchPoint)
+                    + " of timeline " + record.identity().timeline() + ", so it holds on timeline " + current.timeline()
+                    + ": streaming on from it");
         }
         if (policy == SlotRecreate.NEVER) {
             return Decision.refuse("exactly-once position " + lsn(record.position()) + " of relay " + current.slot()

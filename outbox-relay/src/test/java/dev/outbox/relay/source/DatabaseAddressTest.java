@@ -46,15 +46,27 @@ class DatabaseAddressTest {
         String url = "jdbc:postgresql://db/orders?password=s3cret&sslmode=require&sslpassword=k3y";
         assertThat(DatabaseAddress.parse(url).toString()).doesNotContain("s3cret", "k3y").contains("require");
         assertThat(DatabaseAddress.redacted(url)).doesNotContain("s3cret", "k3y").contains("sslmode=require");
-        assertThatThrownBy(() -> DatabaseAddress.parse("jdbc:postgresql://a,b/orders?password=s3cret"))
+        assertThatThrownBy(() -> DatabaseAddress.parse("jdbc:postgresql:orders?password=s3cret"))
                 .hasMessageNotContaining("s3cret");
     }
 
     @Test
     void refusesWhatDebeziumCannotConnectTo() {
-        assertThat(DatabaseAddress.isSingleHost("jdbc:postgresql://a:5432,b:5432/orders")).isFalse();
-        assertThat(DatabaseAddress.isSingleHost("jdbc:postgresql:orders")).isFalse();
-        assertThatThrownBy(() -> DatabaseAddress.parse("jdbc:postgresql://a,b/orders"))
+        assertThat(DatabaseAddress.isSupported("jdbc:postgresql:orders")).isFalse();
+        assertThat(DatabaseAddress.isSupported("jdbc:postgresql://a:99999/orders")).isFalse();
+        assertThatThrownBy(() -> DatabaseAddress.parse("jdbc:postgresql:///orders"))
                 .isInstanceOf(SourceCheckException.class).hasMessageContaining("OUTBOX_DB_URL");
+    }
+
+    @Test
+    void takesEveryHostOfAMultiHostUrlAndHandsDebeziumTheOneResolved() {
+        DatabaseAddress address = DatabaseAddress.parse(
+                "jdbc:postgresql://pg-a:5433,pg-b,[::1]:5435/orders?targetServerType=primary");
+
+        assertThat(address.endpoints()).containsExactly(new DatabaseAddress.Endpoint("pg-a", 5433),
+                new DatabaseAddress.Endpoint("pg-b", 5432), new DatabaseAddress.Endpoint("::1", 5435));
+        assertThat(address.at("pg-b", 5432)).isEqualTo(new DatabaseAddress("pg-b", 5432, "orders",
+                Map.of("targetServerType", "primary")));
+        assertThat(address.connectorSettings()).containsEntry("database.targetServerType", "primary");
     }
 }
