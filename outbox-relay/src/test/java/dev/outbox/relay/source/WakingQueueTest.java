@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.debezium.connector.base.QueueProvider;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,17 @@ class WakingQueueTest {
         assertThat(ServiceLoader.load(QueueProvider.class).stream().map(ServiceLoader.Provider::get)
                 .filter(provider -> provider.name().equals(WakingQueue.TYPE)))
                 .singleElement().isInstanceOf(WakingQueue.class);
+    }
+
+    @Test
+    void theRelaysEngineRunsTheWakingTaskOnThisQueue() {
+        Properties properties = DebeziumStream.engineProperties(
+                DatabaseAddress.parse("jdbc:postgresql://localhost:5432/app"), "relay", "secret", "waking_slot",
+                "outbox_pub", "public", "outbox", 0, Map.of());
+
+        assertThat(properties.getProperty("connector.class")).isEqualTo(WakingPostgresConnector.class.getName());
+        assertThat(new WakingPostgresConnector().taskClass()).isEqualTo(WakingPostgresTask.class);
+        assertThat(properties.getProperty("queue.provider.type")).isEqualTo(WakingQueue.TYPE);
     }
 
     private boolean awaitLong() {
