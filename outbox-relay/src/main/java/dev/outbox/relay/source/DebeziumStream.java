@@ -114,7 +114,9 @@ final class DebeziumStream implements ChangeStream {
             String publication, String schema, String table, long startPosition, Map<String, String> overrides) {
         Properties p = new Properties();
         p.put("name", "outbox-relay-" + slot);
-        p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        // Debezium's PostgreSQL connector, whose poll waits for an event instead of spinning (WakingQueue).
+        p.put("connector.class", WakingPostgresConnector.class.getName());
+        p.put("queue.provider.type", WakingQueue.TYPE);
         p.put("offset.storage", SlotOffsetStore.class.getName());
         p.put(SlotOffsetStore.START_POSITION, Long.toString(startPosition));
         // Every marked position is flushed at once: marks happen only when the relay confirmed something new.
@@ -143,10 +145,10 @@ final class DebeziumStream implements ChangeStream {
         p.put("message.prefix.include.list", java.util.regex.Pattern.quote(MESSAGE_PREFIX));
         p.put("tombstones.on.delete", "false");
         p.put("heartbeat.interval.ms", Long.toString(TICK.toMillis()));
-        // Debezium's queue hands over a batch when max.batch.size rows are in or poll.interval.ms has passed; its
-        // default of 500 ms is the latency trap. Each wait that runs out spins through its last millisecond holding
-        // the lock the streaming thread needs to enqueue: 5 ms keeps latency low but costs an idle relay a fifth of
-        // a CPU; batches of 256 fill before the wait runs out while a backlog streams, so a drain does not spin.
+        // Debezium's queue hands over a batch when max.batch.size rows are in or poll.interval.ms has passed since
+        // the poll began; its default of 500 ms is the latency trap. The poll begins only once an event is queued
+        // (WakingPostgresTask), so the interval is how long a batch may wait for more rows, and an idle relay does
+        // not spin through the end of each interval. Batches of 256 fill at once while a backlog streams.
         p.put("poll.interval.ms", "5");
         p.put("max.batch.size", "256");
         p.put("max.queue.size", "32768");

@@ -1,0 +1,42 @@
+package dev.outbox.relay.source;
+
+import io.debezium.config.Configuration;
+import io.debezium.connector.postgresql.PostgresConnectorTask;
+import io.debezium.connector.postgresql.PostgresOffsetContext;
+import io.debezium.connector.postgresql.PostgresPartition;
+import io.debezium.pipeline.ChangeEventSourceCoordinator;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/**
+ * Debezium's PostgreSQL task, whose poll first waits without spinning until its {@link WakingQueue} holds an event.
+ * Debezium's own poll then returns as it always does (a full batch, or what came within {@code poll.interval.ms}).
+ * Public for Debezium, which creates tasks by reflection.
+ */
+public final class WakingPostgresTask extends PostgresConnectorTask {
+
+    /**
+     * The longest wait before Debezium's own poll runs anyway: the streaming thread reports a failure to that poll
+     * (not by queueing), and Debezium's heartbeats queue an event more often than this while it streams.
+     */
+    private static final long LONGEST_WAIT_NANOS = Duration.ofMillis(500).toNanos();
+
+    private volatile WakingQueue<?> queue;
+
+    @Override
+    public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
+        ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> coordinator = super.start(config);
+        queue = WakingQueue.of(config.getString("name"));
+        return coordinator;
+    }
+
+    @Override
+    public List<SourceRecord> doPoll() throws InterruptedException {
+        WakingQueue<?> waking = queue;
+        if (waking != null) {
+            waking.awaitItems(LONGEST_WAIT_NANOS);
+        }
+        return super.doPoll();
+    }
+}
