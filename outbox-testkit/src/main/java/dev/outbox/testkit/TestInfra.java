@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Which servers: where {@code OUTBOX_TEST_PG_URL} (with {@code OUTBOX_TEST_PG_USER},
  * {@code OUTBOX_TEST_PG_PASSWORD}) or {@code OUTBOX_TEST_KAFKA_BOOTSTRAP_SERVERS} are set, those external
- * servers; otherwise the embedded PostgreSQL 18 and the in-JVM KRaft broker. An external server that does not
- * answer fails fast with a message naming its variable.
+ * servers; otherwise, with {@code OUTBOX_TESTKIT_BACKEND=testcontainers} (or {@code auto} and a container engine
+ * answering), containers ({@link TestkitBackend}); otherwise the embedded PostgreSQL 18 and the in-JVM KRaft broker.
+ * An external server that does not answer fails fast with a message naming its variable.
  */
 public final class TestInfra {
 
@@ -56,6 +57,9 @@ public final class TestInfra {
                     environment.getOrDefault(ExternalPostgres.USER_VARIABLE, "postgres"),
                     environment.getOrDefault(ExternalPostgres.PASSWORD_VARIABLE, ""));
         }
+        if (TestkitBackend.from(environment) == TestkitBackend.TESTCONTAINERS) {
+            return ContainerPostgres.start(environment);
+        }
         return EmbeddedPostgresServer.start();
     }
 
@@ -64,6 +68,9 @@ public final class TestInfra {
         if (bootstrap != null && !bootstrap.isBlank()) {
             log.info("Using the external Kafka at {}", bootstrap);
             return new ExternalKafka(bootstrap);
+        }
+        if (TestkitBackend.from(environment) == TestkitBackend.TESTCONTAINERS) {
+            return ContainerKafka.start(environment);
         }
         return EmbeddedKafkaBroker.start();
     }
