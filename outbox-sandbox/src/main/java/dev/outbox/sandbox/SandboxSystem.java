@@ -40,6 +40,7 @@ final class SandboxSystem implements AutoCloseable {
     private final Path workDirectory;
     private OrderService orderService;
     private InventoryService inventoryService;
+    private int inventoryPort;
 
     private SandboxSystem(SandboxArguments arguments, SandboxInfra infra, Path workDirectory) {
         this.infra = infra;
@@ -119,8 +120,13 @@ final class SandboxSystem implements AutoCloseable {
     }
 
     void startInventoryService() {
-        inventoryService = InventoryService.start(inventoryService == null ? inventoryConfig
-                : inventoryConfig.withHttpPort(inventoryService.port()));
+        inventoryService = InventoryService.start(inventoryConfig());
+        inventoryPort = inventoryService.port();
+    }
+
+    /** The inventory service's settings; once it ran, with the port it had, so a restart keeps its address. */
+    InventoryServiceConfig inventoryConfig() {
+        return inventoryPort == 0 ? inventoryConfig : inventoryConfig.withHttpPort(inventoryPort);
     }
 
     void stopInventoryService() {
@@ -145,7 +151,7 @@ final class SandboxSystem implements AutoCloseable {
     }
 
     String inventoryUrl() {
-        return "http://127.0.0.1:" + inventoryService.port();
+        return "http://127.0.0.1:" + inventoryPort;
     }
 
     DSLContext orders() {

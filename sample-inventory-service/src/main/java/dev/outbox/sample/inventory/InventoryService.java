@@ -61,7 +61,7 @@ public final class InventoryService implements AutoCloseable {
         }
         Inventory inventory = new Inventory(Outbox.create(OutboxConfig.defaults()), SagaLog.create(),
                 config.reservationTopic());
-        consumer = EventConsumer.builder(dataSource, config.kafkaBootstrapServers(), config.consumerGroup())
+        consumer = config.consumerBuilder(dataSource)
                 .topics(config.orderTopic())
                 .on(OrderMessage.ORDER_PLACED, OrderPlaced.class, inventory::onOrderPlaced)
                 .on(OrderMessage.ORDER_CONFIRMED, OrderConfirmed.class, inventory::onOrderConfirmed)
