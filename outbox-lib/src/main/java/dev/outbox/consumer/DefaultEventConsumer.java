@@ -64,7 +64,8 @@ final class DefaultEventConsumer implements EventConsumer {
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, settings.deadLetterSuffix, settings.group,
                 metrics);
         Supplier<PollLoop> loops = () -> new PollLoop(consumers.get(), settings.group, settings.topics,
-                settings.pollTimeout, policy, handler, deadLetters, metrics, newWorkers(settings));
+                settings.pollTimeout, settings.offsetCommitInterval, policy, handler, deadLetters, metrics,
+                newWorkers(settings));
         this.runner = new RestartingRunner(settings.group, loops.get(), loops, policy::backoff, deadLetters::close);
     }
 

@@ -24,29 +24,32 @@ final class InventoryProcess {
     private final InventoryServiceConfig config;
     private final Path logFile;
     private Process process;
-    private Instant startedAt;
 
     InventoryProcess(InventoryServiceConfig config, Path logDirectory) {
         this.config = config;
         this.logFile = logDirectory.resolve("inventory-service.log");
     }
 
-    /** Starts the JVM and waits until its HTTP API answers; returns when the process was started. */
-    Instant start(Duration readyTimeout) {
+    /** When the process was started, and when its HTTP API first answered (its consumer starts before that). */
+    record Started(Instant process, Instant healthy) {
+    }
+
+    /** Starts the JVM and waits until its HTTP API answers. */
+    Started start(Duration readyTimeout) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
                 System.getProperty("java.class.path"), "dev.outbox.sample.inventory.InventoryServiceMain"))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         builder.environment().putAll(environment());
+        Instant startedAt = Instant.now();
         try {
-            startedAt = Instant.now();
             process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the inventory service", e);
         }
         awaitHealthy(readyTimeout);
-        return startedAt;
+        return new Started(startedAt, Instant.now());
     }
 
     /** SIGKILL, and waits until the process is gone. */
