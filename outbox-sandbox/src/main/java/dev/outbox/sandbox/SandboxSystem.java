@@ -4,6 +4,8 @@ import dev.outbox.sample.inventory.InventoryService;
 import dev.outbox.sample.inventory.InventoryServiceConfig;
 import dev.outbox.sample.order.OrderService;
 import dev.outbox.sample.order.OrderServiceConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.sample.support.ServicePool;
 import dev.outbox.testkit.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,10 @@ final class SandboxSystem implements AutoCloseable {
     private final SandboxInfra infra;
     private final TestDatabase orderDatabase;
     private final TestDatabase inventoryDatabase;
+    // The progress bar, the settle loops and the report query several times a second: over a pool, not a new
+    // PostgreSQL backend per query (a fork and a login each, which the saga figures would pay for).
+    private final HikariDataSource orderReads;
+    private final HikariDataSource inventoryReads;
     private final OrderServiceConfig orderConfig;
     private final InventoryServiceConfig inventoryConfig;
     private final RelayProcess orderRelay;
@@ -47,6 +55,10 @@ final class SandboxSystem implements AutoCloseable {
         this.workDirectory = workDirectory;
         this.orderDatabase = infra.emptyDatabase("orders");
         this.inventoryDatabase = infra.emptyDatabase("inventory");
+        this.orderReads = ServicePool.create("sandbox-orders", orderDatabase.jdbcUrl(), orderDatabase.user(),
+                orderDatabase.password(), 2);
+        this.inventoryReads = ServicePool.create("sandbox-inventory", inventoryDatabase.jdbcUrl(),
+                inventoryDatabase.user(), inventoryDatabase.password(), 2);
         String bootstrap = infra.kafka().bootstrapServers();
         this.orderConfig = OrderServiceConfig.of(orderDatabase.jdbcUrl(), orderDatabase.user(),
                         orderDatabase.password(), bootstrap, ADMIN_TOKEN)
@@ -155,11 +167,11 @@ final class SandboxSystem implements AutoCloseable {
     }
 
     DSLContext orders() {
-        return orderDatabase.dsl();
+        return DSL.using(orderReads, SQLDialect.POSTGRES);
     }
 
     DSLContext inventory() {
-        return inventoryDatabase.dsl();
+        return DSL.using(inventoryReads, SQLDialect.POSTGRES);
     }
 
     String bootstrapServers() {
@@ -177,6 +189,8 @@ final class SandboxSystem implements AutoCloseable {
         closeQuietly(inventoryService);
         closeQuietly(orderRelay);
         closeQuietly(inventoryRelay);
+        closeQuietly(orderReads);
+        closeQuietly(inventoryReads);
         infra.close();
     }
 
