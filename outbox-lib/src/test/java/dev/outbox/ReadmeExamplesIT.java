@@ -279,7 +279,8 @@ class ReadmeExamplesIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> !restartable.assignment().isEmpty());
             assertThat(admin.describeConsumerGroups(List.of("inventory-service")).all().get()
                     .get("inventory-service").members())
-                    .anySatisfy(member -> assertThat(member.groupInstanceId()).contains("inventory-service-host-a-8082"));
+                    .anySatisfy(member -> assertThat(member.groupInstanceId())
+                            .contains("inventory-service-host-a-8082"));
         } finally {
             restartable.close();
         }

@@ -87,8 +87,9 @@ final class OffsetCommits {
     }
 
     /**
-     * Commits what is pending and waits for the broker. A broker that cannot be reached keeps the offsets for the next call; a commit
-     * refused after a rebalance drops them (the new owner re-reads, the inbox skips what was done).
+     * Commits what is pending and waits for the broker. A broker that cannot be reached keeps the offsets for the
+     * next call; a commit refused after a rebalance drops them (the new owner re-reads, the inbox skips what was
+     * done).
      */
     void commitPending() {
         if (pending.isEmpty()) {

@@ -59,7 +59,8 @@ class EventConsumerSettingsTest {
 
         assertThatThrownBy(() -> builder().staticMembership(" ")).hasMessageContaining("staticMembership");
         assertThatThrownBy(() -> builder().staticMembership("a@b:1")).hasMessageContaining("staticMembership");
-        assertThatThrownBy(() -> builder().sessionTimeout(Duration.ofMillis(10))).hasMessageContaining("sessionTimeout");
+        assertThatThrownBy(() -> builder().sessionTimeout(Duration.ofMillis(10)))
+                .hasMessageContaining("sessionTimeout");
     }
 
     @Test

@@ -64,7 +64,8 @@ class ServiceKillIT {
                 Duration sinceStart = Duration.between(restart.get().process(), resumed.get());
                 Duration sinceHealthy = Duration.between(restart.get().healthy(), resumed.get());
                 System.out.printf("inventory consumer resumed %d ms after its process started again "
-                        + "(%d ms after its HTTP API first answered)%n", sinceStart.toMillis(), sinceHealthy.toMillis());
+                        + "(%d ms after its HTTP API first answered)%n", sinceStart.toMillis(),
+                        sinceHealthy.toMillis());
                 // Bounded from the service being up, so that a slow JVM start on a busy machine does not count, and
                 // by the session timeout: a dynamic member would wait for the dead one's session to expire and a
                 // rebalance. The figure to compare with the 5 s is the printed one, on a quiet machine.
