@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outbox.consumer.EventConsumer;
+import dev.outbox.consumer.EventHandler;
 import dev.outbox.consumer.Inbox;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaRetention;
@@ -32,6 +33,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -256,6 +259,31 @@ class ReadmeExamplesIT {
         JsonNode cancelledHeaders = json.readTree(dsl.fetchOne(
                 "SELECT headers::text FROM outbox WHERE type = 'OrderCancelled'").get(0, String.class));
         assertThat(cancelledHeaders.get("saga_id").asText()).isEqualTo(sagaId.toString());
+    }
+
+    @Test
+    void staticMembershipExampleJoinsTheGroupUnderItsInstanceId(DataSource dataSource, Kafka kafka) throws Exception {
+        String bootstrapServers = kafka.bootstrapServers();
+        String hostName = "host-a";
+        int httpPort = 8082;
+        EventHandler<OrderPlaced> handler = (tx, event, context) -> { };
+
+        // README "Fast restarts"
+        EventConsumer restartable = EventConsumer.builder(dataSource, bootstrapServers, "inventory-service")
+                .staticMembership("inventory-service-" + hostName + "-" + httpPort) // stable across restarts
+                .sessionTimeout(Duration.ofSeconds(10))                              // the default
+                .topics("outbox.event.order")
+                .on("OrderPlaced", OrderPlaced.class, handler)
+                .start();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> !restartable.assignment().isEmpty());
+            assertThat(admin.describeConsumerGroups(List.of("inventory-service")).all().get()
+                    .get("inventory-service").members())
+                    .anySatisfy(member -> assertThat(member.groupInstanceId())
+                            .contains("inventory-service-host-a-8082"));
+        } finally {
+            restartable.close();
+        }
     }
 
     private void relayOrderPlaced(DSLContext dsl, Kafka kafka, UUID orderId) throws Exception {

@@ -394,6 +394,8 @@ public final class BenchMain {
                         window.jvmSeconds() / thousands);
                 results.add(Report.SAGA, variant, sandbox, rep, "cpu_s_per_1000_others",
                         window.othersSeconds() / thousands);
+                window.partSeconds().forEach((part, seconds) -> results.add(Report.SAGA, variant, sandbox, rep,
+                        Report.CPU_PART_PREFIX + part, seconds / thousands));
             } else {
                 results.fail(String.format("saga %s rep %d: CPU window incomplete (no start or end line seen)",
                         variant, rep));

@@ -95,6 +95,85 @@ final class ProcStats {
         return false;
     }
 
+    /**
+     * The part of the saga system a thread of the sandbox JVM works for, by its name: the in-JVM Kafka broker, each
+     * service's consumer, the services' HTTP handlers, the timeout scanner, the load generator (workload, progress
+     * bar, its HTTP client), the JIT compilers, the garbage collector, or "other".
+     */
+    static String sandboxPart(String thread) {
+        if (thread.startsWith("outbox-consumer-order")) {
+            return "order-consumer";
+        }
+        if (thread.startsWith("outbox-consumer-inventory")) {
+            return "inventory-consumer";
+        }
+        if (thread.startsWith("outbox-saga")) {
+            return "order-timeouts";
+        }
+        if (thread.startsWith("kafka-coordinator-heartbeat") || thread.startsWith("kafka-producer")) {
+            return "services-kafka-clients";
+        }
+        if (thread.startsWith("data-plane-kafka") || thread.startsWith("kafka-") || thread.startsWith("quorum")
+                || thread.startsWith("group-coordinator") || thread.startsWith("broker-")
+                || thread.startsWith("share-coordinator") || thread.startsWith("executor-")
+                || thread.startsWith("ExpirationReaper") || thread.startsWith("raft")) {
+            return "broker";
+        }
+        if (thread.startsWith("ForkJoinPool-")) {
+            return "services-http"; // virtual threads' carriers: the services' HTTP handlers
+        }
+        if (thread.equals("main") || thread.startsWith("HttpClient") || thread.startsWith("sandbox-")) {
+            return "load-generator";
+        }
+        if (thread.startsWith("C1 ") || thread.startsWith("C2 ")) {
+            return "jit";
+        }
+        if (thread.startsWith("GC ") || thread.startsWith("G1 ") || thread.equals("VM Thread")) {
+            return "gc-vm";
+        }
+        return "other";
+    }
+
+    /**
+     * CPU seconds so far of each part of a running sandbox: its JVM's threads by {@link #sandboxPart}, each relay
+     * process (by its {@code OUTBOX_RELAY_NAME}) and PostgreSQL (the postmaster and its backends).
+     */
+    static java.util.Map<String, Double> sagaParts(long sandbox, java.util.Optional<Long> postmaster) {
+        java.util.Map<String, Double> parts = new java.util.TreeMap<>();
+        threadTicks(sandbox).forEach((thread, ticks) ->
+                parts.merge("jvm:" + sandboxPart(thread), ticks / TICKS_PER_SECOND, Double::sum));
+        ProcessHandle.of(sandbox).ifPresent(handle -> handle.descendants().forEach(child -> {
+            String relay = relayName(child.pid());
+            if (relay != null) {
+                cpuTicks(child.pid()).ifPresent(t -> parts.merge("relay:" + relay, t / TICKS_PER_SECOND, Double::sum));
+            }
+        }));
+        postmaster.ifPresent(pid -> {
+            cpuTicks(pid).ifPresent(t -> parts.merge("postgresql", t / TICKS_PER_SECOND, Double::sum));
+            ProcessHandle.of(pid).ifPresent(handle -> handle.descendants().forEach(backend -> cpuTicks(backend.pid())
+                    .ifPresent(t -> parts.merge("postgresql", t / TICKS_PER_SECOND, Double::sum))));
+        });
+        return parts;
+    }
+
+    /** The relay name of a relay process (its {@code OUTBOX_RELAY_NAME}), or null for any other process. */
+    private static String relayName(long pid) {
+        try {
+            String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"));
+            if (!cmdline.contains("dev.outbox.relay.RelayMain")) {
+                return null;
+            }
+            for (String variable : Files.readString(Path.of("/proc", Long.toString(pid), "environ")).split("\0")) {
+                if (variable.startsWith("OUTBOX_RELAY_NAME=")) {
+                    return variable.substring("OUTBOX_RELAY_NAME=".length());
+                }
+            }
+            return Long.toString(pid);
+        } catch (IOException | RuntimeException e) {
+            return null; // gone, or not ours to read
+        }
+    }
+
     static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();

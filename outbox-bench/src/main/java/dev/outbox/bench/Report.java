@@ -48,6 +48,8 @@ final class Report {
     static final String STEADY = "steady";
     static final String IDLE = "idle";
     static final String SAGA = "saga";
+    /** Metrics {@code cpu_ms_per_saga:<part>}: CPU per terminal saga of one part of the system. */
+    static final String CPU_PART_PREFIX = "cpu_ms_per_saga:";
     /** The saga scenario's only "contender": the whole sandbox system. */
     static final String SAGA_CONTENDER = "sandbox (durable; no relay freeze)";
 
@@ -179,8 +181,34 @@ final class Report {
                             + pass.count())
                     .append(" |\n");
         }
+        md.append('\n').append(cpuPartsTable(results));
         md.append('\n').append(kneeLine(sagaPoints(results))).append("\n\n");
         md.append("![completed sagas/s](saga-throughput.png)\n![saga latency](saga-latency.png)\n\n");
+        return md.toString();
+    }
+
+    /**
+     * CPU ms per terminal saga by part of the system (in-JVM broker, each consumer, HTTP, load generator, JIT, each
+     * relay, PostgreSQL), one row per offered rate; empty when no run recorded parts.
+     */
+    static String cpuPartsTable(Results results) {
+        List<String> parts = results.samples().stream()
+                .filter(x -> x.scenario().equals(SAGA) && x.metric().startsWith(CPU_PART_PREFIX))
+                .map(x -> x.metric().substring(CPU_PART_PREFIX.length())).distinct().sorted().toList();
+        if (parts.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("CPU ms per saga by part (same window; `jvm:` = threads of the sandbox ")
+                .append("JVM by name):\n\n| offered orders/s |");
+        parts.forEach(part -> md.append(' ').append(part).append(" |"));
+        md.append("\n|---|").append("---|".repeat(parts.size())).append('\n');
+        for (String variant : sagaVariants(results)) {
+            md.append("| ").append(variant.substring(0, variant.indexOf(' '))).append(" |");
+            parts.forEach(part -> md.append(' ')
+                    .append(cell(results.stats(SAGA, variant, SAGA_CONTENDER, CPU_PART_PREFIX + part), 2))
+                    .append(" |"));
+            md.append('\n');
+        }
         return md.toString();
     }
 

@@ -1,6 +1,8 @@
 package dev.outbox.bench;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +19,8 @@ final class SagaCpuWindow implements Consumer<String> {
     private volatile double othersStart = Double.NaN;
     private volatile double jvmEnd = Double.NaN;
     private volatile double othersEnd = Double.NaN;
+    private volatile Map<String, Double> partsStart = Map.of();
+    private volatile Map<String, Double> partsEnd = Map.of();
 
     SagaCpuWindow(int postgresPort) {
         this.postgresPort = postgresPort;
@@ -40,10 +44,12 @@ final class SagaCpuWindow implements Consumer<String> {
             process.sampleOnce();
             jvmStart = process.childCpuSeconds();
             othersStart = process.descendantCpuSeconds();
+            partsStart = ProcStats.sagaParts(process.pid(), Optional.ofNullable(postmaster));
         } else if (line.startsWith("  summary written to ")) {
             process.sampleOnce();
             jvmEnd = process.childCpuSeconds();
             othersEnd = process.descendantCpuSeconds();
+            partsEnd = ProcStats.sagaParts(process.pid(), Optional.ofNullable(postmaster));
         }
     }
 
@@ -57,6 +63,13 @@ final class SagaCpuWindow implements Consumer<String> {
 
     double othersSeconds() {
         return othersEnd - othersStart;
+    }
+
+    /** CPU seconds of each part of the system (see {@link ProcStats#sagaParts}) within the window. */
+    Map<String, Double> partSeconds() {
+        Map<String, Double> parts = new TreeMap<>();
+        partsEnd.forEach((part, end) -> parts.put(part, end - partsStart.getOrDefault(part, 0.0)));
+        return parts;
     }
 
     Optional<Long> postmaster() {

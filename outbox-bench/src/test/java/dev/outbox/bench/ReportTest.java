@@ -128,6 +128,34 @@ class ReportTest {
     }
 
     @Test
+    void sagaCpuIsBrokenDownByPartOfTheSystemPerOfferedRate() {
+        Results results = sagaResults();
+        String variant = Report.sagaVariant(100);
+        for (int rep = 1; rep <= 2; rep++) {
+            results.add(Report.SAGA, variant, Report.SAGA_CONTENDER, rep, Report.CPU_PART_PREFIX + "jvm:broker", 4.0);
+            results.add(Report.SAGA, variant, Report.SAGA_CONTENDER, rep, Report.CPU_PART_PREFIX + "postgresql",
+                    6.0 * rep);
+        }
+
+        String markdown = Report.markdown(results, environment());
+
+        assertThat(markdown).contains("| offered orders/s | jvm:broker | postgresql |");
+        assertThat(markdown).contains("| 100 | 4.00 [4.00 – 4.00] | 9.00 [6.00 – 12.00] |");
+        assertThat(Report.cpuPartsTable(new Results())).isEmpty();
+    }
+
+    @Test
+    void theSandboxJvmsThreadsAreAttributedToTheirPartByName() {
+        assertThat(ProcStats.sandboxPart("data-plane-kafka-request-handler-N")).isEqualTo("broker");
+        assertThat(ProcStats.sandboxPart("outbox-consumer-order-service-worker-N")).isEqualTo("order-consumer");
+        assertThat(ProcStats.sandboxPart("outbox-consumer-inventory-service")).isEqualTo("inventory-consumer");
+        assertThat(ProcStats.sandboxPart("HttpClient-N-Worker-N")).isEqualTo("load-generator");
+        assertThat(ProcStats.sandboxPart("ForkJoinPool-N-worker-N")).isEqualTo("services-http");
+        assertThat(ProcStats.sandboxPart("C2 CompilerThre")).isEqualTo("jit");
+        assertThat(ProcStats.sandboxPart("Signal Dispatch")).isEqualTo("other");
+    }
+
+    @Test
     void sagaTargetSaysByHowMuchItIsMissed() {
         String markdown = Report.markdown(sagaResults(), environment());
 

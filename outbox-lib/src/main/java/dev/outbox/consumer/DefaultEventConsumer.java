@@ -64,7 +64,8 @@ final class DefaultEventConsumer implements EventConsumer {
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, settings.deadLetterSuffix, settings.group,
                 metrics);
         Supplier<PollLoop> loops = () -> new PollLoop(consumers.get(), settings.group, settings.topics,
-                settings.pollTimeout, policy, handler, deadLetters, metrics, newWorkers(settings));
+                settings.pollTimeout, settings.offsetCommitInterval, policy, handler, deadLetters, metrics,
+                newWorkers(settings));
         this.runner = new RestartingRunner(settings.group, loops.get(), loops, policy::backoff, deadLetters::close);
     }
 
@@ -73,8 +74,14 @@ final class DefaultEventConsumer implements EventConsumer {
                 Thread.ofPlatform().daemon().name("outbox-consumer-" + settings.group + "-worker-", 1).factory());
     }
 
-    private static Map<String, Object> consumerConfig(EventConsumer.Builder settings) {
+    static Map<String, Object> consumerConfig(EventConsumer.Builder settings) {
         Map<String, Object> config = new HashMap<>();
+        long sessionMillis = settings.sessionTimeout.toMillis();
+        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, sessionMillis));
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.min(3000, sessionMillis / 3));
+        if (settings.instanceId != null) {
+            config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId);
+        }
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "outbox-consumer-" + settings.group + "-" + UUID.randomUUID());

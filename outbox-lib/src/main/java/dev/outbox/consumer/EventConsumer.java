@@ -26,8 +26,9 @@ import org.apache.kafka.common.TopicPartition;
  *       means a duplicate: commit and skip;</li>
  *   <li>the handler runs with the transaction (events it publishes inherit {@code saga_id}, {@code correlation_id},
  *       {@code causation_id} and the trace context);</li>
- *   <li>the transaction commits; only then is the Kafka offset committed (after each polled batch, on rebalance and
- *       on shutdown). A crash in between redelivers the record and the inbox skips it.</li>
+ *   <li>the transaction commits; only then is the Kafka offset committed (asynchronously, at most every
+ *       {@link Builder#offsetCommitInterval(Duration) offsetCommitInterval}; synchronously on rebalance and on
+ *       shutdown). A crash in between redelivers the record and the inbox skips it.</li>
  * </ol>
  * Records of one partition are processed in order; with {@link Builder#concurrency(int)} above 1, different
  * partitions of a poll are processed at the same time on worker threads. A failing handler (an {@link Error}
@@ -117,6 +118,9 @@ public interface EventConsumer extends AutoCloseable {
         Duration initialBackoff = Duration.ofMillis(200);
         Duration maxBackoff = Duration.ofSeconds(10);
         Duration pollTimeout = Duration.ofMillis(500);
+        Duration sessionTimeout = Duration.ofSeconds(10);
+        Duration offsetCommitInterval = Duration.ofMillis(100);
+        String instanceId;
         int concurrency = 1;
         String deadLetterSuffix = "-dlt";
         ObjectMapper objectMapper;
@@ -211,6 +215,56 @@ public interface EventConsumer extends AutoCloseable {
         }
 
         /**
+         * How often the offsets of handled records are committed to Kafka, without waiting for the broker. The inbox
+         * row committed with each record's effect is what makes the record done; the offset only saves re-reading,
+         * so after a crash up to this much progress is delivered again and skipped by the inbox (one lookup per
+         * record, no second effect). Commits on revocation, on close and of retry counts are immediate and
+         * synchronous whatever this setting. Zero commits after every poll. Default 100 ms.
+         */
+        public Builder offsetCommitInterval(Duration interval) {
+            if (interval == null || interval.isNegative()) {
+                throw new IllegalArgumentException("offsetCommitInterval must be zero or positive, was " + interval);
+            }
+            this.offsetCommitInterval = interval;
+            return this;
+        }
+
+        /**
+         * Static group membership: {@code group.instance.id}, the name of this member of the group, which must be
+         * stable across restarts of the process and unique among the members alive at the same time (derive it from
+         * the service's configuration: host name and port, a StatefulSet pod name). A process that restarts with the
+         * same id gets its partitions back as soon as it joins, without a rebalance and without waiting for the
+         * session of its killed predecessor to expire; a member that closes does not leave the group, so a restart
+         * moves nothing. Only if it stays away longer than {@link #sessionTimeout} are its partitions given to the
+         * others. Two live members with one id fence each other: the older one fails. Kafka allows ASCII letters,
+         * digits, {@code .}, {@code _} and {@code -}. Default: none (dynamic
+         * membership: after a {@code kill -9} the partitions stay with the dead member until its session expires).
+         */
+        public Builder staticMembership(String instanceId) {
+            if (instanceId == null || !instanceId.matches("[A-Za-z0-9._-]{1,249}")) {
+                throw new IllegalArgumentException("staticMembership: the instance id must be 1..249 ASCII letters, "
+                        + "digits, '.', '_' or '-' (Kafka's rule), was " + instanceId);
+            }
+            this.instanceId = instanceId;
+            return this;
+        }
+
+        /**
+         * How long the broker waits for a member's heartbeat before it takes the member's partitions away
+         * ({@code session.timeout.ms}; heartbeats every third of it, at most every 3 s). This bounds how long the
+         * partitions of a killed member that never comes back (or, without {@link #staticMembership}, of any killed
+         * member) stay unconsumed. The broker accepts 6 s to 30 min by default
+         * ({@code group.min/max.session.timeout.ms}). Default 10 s (Kafka's own default is 45 s).
+         */
+        public Builder sessionTimeout(Duration sessionTimeout) {
+            if (sessionTimeout == null || sessionTimeout.toMillis() < 1000) {
+                throw new IllegalArgumentException("sessionTimeout must be at least 1 s, was " + sessionTimeout);
+            }
+            this.sessionTimeout = sessionTimeout;
+            return this;
+        }
+
+        /**
          * Partitions handled at the same time, each by one worker thread with its own connection and transaction.
          * Default 1: the polling thread handles every record itself. Records of one partition are always handled
          * one after the other, in order; a poll's offsets are committed only once every partition's share of it
@@ -260,7 +314,8 @@ public interface EventConsumer extends AutoCloseable {
         /**
          * Any {@code KafkaConsumer} property (security, {@code max.poll.records}, ...). Defaults set by the runner:
          * {@code enable.auto.commit=false} (cannot be changed), {@code isolation.level=read_committed},
-         * {@code auto.offset.reset=earliest}, byte-array deserializers.
+         * {@code auto.offset.reset=earliest}, byte-array deserializers, and the {@link #sessionTimeout} and
+         * {@link #staticMembership} settings (a property given here wins over them).
          */
         public Builder consumerProperty(String name, Object value) {
             consumerProperties.put(requireText("consumerProperty", name), value);

@@ -24,11 +24,20 @@ final class OffsetCommits {
 
     private final Consumer<byte[], byte[]> consumer;
     private final String group;
+    private final long intervalNanos;
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
+    private long lastCommitNanos;
+    private boolean committedOnce;
 
-    OffsetCommits(Consumer<byte[], byte[]> consumer, String group) {
+    /**
+     * @param interval how long progress may wait before {@link #commitDue} commits it: the inbox row, not the
+     *                 offset, is what makes a record done, so a redelivery after a crash costs a lookup, not an
+     *                 effect; zero commits after every poll
+     */
+    OffsetCommits(Consumer<byte[], byte[]> consumer, String group, java.time.Duration interval) {
         this.consumer = consumer;
         this.group = group;
+        this.intervalNanos = interval.toNanos();
     }
 
     /** The next record to read, all before it committed in the database. */
@@ -55,8 +64,32 @@ final class OffsetCommits {
     }
 
     /**
-     * Commits what is pending. A broker that cannot be reached keeps the offsets for the next call; a commit
-     * refused after a rebalance drops them (the new owner re-reads, the inbox skips what was done).
+     * Commits the progress of the polls so far without waiting for the broker, once the interval has passed since
+     * the last commit. A failed commit leaves the offsets pending for the next one (or for the commit on revocation
+     * or close); the callbacks run inside a later poll, on the polling thread.
+     */
+    void commitDue(long nowNanos) {
+        if (pending.isEmpty() || (committedOnce && nowNanos - lastCommitNanos < intervalNanos)) {
+            return;
+        }
+        committedOnce = true;
+        lastCommitNanos = nowNanos;
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(pending);
+        consumer.commitAsync(offsets, (committed, failure) -> {
+            if (failure == null) {
+                offsets.forEach((partition, offset) -> pending.remove(partition, offset));
+                log.debug("Committed {}", offsets);
+            } else {
+                log.debug("Consumer group {}: asynchronous offset commit failed ({}); the next commit carries the "
+                        + "offsets", group, failure.toString());
+            }
+        });
+    }
+
+    /**
+     * Commits what is pending and waits for the broker. A broker that cannot be reached keeps the offsets for the
+     * next call; a commit refused after a rebalance drops them (the new owner re-reads, the inbox skips what was
+     * done).
      */
     void commitPending() {
         if (pending.isEmpty()) {

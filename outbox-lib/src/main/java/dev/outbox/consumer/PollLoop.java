@@ -54,15 +54,15 @@ final class PollLoop {
     private volatile Set<TopicPartition> assignment = Set.of();
 
     PollLoop(Consumer<byte[], byte[]> consumer, String group, List<String> topics, Duration pollTimeout,
-             RetryPolicy policy, RecordHandler handler, DeadLetterPublisher deadLetters, ConsumerMetrics metrics,
-             ExecutorService workers) {
+             Duration commitInterval, RetryPolicy policy, RecordHandler handler, DeadLetterPublisher deadLetters,
+             ConsumerMetrics metrics, ExecutorService workers) {
         this.consumer = consumer;
         this.group = group;
         this.topics = List.copyOf(topics);
         this.pollTimeout = pollTimeout;
         this.policy = policy;
         this.attempts = new RecordAttempts(handler, policy, deadLetters, metrics, () -> running);
-        this.commits = new OffsetCommits(consumer, group);
+        this.commits = new OffsetCommits(consumer, group, commitInterval);
         this.workers = workers;
     }
 
@@ -88,7 +88,7 @@ final class PollLoop {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(nextPollTimeout());
         polled = true;
         processBatch(records);
-        commits.commitPending();
+        commits.commitDue(System.nanoTime());
     }
 
     /** Asks the loop to stop after the record in progress; safe from any thread. */

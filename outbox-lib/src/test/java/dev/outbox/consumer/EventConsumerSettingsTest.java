@@ -47,6 +47,23 @@ class EventConsumerSettingsTest {
     }
 
     @Test
+    void staticMembershipAndSessionTimeoutReachTheKafkaConsumer() {
+        Map<String, Object> dynamic = DefaultEventConsumer.consumerConfig(builder());
+        assertThat(dynamic).doesNotContainKey("group.instance.id")
+                .containsEntry("session.timeout.ms", 10_000).containsEntry("heartbeat.interval.ms", 3000);
+
+        Map<String, Object> fixed = DefaultEventConsumer.consumerConfig(
+                builder().staticMembership("order-service-host-a-8081").sessionTimeout(Duration.ofSeconds(6)));
+        assertThat(fixed).containsEntry("group.instance.id", "order-service-host-a-8081")
+                .containsEntry("session.timeout.ms", 6000).containsEntry("heartbeat.interval.ms", 2000);
+
+        assertThatThrownBy(() -> builder().staticMembership(" ")).hasMessageContaining("staticMembership");
+        assertThatThrownBy(() -> builder().staticMembership("a@b:1")).hasMessageContaining("staticMembership");
+        assertThatThrownBy(() -> builder().sessionTimeout(Duration.ofMillis(10)))
+                .hasMessageContaining("sessionTimeout");
+    }
+
+    @Test
     void connectionLossAndOverloadCountAsDatabaseUnavailableButConstraintViolationsDoNot() {
         assertThat(DefaultEventConsumer.isInfrastructureFailure(new SQLException("gone", "08006"))).isTrue();
         assertThat(DefaultEventConsumer.isInfrastructureFailure(new SQLException("too many", "53300"))).isTrue();

@@ -72,10 +72,15 @@ class PollLoopTest {
     }
 
     private PollLoop loop(ReplayingConsumer consumer, RecordHandler handler, int maxAttempts) {
+        return loop(consumer, handler, maxAttempts, Duration.ZERO);
+    }
+
+    private PollLoop loop(ReplayingConsumer consumer, RecordHandler handler, int maxAttempts,
+                          Duration commitInterval) {
         RetryPolicy policy = new RetryPolicy(maxAttempts, Duration.ZERO, Duration.ZERO,
                 List.of(NonRetriableException.class));
-        PollLoop loop = new PollLoop(consumer, "group", List.of(TOPIC), Duration.ofMillis(1), policy, handler,
-                new DeadLetterPublisher(producer, "-dlt", "group", metrics), metrics, null);
+        PollLoop loop = new PollLoop(consumer, "group", List.of(TOPIC), Duration.ofMillis(1), commitInterval, policy,
+                handler, new DeadLetterPublisher(producer, "-dlt", "group", metrics), metrics, null);
         loop.subscribe();
         return loop;
     }
@@ -110,6 +115,28 @@ class PollLoopTest {
         assertThat(handler.applied).containsExactly("0@0", "0@1", "0@2");
         assertThat(consumer.groupOffset(P0)).isEqualTo(new OffsetAndMetadata(3));
         assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
+    void progressWithinTheCommitIntervalWaitsForTheNextCommitAndCloseCommitsIt() {
+        ReplayingConsumer consumer = new ReplayingConsumer();
+        ScriptedHandler handler = new ScriptedHandler((record, call) -> { });
+        PollLoop loop = loop(consumer, handler, 3, Duration.ofHours(1));
+        consumer.rebalance(List.of(P0));
+        consumer.append(P0, "Ping", UUID.randomUUID());
+
+        loop.pollOnce();
+        assertThat(consumer.groupOffset(P0)).as("the first progress is committed at once")
+                .isEqualTo(new OffsetAndMetadata(1));
+
+        consumer.append(P0, "Ping", UUID.randomUUID());
+        consumer.append(P0, "Ping", UUID.randomUUID());
+        loop.pollOnce();
+        assertThat(handler.applied).containsExactly("0@0", "0@1", "0@2");
+        assertThat(consumer.groupOffset(P0)).as("within the interval").isEqualTo(new OffsetAndMetadata(1));
+
+        loop.close();
+        assertThat(consumer.groupOffset(P0)).isEqualTo(new OffsetAndMetadata(3));
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -58,6 +59,14 @@ final class ReplayingConsumer extends MockConsumer<byte[], byte[]> {
     @Override
     public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
         super.commitSync(offsets);
+        groupOffsets.putAll(offsets);
+    }
+
+    /** Completes at once (MockConsumer's commitSync goes through here too), as a broker answering at once would. */
+    @Override
+    public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                         OffsetCommitCallback callback) {
+        super.commitAsync(offsets, callback);
         groupOffsets.putAll(offsets);
     }
 

@@ -4,6 +4,8 @@ import dev.outbox.sample.inventory.InventoryService;
 import dev.outbox.sample.inventory.InventoryServiceConfig;
 import dev.outbox.sample.order.OrderService;
 import dev.outbox.sample.order.OrderServiceConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.outbox.sample.support.ServicePool;
 import dev.outbox.testkit.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,10 @@ final class SandboxSystem implements AutoCloseable {
     private final SandboxInfra infra;
     private final TestDatabase orderDatabase;
     private final TestDatabase inventoryDatabase;
+    // The progress bar, the settle loops and the report query several times a second: over a pool, not a new
+    // PostgreSQL backend per query (a fork and a login each, which the saga figures would pay for).
+    private final HikariDataSource orderReads;
+    private final HikariDataSource inventoryReads;
     private final OrderServiceConfig orderConfig;
     private final InventoryServiceConfig inventoryConfig;
     private final RelayProcess orderRelay;
@@ -40,12 +48,17 @@ final class SandboxSystem implements AutoCloseable {
     private final Path workDirectory;
     private OrderService orderService;
     private InventoryService inventoryService;
+    private int inventoryPort;
 
     private SandboxSystem(SandboxArguments arguments, SandboxInfra infra, Path workDirectory) {
         this.infra = infra;
         this.workDirectory = workDirectory;
         this.orderDatabase = infra.emptyDatabase("orders");
         this.inventoryDatabase = infra.emptyDatabase("inventory");
+        this.orderReads = ServicePool.create("sandbox-orders", orderDatabase.jdbcUrl(), orderDatabase.user(),
+                orderDatabase.password(), 2);
+        this.inventoryReads = ServicePool.create("sandbox-inventory", inventoryDatabase.jdbcUrl(),
+                inventoryDatabase.user(), inventoryDatabase.password(), 2);
         String bootstrap = infra.kafka().bootstrapServers();
         this.orderConfig = OrderServiceConfig.of(orderDatabase.jdbcUrl(), orderDatabase.user(),
                         orderDatabase.password(), bootstrap, ADMIN_TOKEN)
@@ -119,8 +132,13 @@ final class SandboxSystem implements AutoCloseable {
     }
 
     void startInventoryService() {
-        inventoryService = InventoryService.start(inventoryService == null ? inventoryConfig
-                : inventoryConfig.withHttpPort(inventoryService.port()));
+        inventoryService = InventoryService.start(inventoryConfig());
+        inventoryPort = inventoryService.port();
+    }
+
+    /** The inventory service's settings; once it ran, with the port it had, so a restart keeps its address. */
+    InventoryServiceConfig inventoryConfig() {
+        return inventoryPort == 0 ? inventoryConfig : inventoryConfig.withHttpPort(inventoryPort);
     }
 
     void stopInventoryService() {
@@ -145,15 +163,15 @@ final class SandboxSystem implements AutoCloseable {
     }
 
     String inventoryUrl() {
-        return "http://127.0.0.1:" + inventoryService.port();
+        return "http://127.0.0.1:" + inventoryPort;
     }
 
     DSLContext orders() {
-        return orderDatabase.dsl();
+        return DSL.using(orderReads, SQLDialect.POSTGRES);
     }
 
     DSLContext inventory() {
-        return inventoryDatabase.dsl();
+        return DSL.using(inventoryReads, SQLDialect.POSTGRES);
     }
 
     String bootstrapServers() {
@@ -171,6 +189,8 @@ final class SandboxSystem implements AutoCloseable {
         closeQuietly(inventoryService);
         closeQuietly(orderRelay);
         closeQuietly(inventoryRelay);
+        closeQuietly(orderReads);
+        closeQuietly(inventoryReads);
         infra.close();
     }
 

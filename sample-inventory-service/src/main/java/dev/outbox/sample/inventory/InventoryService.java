@@ -73,7 +73,7 @@ public final class InventoryService implements AutoCloseable {
         SagaLog sagaLog = SagaLog.create();
         Inventory inventory = new Inventory(Outbox.create(OutboxConfig.defaults()), sagaLog,
                 config.reservationTopic(), ops.reservationTtl());
-        consumer = EventConsumer.builder(dataSource, config.kafkaBootstrapServers(), config.consumerGroup())
+        consumer = config.consumerBuilder(dataSource)
                 .topics(config.orderTopic())
                 .on(OrderMessage.ORDER_PLACED, OrderPlaced.class, inventory::onOrderPlaced)
                 .on(OrderMessage.ORDER_CONFIRMED, OrderConfirmed.class, inventory::onOrderConfirmed)

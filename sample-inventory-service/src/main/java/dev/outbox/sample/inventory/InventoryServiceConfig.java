@@ -4,10 +4,15 @@ import static dev.outbox.sample.support.Settings.parse;
 import static dev.outbox.sample.support.Settings.require;
 import static dev.outbox.sample.support.Settings.requireTopic;
 
+import dev.outbox.consumer.EventConsumer;
 import dev.outbox.sample.support.Settings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
 
 /**
  * Settings of the inventory service. {@link #fromEnv(Map)} reads them from environment variables (the name of each
@@ -37,13 +42,20 @@ import java.util.Objects;
  *                              Default {@code outbox_pub}.
  * @param sagaRetention         {@code INVENTORY_SAGA_RETENTION}: how long a finished saga's steps and events are
  *                              kept before they are deleted ({@code 30d}, {@code 12h}, ISO-8601). Default 30d.
+ * @param consumerInstanceId    {@code INVENTORY_CONSUMER_INSTANCE_ID}: the consumer's static group membership id,
+ *                              which lets a restarted (even killed) instance take its partitions back at once.
+ *                              Default {@code auto}: {@code <group>-<host name>-<HTTP port>}, stable across restarts
+ *                              and unique among live instances because the port is bound (dynamic membership when
+ *                              the port is 0); {@code none}: dynamic membership; anything else is used as the id.
  */
 public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         String kafkaBootstrapServers, String consumerGroup, String orderTopic, String reservationTopic, int httpPort,
         String httpBindAddress, String adminToken, int maxBodyBytes, boolean migrate, String publication,
-        Duration sagaRetention) {
+        Duration sagaRetention, String consumerInstanceId) {
 
     public static final int DEFAULT_HTTP_PORT = 8082;
+    static final String AUTO_INSTANCE_ID = "auto";
+    static final String NO_INSTANCE_ID = "none";
 
     public InventoryServiceConfig {
         require(dbUrl != null && dbUrl.startsWith("jdbc:postgresql://"), "INVENTORY_DB_URL",
@@ -66,6 +78,9 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
                 "must be a lower-case SQL identifier, was " + publication);
         require(sagaRetention != null && sagaRetention.toMinutes() >= 1, "INVENTORY_SAGA_RETENTION",
                 "must be at least 1m, was " + sagaRetention);
+        require(consumerInstanceId != null && consumerInstanceId.matches("[A-Za-z0-9._-]{1,200}"),
+                "INVENTORY_CONSUMER_INSTANCE_ID", "must be auto, none or an id of letters, digits and ._-, was "
+                        + consumerInstanceId);
     }
 
     /** The defaults, with the settings that have none. */
@@ -74,7 +89,7 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "inventory-service",
                 "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, "0.0.0.0", adminToken, 65_536,
                         true,
-                "outbox_pub", Duration.ofDays(30));
+                "outbox_pub", Duration.ofDays(30), AUTO_INSTANCE_ID);
     }
 
     /** Reads every setting from {@code env} (usually {@code System.getenv()}). */
@@ -94,43 +109,81 @@ public record InventoryServiceConfig(String dbUrl, String dbUser, String dbPassw
                 parse(env, "INVENTORY_MAX_BODY_BYTES", "65536", Integer::parseInt),
                 parse(env, "INVENTORY_MIGRATE", "true", Settings::bool),
                 env.getOrDefault("INVENTORY_PUBLICATION", "outbox_pub"),
-                parse(env, "INVENTORY_SAGA_RETENTION", "30d", Settings::duration));
+                parse(env, "INVENTORY_SAGA_RETENTION", "30d", Settings::duration),
+                env.getOrDefault("INVENTORY_CONSUMER_INSTANCE_ID", AUTO_INSTANCE_ID));
+    }
+
+    /** The builder of this service's consumer: its bootstrap servers, group and membership. */
+    public EventConsumer.Builder consumerBuilder(DataSource dataSource) {
+        EventConsumer.Builder builder = EventConsumer.builder(dataSource, kafkaBootstrapServers, consumerGroup);
+        staticMembershipId().ifPresent(builder::staticMembership);
+        return builder;
+    }
+
+    /** The static membership id {@code INVENTORY_CONSUMER_INSTANCE_ID} comes to; empty for dynamic membership. */
+    public Optional<String> staticMembershipId() {
+        return switch (consumerInstanceId) {
+            case NO_INSTANCE_ID -> Optional.empty();
+            case AUTO_INSTANCE_ID -> httpPort == 0 ? Optional.empty()
+                    : Optional.of(consumerGroup + "-" + hostName() + "-" + httpPort);
+            default -> Optional.of(consumerInstanceId);
+        };
+    }
+
+    /** This host's name in the characters Kafka allows in an instance id. */
+    private static String hostName() {
+        String name = System.getenv("HOSTNAME");
+        if (name == null || name.isBlank()) {
+            try {
+                name = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                name = "localhost";
+            }
+        }
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    public InventoryServiceConfig withConsumerInstanceId(String instanceId) {
+        return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
+                consumerGroup, orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes,
+                migrate, publication, sagaRetention, instanceId);
     }
 
     public InventoryServiceConfig withHttpPort(int port) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
                 consumerGroup, orderTopic, reservationTopic, port, httpBindAddress, adminToken, maxBodyBytes,
-                migrate, publication, sagaRetention);
+                migrate, publication, sagaRetention, consumerInstanceId);
     }
 
     public InventoryServiceConfig withTopics(String orderTopic, String reservationTopic) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
                 consumerGroup, orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes,
-                migrate, publication, sagaRetention);
+                migrate, publication, sagaRetention, consumerInstanceId);
     }
 
     public InventoryServiceConfig withConsumerGroup(String group) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
                 orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, migrate,
-                publication, sagaRetention);
+                publication, sagaRetention, consumerInstanceId);
     }
 
     public InventoryServiceConfig withDbPoolSize(int size) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
                 orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, migrate,
-                publication, sagaRetention);
+                publication, sagaRetention, consumerInstanceId);
     }
 
     public InventoryServiceConfig withMaxBodyBytes(int bytes) {
         return new InventoryServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers,
                 consumerGroup, orderTopic, reservationTopic, httpPort, httpBindAddress, adminToken, bytes, migrate,
-                publication, sagaRetention);
+                publication, sagaRetention, consumerInstanceId);
     }
 
     @Override
     public String toString() {
         // Never print the password or the admin token.
         return "InventoryServiceConfig[dbUrl=" + dbUrl + ", dbUser=" + dbUser + ", kafka=" + kafkaBootstrapServers
-                + ", group=" + consumerGroup + ", http=" + httpBindAddress + ":" + httpPort + "]";
+                + ", group=" + consumerGroup + ", http=" + httpBindAddress + ":" + httpPort + ", consumerInstanceId="
+                + consumerInstanceId + "]";
     }
 }

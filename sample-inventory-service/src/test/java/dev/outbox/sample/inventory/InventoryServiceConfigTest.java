@@ -61,6 +61,23 @@ class InventoryServiceConfigTest {
     }
 
     @Test
+    void theConsumerInstanceIdIsDerivedFromHostAndPortUnlessSetOrTurnedOff() {
+        InventoryServiceConfig config = InventoryServiceConfig.fromEnv(minimal());
+        assertThat(config.consumerInstanceId()).isEqualTo("auto");
+        assertThat(config.staticMembershipId()).hasValueSatisfying(id -> assertThat(id)
+                .startsWith("inventory-service-").endsWith("-8082").matches("[A-Za-z0-9._-]+"));
+        assertThat(config.withHttpPort(0).staticMembershipId()).as("a random port is not stable").isEmpty();
+
+        Map<String, String> env = minimal();
+        env.put("INVENTORY_CONSUMER_INSTANCE_ID", "none");
+        assertThat(InventoryServiceConfig.fromEnv(env).staticMembershipId()).isEmpty();
+        env.put("INVENTORY_CONSUMER_INSTANCE_ID", "inventory-pod-0");
+        assertThat(InventoryServiceConfig.fromEnv(env).staticMembershipId()).contains("inventory-pod-0");
+        env.put("INVENTORY_CONSUMER_INSTANCE_ID", "host:8081");
+        assertThatThrownBy(() -> InventoryServiceConfig.fromEnv(env)).hasMessageStartingWith("INVENTORY_CONSUMER_INSTANCE_ID");
+    }
+
+    @Test
     void toStringNeverShowsThePasswordOrTheToken() {
         Map<String, String> env = minimal();
         env.put("INVENTORY_DB_PASSWORD", "s3cret-password");

@@ -78,7 +78,7 @@ public final class OrderService implements AutoCloseable {
             OutboxSchema.migrateLibrary(dataSource, config.publication());
             ServiceSchema.migrate(dataSource, "order");
         }
-        consumer = EventConsumer.builder(dataSource, config.kafkaBootstrapServers(), config.consumerGroup())
+        consumer = config.consumerBuilder(dataSource)
                 .topics(config.inventoryTopic(), config.orderTopic())
                 .on(InventoryReply.STOCK_RESERVED, StockReserved.class, saga::onStockReserved)
                 .on(InventoryReply.STOCK_RESERVATION_FAILED, StockReservationFailed.class,

@@ -4,10 +4,15 @@ import static dev.outbox.sample.support.Settings.parse;
 import static dev.outbox.sample.support.Settings.require;
 import static dev.outbox.sample.support.Settings.requireTopic;
 
+import dev.outbox.consumer.EventConsumer;
 import dev.outbox.sample.support.Settings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
 
 /**
  * Settings of the order service. {@link #fromEnv(Map)} reads them from environment variables (the name of each is
@@ -38,15 +43,22 @@ import java.util.Objects;
  *                              {@code outbox_pub}.
  * @param sagaRetention         {@code ORDER_SAGA_RETENTION}: how long a finished saga's steps and events are
  *                              kept before they are deleted ({@code 30d}, {@code 12h}, ISO-8601). Default 30d.
+ * @param consumerInstanceId    {@code ORDER_CONSUMER_INSTANCE_ID}: the consumer's static group membership id, which
+ *                              lets a restarted (even killed) instance take its partitions back at once. Default
+ *                              {@code auto}: {@code <group>-<host name>-<HTTP port>}, stable across restarts and
+ *                              unique among live instances because the port is bound (dynamic membership when the
+ *                              port is 0); {@code none}: dynamic membership; anything else is used as the id.
  */
 public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         String kafkaBootstrapServers, String consumerGroup, String orderTopic, String inventoryTopic, int httpPort,
         String httpBindAddress, String adminToken, int maxBodyBytes, Duration reserveStockDeadline,
         Duration timeoutScanInterval,
         boolean migrate, String publication,
-        Duration sagaRetention) {
+        Duration sagaRetention, String consumerInstanceId) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
+    static final String AUTO_INSTANCE_ID = "auto";
+    static final String NO_INSTANCE_ID = "none";
 
     public OrderServiceConfig {
         require(dbUrl != null && dbUrl.startsWith("jdbc:postgresql://"), "ORDER_DB_URL",
@@ -73,6 +85,9 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 "must be a lower-case SQL identifier, was " + publication);
         require(sagaRetention != null && sagaRetention.toMinutes() >= 1, "ORDER_SAGA_RETENTION",
                 "must be at least 1m, was " + sagaRetention);
+        require(consumerInstanceId != null && consumerInstanceId.matches("[A-Za-z0-9._-]{1,200}"),
+                "ORDER_CONSUMER_INSTANCE_ID", "must be auto, none or an id of letters, digits and ._-, was "
+                        + consumerInstanceId);
     }
 
     /** The defaults, with the four settings that have none. */
@@ -80,7 +95,8 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
             String adminToken) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "order-service",
                 "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, "0.0.0.0", adminToken, 65_536,
-                Duration.ofSeconds(30), Duration.ofSeconds(1), true, "outbox_pub", Duration.ofDays(30));
+                Duration.ofSeconds(30), Duration.ofSeconds(1), true, "outbox_pub", Duration.ofDays(30),
+                AUTO_INSTANCE_ID);
     }
 
     /** Reads every setting from {@code env} (usually {@code System.getenv()}). */
@@ -102,46 +118,83 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 parse(env, "ORDER_TIMEOUT_SCAN_INTERVAL", "1s", Settings::duration),
                 parse(env, "ORDER_MIGRATE", "true", Settings::bool),
                 env.getOrDefault("ORDER_PUBLICATION", "outbox_pub"),
-                parse(env, "ORDER_SAGA_RETENTION", "30d", Settings::duration));
+                parse(env, "ORDER_SAGA_RETENTION", "30d", Settings::duration),
+                env.getOrDefault("ORDER_CONSUMER_INSTANCE_ID", AUTO_INSTANCE_ID));
+    }
+
+    /** The builder of this service's consumer: its bootstrap servers, group and membership. */
+    public EventConsumer.Builder consumerBuilder(DataSource dataSource) {
+        EventConsumer.Builder builder = EventConsumer.builder(dataSource, kafkaBootstrapServers, consumerGroup);
+        staticMembershipId().ifPresent(builder::staticMembership);
+        return builder;
+    }
+
+    /** The static membership id {@code ORDER_CONSUMER_INSTANCE_ID} comes to; empty for dynamic membership. */
+    public Optional<String> staticMembershipId() {
+        return switch (consumerInstanceId) {
+            case NO_INSTANCE_ID -> Optional.empty();
+            case AUTO_INSTANCE_ID -> httpPort == 0 ? Optional.empty()
+                    : Optional.of(consumerGroup + "-" + hostName() + "-" + httpPort);
+            default -> Optional.of(consumerInstanceId);
+        };
+    }
+
+    /** This host's name in the characters Kafka allows in an instance id. */
+    private static String hostName() {
+        String name = System.getenv("HOSTNAME");
+        if (name == null || name.isBlank()) {
+            try {
+                name = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                name = "localhost";
+            }
+        }
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    public OrderServiceConfig withConsumerInstanceId(String instanceId) {
+        return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
+                orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
+                timeoutScanInterval, migrate, publication, sagaRetention, instanceId);
     }
 
     public OrderServiceConfig withHttpPort(int port) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, port, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
                 timeoutScanInterval,
-                migrate, publication, sagaRetention);
+                migrate, publication, sagaRetention, consumerInstanceId);
     }
 
     public OrderServiceConfig withTopics(String orderTopic, String inventoryTopic) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
-                timeoutScanInterval, migrate, publication, sagaRetention);
+                timeoutScanInterval, migrate, publication, sagaRetention, consumerInstanceId);
     }
 
     public OrderServiceConfig withConsumerGroup(String group) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, group,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
-                timeoutScanInterval, migrate, publication, sagaRetention);
+                timeoutScanInterval, migrate, publication, sagaRetention, consumerInstanceId);
     }
 
     public OrderServiceConfig withDeadlines(Duration reserveStock, Duration scanInterval) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStock,
                 scanInterval, migrate,
-                publication, sagaRetention);
+                publication, sagaRetention, consumerInstanceId);
     }
 
     public OrderServiceConfig withDbPoolSize(int size) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, size, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, maxBodyBytes, reserveStockDeadline,
-                timeoutScanInterval, migrate, publication, sagaRetention);
+                timeoutScanInterval, migrate, publication, sagaRetention, consumerInstanceId);
     }
 
     public OrderServiceConfig withMaxBodyBytes(int bytes) {
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, dbPoolSize, kafkaBootstrapServers, consumerGroup,
                 orderTopic, inventoryTopic, httpPort, httpBindAddress, adminToken, bytes, reserveStockDeadline,
                 timeoutScanInterval,
-                migrate, publication, sagaRetention);
+                migrate, publication, sagaRetention, consumerInstanceId);
     }
 
     @Override
@@ -149,6 +202,6 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
         // Never print the password or the admin token.
         return "OrderServiceConfig[dbUrl=" + dbUrl + ", dbUser=" + dbUser + ", kafka=" + kafkaBootstrapServers
                 + ", group=" + consumerGroup + ", http=" + httpBindAddress + ":" + httpPort + ", reserveStockDeadline="
-                + reserveStockDeadline + "]";
+                + reserveStockDeadline + ", consumerInstanceId=" + consumerInstanceId + "]";
     }
 }

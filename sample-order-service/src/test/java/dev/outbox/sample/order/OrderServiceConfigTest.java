@@ -67,6 +67,23 @@ class OrderServiceConfigTest {
     }
 
     @Test
+    void theConsumerInstanceIdIsDerivedFromHostAndPortUnlessSetOrTurnedOff() {
+        OrderServiceConfig config = OrderServiceConfig.fromEnv(minimal());
+        assertThat(config.consumerInstanceId()).isEqualTo("auto");
+        assertThat(config.staticMembershipId()).hasValueSatisfying(id -> assertThat(id)
+                .startsWith("order-service-").endsWith("-8081").matches("[A-Za-z0-9._-]+"));
+        assertThat(config.withHttpPort(0).staticMembershipId()).as("a random port is not stable").isEmpty();
+
+        Map<String, String> env = minimal();
+        env.put("ORDER_CONSUMER_INSTANCE_ID", "none");
+        assertThat(OrderServiceConfig.fromEnv(env).staticMembershipId()).isEmpty();
+        env.put("ORDER_CONSUMER_INSTANCE_ID", "order-pod-0");
+        assertThat(OrderServiceConfig.fromEnv(env).staticMembershipId()).contains("order-pod-0");
+        env.put("ORDER_CONSUMER_INSTANCE_ID", "host:8081");
+        assertThatThrownBy(() -> OrderServiceConfig.fromEnv(env)).hasMessageStartingWith("ORDER_CONSUMER_INSTANCE_ID");
+    }
+
+    @Test
     void toStringNeverShowsThePasswordOrTheToken() {
         Map<String, String> env = minimal();
         env.put("ORDER_DB_PASSWORD", "s3cret-password");
