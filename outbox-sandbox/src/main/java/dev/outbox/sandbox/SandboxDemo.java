@@ -115,6 +115,7 @@ final class SandboxDemo {
         out.printf("""
 
                 The system stays up until Ctrl-C:
+                  console        %s/console   (admin token: %s)
                   order API      %s   (POST /orders, GET /orders/{id}, GET /saga/status?order_id=...)
                   inventory API  %s   (GET /stock/{sku}, GET /reservations?order_id=...)
                   relays         http://127.0.0.1:%d/metrics (orders), http://127.0.0.1:%d/metrics (inventory)
@@ -127,7 +128,7 @@ final class SandboxDemo {
                   curl -s '%s/saga/status?order_id=<orderId from above>'
                   kafka-console-consumer.sh --bootstrap-server %s --topic outbox.event.order --from-beginning \\
                        --property print.key=true --property print.headers=true
-                """, system.orderUrl(), system.inventoryUrl(), system.orderRelay().httpPort(),
+                """, system.orderUrl(), SandboxSystem.ADMIN_TOKEN, system.orderUrl(), system.inventoryUrl(), system.orderRelay().httpPort(),
                 system.inventoryRelay().httpPort(), system.bootstrapServers(), system.workDirectory(),
                 system.orderUrl(), system.orderUrl(), system.bootstrapServers());
     }

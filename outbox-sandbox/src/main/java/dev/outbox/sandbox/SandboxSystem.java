@@ -2,6 +2,7 @@ package dev.outbox.sandbox;
 
 import dev.outbox.sample.inventory.InventoryService;
 import dev.outbox.sample.inventory.InventoryServiceConfig;
+import dev.outbox.sample.order.OrderOpsConfig;
 import dev.outbox.sample.order.OrderService;
 import dev.outbox.sample.order.OrderServiceConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -9,6 +10,7 @@ import dev.outbox.sample.support.ServicePool;
 import dev.outbox.testkit.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,8 +108,9 @@ final class SandboxSystem implements AutoCloseable {
         }
         infra.kafka().createTopic(DLQ_TOPIC, 1);
         // The services migrate their databases (which creates the outbox publication) before the relays start.
-        startOrderService();
+        // The inventory first: the order service's console and admin calls reach it by its address.
         startInventoryService();
+        startOrderService();
         orderRelay.start(RELAY_READY_TIMEOUT);
         inventoryRelay.start(RELAY_READY_TIMEOUT);
         log.info("sandbox up: order service on {}, inventory service on {}", orderService.port(),
@@ -127,8 +130,11 @@ final class SandboxSystem implements AutoCloseable {
     }
 
     void startOrderService() {
+        OrderOpsConfig ops = OrderOpsConfig.defaults()
+                .withInventory(URI.create(inventoryUrl()), ADMIN_TOKEN)
+                .withRelayDlqTopic(DLQ_TOPIC);
         orderService = OrderService.start(orderService == null ? orderConfig
-                : orderConfig.withHttpPort(orderService.port()));
+                : orderConfig.withHttpPort(orderService.port()), ops);
     }
 
     void startInventoryService() {
