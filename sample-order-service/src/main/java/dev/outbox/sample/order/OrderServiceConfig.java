@@ -5,9 +5,8 @@ import static dev.outbox.sample.support.Settings.require;
 import static dev.outbox.sample.support.Settings.requireTopic;
 
 import dev.outbox.consumer.EventConsumer;
+import dev.outbox.sample.support.ConsumerMembership;
 import dev.outbox.sample.support.Settings;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -57,8 +56,6 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
         Duration sagaRetention, String consumerInstanceId) {
 
     public static final int DEFAULT_HTTP_PORT = 8081;
-    static final String AUTO_INSTANCE_ID = "auto";
-    static final String NO_INSTANCE_ID = "none";
 
     public OrderServiceConfig {
         require(dbUrl != null && dbUrl.startsWith("jdbc:postgresql://"), "ORDER_DB_URL",
@@ -85,7 +82,7 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 "must be a lower-case SQL identifier, was " + publication);
         require(sagaRetention != null && sagaRetention.toMinutes() >= 1, "ORDER_SAGA_RETENTION",
                 "must be at least 1m, was " + sagaRetention);
-        require(consumerInstanceId != null && consumerInstanceId.matches("[A-Za-z0-9._-]{1,200}"),
+        require(ConsumerMembership.isValidSetting(consumerInstanceId),
                 "ORDER_CONSUMER_INSTANCE_ID", "must be auto, none or an id of letters, digits and ._-, was "
                         + consumerInstanceId);
     }
@@ -96,7 +93,7 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
         return new OrderServiceConfig(dbUrl, dbUser, dbPassword, 10, kafkaBootstrapServers, "order-service",
                 "outbox.event.order", "outbox.event.reservation", DEFAULT_HTTP_PORT, "0.0.0.0", adminToken, 65_536,
                 Duration.ofSeconds(30), Duration.ofSeconds(1), true, "outbox_pub", Duration.ofDays(30),
-                AUTO_INSTANCE_ID);
+                ConsumerMembership.AUTO);
     }
 
     /** Reads every setting from {@code env} (usually {@code System.getenv()}). */
@@ -119,7 +116,7 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
                 parse(env, "ORDER_MIGRATE", "true", Settings::bool),
                 env.getOrDefault("ORDER_PUBLICATION", "outbox_pub"),
                 parse(env, "ORDER_SAGA_RETENTION", "30d", Settings::duration),
-                env.getOrDefault("ORDER_CONSUMER_INSTANCE_ID", AUTO_INSTANCE_ID));
+                env.getOrDefault("ORDER_CONSUMER_INSTANCE_ID", ConsumerMembership.AUTO));
     }
 
     /** The builder of this service's consumer: its bootstrap servers, group and membership. */
@@ -131,25 +128,7 @@ public record OrderServiceConfig(String dbUrl, String dbUser, String dbPassword,
 
     /** The static membership id {@code ORDER_CONSUMER_INSTANCE_ID} comes to; empty for dynamic membership. */
     public Optional<String> staticMembershipId() {
-        return switch (consumerInstanceId) {
-            case NO_INSTANCE_ID -> Optional.empty();
-            case AUTO_INSTANCE_ID -> httpPort == 0 ? Optional.empty()
-                    : Optional.of(consumerGroup + "-" + hostName() + "-" + httpPort);
-            default -> Optional.of(consumerInstanceId);
-        };
-    }
-
-    /** This host's name in the characters Kafka allows in an instance id. */
-    private static String hostName() {
-        String name = System.getenv("HOSTNAME");
-        if (name == null || name.isBlank()) {
-            try {
-                name = InetAddress.getLocalHost().getHostName();
-            } catch (UnknownHostException e) {
-                name = "localhost";
-            }
-        }
-        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+        return ConsumerMembership.staticId(consumerInstanceId, consumerGroup, httpPort);
     }
 
     public OrderServiceConfig withConsumerInstanceId(String instanceId) {
