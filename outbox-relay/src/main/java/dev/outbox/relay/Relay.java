@@ -32,6 +32,10 @@ public final class Relay implements AutoCloseable {
     private static final long SLOT_BUSY_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final RelayConfig config;
+    /** Every Kafka client of the relay comes from here; the checks share its admin client. */
+    private final KafkaClients kafkaClients;
+    /** This relay's record: read by the slot checks, and in exactly-once mode the delivery's position. */
+    private final PositionTopic positions;
     private final SourceDatabase source;
     private final Router router;
     private final RelayMetrics metrics;
@@ -47,17 +51,18 @@ public final class Relay implements AutoCloseable {
 
     public Relay(RelayConfig config) {
         this.config = config;
+        this.kafkaClients = new KafkaClients(config.bootstrapServers(), config.producerSettings());
+        this.positions = new PositionTopic(kafkaClients, config.positionTopic(), config.relayName());
         this.source = new SourceDatabase(config.dbUrl(), config.dbUser(), config.dbPassword(), config.relayName(),
-                config.publication(), config.tableSchema(), config.tableName(), new SlotGuard(
-                        new PositionTopic(new KafkaClients(config.bootstrapServers(), config.producerSettings()),
-                                config.positionTopic(), config.relayName()),
+                config.publication(), config.tableSchema(), config.tableName(), new SlotGuard(positions,
                         config.slotRecreate(), config.exactlyOnce(), config.table()));
         this.router = new Router(config.topicTemplate(), config.ceSource(),
                 KafkaSink.maxRequestSize(config.producerSettings()),
                 java.util.Set.of(config.dlqTopic(), config.positionTopic()));
         this.metrics = new RelayMetrics(config.relayName());
         this.liveness = metrics.liveness();
-        this.startChecks = new StartChecks(config, source, metrics, liveness, () -> stopping, this::sleepBackoff);
+        this.startChecks = new StartChecks(config, kafkaClients, source, metrics, liveness, () -> stopping,
+                this::sleepBackoff);
     }
 
     /**
@@ -83,6 +88,8 @@ public final class Relay implements AutoCloseable {
             log.error("relay {} failed: {}", config.relayName(), e.toString(), e);
             failure = e;
         } finally {
+            positions.close();
+            kafkaClients.close();
             finished.countDown();
         }
     }
@@ -112,8 +119,8 @@ public final class Relay implements AutoCloseable {
 
     private Delivery createDelivery() {
         if (config.exactlyOnce()) {
-            return Delivery.exactlyOnce(KafkaSink.createTransactional(config.bootstrapServers(), config.relayName(),
-                    config.producerSettings(), config.dlqTopic(), config.positionTopic(), metrics),
+            return Delivery.exactlyOnce(KafkaSink.createTransactional(kafkaClients, positions, config.relayName(),
+                    config.dlqTopic(), metrics),
                     config.batchMaxRecords(), config.maxInFlightBytes(), metrics,
                     faults == null ? CommitHook.NONE : faults);
         }

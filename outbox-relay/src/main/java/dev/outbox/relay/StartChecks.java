@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongUnaryOperator;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +23,7 @@ final class StartChecks {
     static final Duration KAFKA_CALL_PATIENCE = Duration.ofSeconds(60);
 
     private final RelayConfig config;
+    private final KafkaClients clients;
     private final SourceDatabase source;
     private final RelayMetrics metrics;
     private final Liveness liveness;
@@ -31,9 +31,10 @@ final class StartChecks {
     /** Sleeps the given backoff (ms) and returns the next one. */
     private final LongUnaryOperator sleepBackoff;
 
-    StartChecks(RelayConfig config, SourceDatabase source, RelayMetrics metrics, Liveness liveness,
+    StartChecks(RelayConfig config, KafkaClients clients, SourceDatabase source, RelayMetrics metrics, Liveness liveness,
             BooleanSupplier stopping, LongUnaryOperator sleepBackoff) {
         this.config = config;
+        this.clients = clients;
         this.source = source;
         this.metrics = metrics;
         this.liveness = liveness;
@@ -56,6 +57,7 @@ final class StartChecks {
                 if (e.isPermanent() || !causedByKafka(e)) {
                     throw e;
                 }
+                clients.close();
                 metrics.kafkaAvailable(false);
                 log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
                         KafkaFailureCause.of(e.getCause()), backoff);
@@ -67,18 +69,19 @@ final class StartChecks {
 
     /** Waits until Kafka answers with the relay's own client settings (security included). */
     void awaitKafka() throws InterruptedException {
-        KafkaClients clients = new KafkaClients(config.bootstrapServers(), config.producerSettings());
         long backoff = 500;
         while (!stopping.getAsBoolean()) {
             liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
-            try (Admin admin = clients.admin("check-" + config.relayName())) {
-                admin.describeCluster().nodes().get(KafkaClients.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                // The admin client the record read already connected: one round trip on a warm connection.
+                clients.sharedAdmin().describeCluster().nodes().get(KafkaClients.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 metrics.kafkaAvailable(true);
                 return;
             } catch (Exception e) {
                 if (e instanceof InterruptedException interrupted) {
                     throw interrupted;
                 }
+                clients.close(); // a refused login or handshake is retried with a new client
                 metrics.kafkaAvailable(false);
                 log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
                         KafkaFailureCause.of(e), backoff);
