@@ -39,6 +39,7 @@ public final class RelayMain {
     }
 
     public static void main(String[] args) {
+        LogBridge.install();
         Thread.setDefaultUncaughtExceptionHandler(RelayMain::uncaught);
         int exit;
         try {
