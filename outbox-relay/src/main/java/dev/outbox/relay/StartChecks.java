@@ -7,7 +7,6 @@ import dev.outbox.relay.source.SourceDatabase;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,18 +27,15 @@ final class StartChecks {
     private final RelayMetrics metrics;
     private final Liveness liveness;
     private final BooleanSupplier stopping;
-    /** Sleeps the given backoff (ms) and returns the next one. */
-    private final LongUnaryOperator sleepBackoff;
 
-    StartChecks(RelayConfig config, KafkaClients clients, SourceDatabase source, RelayMetrics metrics, Liveness liveness,
-            BooleanSupplier stopping, LongUnaryOperator sleepBackoff) {
+    StartChecks(RelayConfig config, KafkaClients clients, SourceDatabase source, RelayMetrics metrics,
+            Liveness liveness, BooleanSupplier stopping) {
         this.config = config;
         this.clients = clients;
         this.source = source;
         this.metrics = metrics;
         this.liveness = liveness;
         this.stopping = stopping;
-        this.sleepBackoff = sleepBackoff;
     }
 
     /**
@@ -61,7 +57,7 @@ final class StartChecks {
                 metrics.kafkaAvailable(false);
                 log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
                         KafkaFailureCause.of(e.getCause()), backoff);
-                backoff = sleepBackoff.applyAsLong(backoff);
+                backoff = liveness.sleepBackoff(backoff);
             }
         }
         return false;
@@ -74,7 +70,8 @@ final class StartChecks {
             liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
             try {
                 // The admin client the record read already connected: one round trip on a warm connection.
-                clients.sharedAdmin().describeCluster().nodes().get(KafkaClients.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                clients.sharedAdmin().describeCluster().nodes()
+                        .get(KafkaClients.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 metrics.kafkaAvailable(true);
                 return;
             } catch (Exception e) {
@@ -85,8 +82,20 @@ final class StartChecks {
                 metrics.kafkaAvailable(false);
                 log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
                         KafkaFailureCause.of(e), backoff);
-                backoff = sleepBackoff.applyAsLong(backoff);
+                backoff = liveness.sleepBackoff(backoff);
             }
+        }
+    }
+
+    /** After a lost connection the slot may have been invalidated meanwhile: check again, fail closed if so. */
+    void recheckSource() {
+        try {
+            source.checkAndPrepare();
+        } catch (SourceCheckException e) {
+            if (e.isPermanent()) {
+                throw e;
+            }
+            log.warn("source not ready yet: {}", e.getMessage());
         }
     }
 

@@ -138,6 +138,20 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
         return Optional.ofNullable(newest);
     }
 
+    /**
+     * Connects the consumer and looks the topic up ahead of a {@link #read()}, so a standby that takes over reads its
+     * record at once; reads no record. Best effort: a failure is left to the read to report.
+     */
+    public synchronized void warmUp() {
+        try {
+            if (!topicKnown && !consumer().partitionsFor(topic, CALL_TIMEOUT).isEmpty()) {
+                topicKnown = true;
+            }
+        } catch (RuntimeException e) {
+            close();
+        }
+    }
+
     private KafkaConsumer<byte[], byte[]> consumer() {
         if (consumer == null) {
             consumer = clients.consumer("positions-" + relayName);
@@ -188,9 +202,10 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
         return "Kafka topic " + topic + " (OUTBOX_POSITION_TOPIC)";
     }
 
-    /** Closes the consumer and producer this instance keeps; a later call creates them again. */
+    /** Closes the consumer and producer this instance keeps; a later call creates them and looks the topic up again. */
     @Override
     public synchronized void close() {
+        topicKnown = false;
         closeProducer();
         if (consumer != null) {
             consumer.close(Duration.ofSeconds(5));
