@@ -71,10 +71,7 @@ public final class Relay implements AutoCloseable {
         this.startChecks = new StartChecks(config, kafkaClients, source, metrics, liveness, () -> stopping);
     }
 
-    /**
-     * Starts the relay thread: the fail-closed checks, then streaming. A failed check ends the relay with
-     * {@link #failure()} (a {@link SourceCheckException}).
-     */
+    /** Starts the relay thread: leadership, the checks, streaming; a failed check is its {@link #failure()}. */
     public void start() {
         Thread.ofPlatform().name("outbox-relay-" + config.relayName()).start(this::runLoop);
     }
@@ -90,8 +87,10 @@ public final class Relay implements AutoCloseable {
                 } finally {
                     leadership.release();
                 }
-                if (!stopping) {
+                if (!stopping) { // lost its lock: yields, so a standby with a sound connection takes over
                     log.warn("relay {} stopped streaming: its leadership lock is lost; standby", config.relayName());
+                    standingBy();
+                    liveness.sleep(STANDBY_RETRY.toMillis() * 4);
                 }
             }
         } catch (SourceCheckException | KafkaSink.FencedException e) {
