@@ -26,4 +26,20 @@ final class Liveness {
     boolean stuck(Duration timeout) {
         return System.nanoTime() - lastSign > timeout.toNanos();
     }
+
+    /** Sleeps {@code millis} as a wait it knows about. */
+    void sleep(long millis) {
+        waitingUpTo(Duration.ofMillis(millis));
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Sleeps {@code backoff} ms and returns the next one (doubled, 10 s at most). */
+    long sleepBackoff(long backoff) {
+        sleep(backoff);
+        return Math.min(backoff * 2, 10_000);
+    }
 }

@@ -1,7 +1,6 @@
 package dev.outbox.relay;
 
 import dev.outbox.relay.route.Router;
-import dev.outbox.relay.sink.CommitHook;
 import dev.outbox.relay.sink.Delivery;
 import dev.outbox.relay.sink.KafkaClients;
 import dev.outbox.relay.sink.KafkaSink;
@@ -9,6 +8,8 @@ import dev.outbox.relay.sink.PositionTopic;
 import dev.outbox.relay.source.ChangeStream;
 import dev.outbox.relay.source.SourceCheckException;
 import dev.outbox.relay.source.SourceDatabase;
+import dev.outbox.relay.http.HttpEndpoints;
+import dev.outbox.relay.state.Leadership;
 import dev.outbox.relay.state.SlotGuard;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -20,23 +21,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay's lifecycle: the fail-closed checks, the Kafka check, the delivery of the configured mode, and the
- * replication stream, reopened with backoff whenever it is lost. Each read of the stream is a {@link StreamLoop}.
+ * The relay's lifecycle: leadership among the relays of its name (the others stand by), the fail-closed checks, the
+ * Kafka check, the delivery of the configured mode, and the replication stream, reopened with backoff whenever it is
+ * lost. Each read of the stream is a {@link StreamLoop}.
  */
 public final class Relay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
     private static final Duration STATUS_INTERVAL = Duration.ofSeconds(1);
-    /** The longest a bounded call the relay makes may take: opening a stream, a Kafka client call with timeouts. */
     /** A fenced predecessor releases the slot as it exits: how long the slot may stay busy before that is fatal. */
     private static final long SLOT_BUSY_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** How often a standby asks for the leadership lock: it takes over within about this after the active is gone. */
+    private static final Duration STANDBY_RETRY = Duration.ofMillis(500);
 
     private final RelayConfig config;
+    /** Every Kafka client of the relay comes from here; the checks share its admin client. */
+    private final KafkaClients kafkaClients;
+    /** This relay's record: read by the slot checks, and in exactly-once mode the delivery's position. */
+    private final PositionTopic positions;
     private final SourceDatabase source;
     private final Router router;
     private final RelayMetrics metrics;
     private final Liveness liveness;
     private final StartChecks startChecks;
+    /** One relay of a name streams; the others stand by (see {@link Leadership}). */
+    private final Leadership leadership;
     /** The crash-test hook, {@code null} unless its system property is set. */
     private final FaultInjection faults = FaultInjection.fromSystemProperties();
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -47,10 +56,10 @@ public final class Relay implements AutoCloseable {
 
     public Relay(RelayConfig config) {
         this.config = config;
+        this.kafkaClients = new KafkaClients(config.bootstrapServers(), config.producerSettings());
+        this.positions = new PositionTopic(kafkaClients, config.positionTopic(), config.relayName());
         this.source = new SourceDatabase(config.dbUrl(), config.dbUser(), config.dbPassword(), config.relayName(),
-                config.publication(), config.tableSchema(), config.tableName(), new SlotGuard(
-                        new PositionTopic(new KafkaClients(config.bootstrapServers(), config.producerSettings()),
-                                config.positionTopic(), config.relayName()),
+                config.publication(), config.tableSchema(), config.tableName(), new SlotGuard(positions,
                         config.slotRecreate(), config.exactlyOnce(), config.table()), config.slotRequireFailover());
         this.router = new Router(config.topicTemplate(), config.ceSource(),
                 KafkaSink.maxRequestSize(config.producerSettings()),
@@ -58,21 +67,32 @@ public final class Relay implements AutoCloseable {
         this.metrics = new RelayMetrics(config.relayName());
         metrics.slotFailoverReady(source::failoverReady);
         this.liveness = metrics.liveness();
-        this.startChecks = new StartChecks(config, source, metrics, liveness, () -> stopping, this::sleepBackoff);
+        this.leadership = new Leadership(source::connectForChecks, config.dbUrl(), config.relayName(),
+                STANDBY_RETRY);
+        this.startChecks = new StartChecks(config, kafkaClients, source, metrics, liveness, () -> stopping);
     }
 
-    /**
-     * Starts the relay thread: the fail-closed checks, then streaming. A failed check ends the relay with
-     * {@link #failure()} (a {@link SourceCheckException}).
-     */
+    /** Starts the relay thread: leadership, the checks, streaming; a failed check is its {@link #failure()}. */
     public void start() {
         Thread.ofPlatform().name("outbox-relay-" + config.relayName()).start(this::runLoop);
     }
 
     private void runLoop() {
         try {
-            if (startChecks.sourceReady()) {
-                stream();
+            while (!stopping && leadership.acquire(() -> stopping, this::standingBy)) { // see Leadership
+                metrics.standby(false);
+                try {
+                    if (startChecks.sourceReady()) {
+                        stream();
+                    }
+                } finally {
+                    leadership.release();
+                }
+                if (!stopping) { // lost its lock: yields, so a standby with a sound connection takes over
+                    log.warn("relay {} stopped streaming: its leadership lock is lost; standby", config.relayName());
+                    standingBy();
+                    liveness.sleep(STANDBY_RETRY.toMillis() * 4);
+                }
             }
         } catch (SourceCheckException | KafkaSink.FencedException e) {
             log.error("relay {} stopped: {}", config.relayName(), e.getMessage());
@@ -84,15 +104,27 @@ public final class Relay implements AutoCloseable {
             log.error("relay {} failed: {}", config.relayName(), e.toString(), e);
             failure = e;
         } finally {
+            leadership.close();
+            positions.close();
+            kafkaClients.close();
             finished.countDown();
         }
+    }
+
+    /** Another relay of this name streams: this one waits, alive, not ready, its Kafka connection made meanwhile. */
+    private void standingBy() {
+        if (!metrics.standby()) {
+            Thread.ofPlatform().daemon().name("outbox-relay-warm-up").start(positions::warmUp);
+        }
+        metrics.standby(true);
+        liveness.waitingUpTo(STANDBY_RETRY.plusSeconds(10));
     }
 
     /** Waits for Kafka, makes the delivery ready and streams until stopped. */
     private void stream() throws InterruptedException {
         OpeningStream opening = null;
         try (RetainedWalSampler sampler = RetainedWalSampler.start(source, metrics, config.relayName());
-                Delivery delivery = createDelivery()) {
+                Delivery delivery = Deliveries.create(config, kafkaClients, positions, metrics, faults)) {
             this.delivery = delivery;
             // Opened early where the delivery allows it (Debezium takes about a second to start) while the
             // producer and Kafka are checked; nothing is read from it before they are ready.
@@ -111,18 +143,6 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    private Delivery createDelivery() {
-        if (config.exactlyOnce()) {
-            return Delivery.exactlyOnce(KafkaSink.createTransactional(config.bootstrapServers(), config.relayName(),
-                    config.producerSettings(), config.dlqTopic(), config.positionTopic(), metrics),
-                    config.batchMaxRecords(), config.maxInFlightBytes(), metrics,
-                    faults == null ? CommitHook.NONE : faults);
-        }
-        return Delivery.atLeastOnce(KafkaSink.create(config.bootstrapServers(), "outbox-relay-" + config.relayName(),
-                config.producerSettings(), config.dlqTopic(), metrics), config.batchMaxRecords(),
-                config.maxInFlightBytes(), metrics);
-    }
-
     /** Reads the slot until the relay stops, reopening the stream (with backoff) whenever it is lost. */
     private void streamUntilStopped(Delivery delivery, OpeningStream openedEarly)
             throws InterruptedException {
@@ -130,7 +150,7 @@ public final class Relay implements AutoCloseable {
         long backoff = 500;
         long slotBusySince = 0;
         try {
-            while (!stopping) {
+            while (!stopping && leadership.held()) {
                 OpeningStream opened = opening;
                 opening = null;
                 try (ChangeStream stream = opened != null ? opened.join() : openStream()) {
@@ -140,28 +160,28 @@ public final class Relay implements AutoCloseable {
                     log.info("relay {} streaming {} (publication {}) to Kafka", config.relayName(), config.table(),
                             config.publication());
                     new StreamLoop(stream, router, delivery, source, liveness, config.heartbeatInterval(),
-                            () -> stopping).run();
+                            () -> stopping || !leadership.held()).run();
                     log.info("relay {} stopped cleanly; {} rows relayed", config.relayName(), metrics.relayedTotal());
                 } catch (KafkaSink.RetryFromSlotException e) {
                     // Not ready until a batch is acknowledged again (KafkaSink reports that).
                     metrics.kafkaAvailable(false);
                     log.warn("{}; re-reading from the slot's confirmed position", e.getMessage());
-                    backoff = sleepBackoff(backoff);
+                    backoff = liveness.sleepBackoff(backoff);
                 } catch (SQLException e) {
                     streaming = false;
                     if (stopping) {
                         return;
                     }
                     log.warn("replication stream lost ({}); reconnecting in {} ms", e.getMessage(), backoff);
-                    backoff = sleepBackoff(backoff);
-                    recheckSource();
+                    backoff = liveness.sleepBackoff(backoff);
+                    startChecks.recheckSource();
                 } catch (SourceCheckException e) {
                     slotBusySince = slotBusySince == 0 ? System.nanoTime() : slotBusySince;
                     if (!e.isTransient() || System.nanoTime() - slotBusySince > SLOT_BUSY_PATIENCE_NANOS) {
                         throw e;
                     }
                     log.warn("{}; retrying", e.getMessage());
-                    sleep(1_000);
+                    liveness.sleep(1_000);
                 } finally {
                     streaming = false;
                 }
@@ -185,16 +205,10 @@ public final class Relay implements AutoCloseable {
         return faults == null ? stream : faults.watching(stream);
     }
 
-    /** After a lost connection the slot may have been invalidated meanwhile: check again, fail closed if so. */
-    private void recheckSource() {
-        try {
-            source.checkAndPrepare();
-        } catch (SourceCheckException e) {
-            if (e.isPermanent()) {
-                throw e;
-            }
-            log.warn("source not ready yet: {}", e.getMessage());
-        }
+    /** Ready or not, and the role: {@code standby} while another relay of this name streams. */
+    public HttpEndpoints.Readiness readiness() {
+        boolean standby = failure == null && !leadership.held();
+        return new HttpEndpoints.Readiness(ready(), standby ? "standby" : "active");
     }
 
     /** Ready: streaming from the slot and Kafka answering, so every commit from now on will be delivered. */
@@ -229,21 +243,6 @@ public final class Relay implements AutoCloseable {
         stopping = true;
         try {
             finished.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Sleeps {@code backoff} ms and returns the next one (doubled, 10 s at most). */
-    private long sleepBackoff(long backoff) {
-        sleep(backoff);
-        return Math.min(backoff * 2, 10_000);
-    }
-
-    private void sleep(long millis) {
-        liveness.waitingUpTo(Duration.ofMillis(millis));
-        try {
-            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -43,6 +43,7 @@ public final class RelayMain {
     }
 
     public static void main(String[] args) {
+        LogBridge.install();
         Thread.setDefaultUncaughtExceptionHandler(RelayMain::uncaught);
         int exit;
         try {
@@ -73,7 +74,7 @@ public final class RelayMain {
         CountDownLatch ended = new CountDownLatch(1);
         stopOnSignals(relay, config.shutdownTimeout(), ended);
         HttpEndpoints http = config.httpPort() > 0 ? HttpEndpoints.start(config.httpPort(), relay::alive,
-                relay::ready, () -> Secrets.mask(relay.metrics().scrape())) : null;
+                relay::readiness, () -> Secrets.mask(relay.metrics().scrape())) : null;
         try {
             relay.start();
             relay.awaitTermination();

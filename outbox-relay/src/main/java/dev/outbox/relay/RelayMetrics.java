@@ -40,6 +40,7 @@ final class RelayMetrics implements KafkaSink.Listener {
     private final AtomicLong retainedWalBytes = new AtomicLong(-1);
     private final AtomicLong lastEventMillis = new AtomicLong(System.currentTimeMillis());
     private final AtomicBoolean kafkaAvailable = new AtomicBoolean(false);
+    private final AtomicBoolean standby = new AtomicBoolean(false);
     private final AtomicLong relayedTotal = new AtomicLong();
     private final Counter transactionsCommitted;
     private final Counter transactionsAborted;
@@ -78,6 +79,9 @@ final class RelayMetrics implements KafkaSink.Listener {
                 .description("when the last row was relayed or dead-lettered (Unix time; the relay's start before)")
                 .register(registry);
         Gauge.builder("outbox_relay_kafka_available", kafkaAvailable, up -> up.get() ? 1 : 0)
+                .register(registry);
+        Gauge.builder("outbox_relay_standby", standby, waiting -> waiting.get() ? 1 : 0)
+                .description("1 while another relay of this name streams and this one waits to take over")
                 .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -151,6 +155,14 @@ final class RelayMetrics implements KafkaSink.Listener {
     /** The relay thread's signs of life, for {@code /health/live}. */
     Liveness liveness() {
         return liveness;
+    }
+
+    void standby(boolean waiting) {
+        standby.set(waiting);
+    }
+
+    boolean standby() {
+        return standby.get();
     }
 
     boolean kafkaAvailable() {

@@ -7,8 +7,6 @@ import dev.outbox.relay.source.SourceDatabase;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongUnaryOperator;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,21 +22,20 @@ final class StartChecks {
     static final Duration KAFKA_CALL_PATIENCE = Duration.ofSeconds(60);
 
     private final RelayConfig config;
+    private final KafkaClients clients;
     private final SourceDatabase source;
     private final RelayMetrics metrics;
     private final Liveness liveness;
     private final BooleanSupplier stopping;
-    /** Sleeps the given backoff (ms) and returns the next one. */
-    private final LongUnaryOperator sleepBackoff;
 
-    StartChecks(RelayConfig config, SourceDatabase source, RelayMetrics metrics, Liveness liveness,
-            BooleanSupplier stopping, LongUnaryOperator sleepBackoff) {
+    StartChecks(RelayConfig config, KafkaClients clients, SourceDatabase source, RelayMetrics metrics,
+            Liveness liveness, BooleanSupplier stopping) {
         this.config = config;
+        this.clients = clients;
         this.source = source;
         this.metrics = metrics;
         this.liveness = liveness;
         this.stopping = stopping;
-        this.sleepBackoff = sleepBackoff;
     }
 
     /**
@@ -56,10 +53,11 @@ final class StartChecks {
                 if (e.isPermanent() || !causedByKafka(e)) {
                     throw e;
                 }
+                clients.close();
                 metrics.kafkaAvailable(false);
                 log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
                         KafkaFailureCause.of(e.getCause()), backoff);
-                backoff = sleepBackoff.applyAsLong(backoff);
+                backoff = liveness.sleepBackoff(backoff);
             }
         }
         return false;
@@ -67,23 +65,37 @@ final class StartChecks {
 
     /** Waits until Kafka answers with the relay's own client settings (security included). */
     void awaitKafka() throws InterruptedException {
-        KafkaClients clients = new KafkaClients(config.bootstrapServers(), config.producerSettings());
         long backoff = 500;
         while (!stopping.getAsBoolean()) {
             liveness.waitingUpTo(KAFKA_CALL_PATIENCE);
-            try (Admin admin = clients.admin("check-" + config.relayName())) {
-                admin.describeCluster().nodes().get(KafkaClients.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                // The admin client the record read already connected: one round trip on a warm connection.
+                clients.sharedAdmin().describeCluster().nodes()
+                        .get(KafkaClients.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 metrics.kafkaAvailable(true);
                 return;
             } catch (Exception e) {
                 if (e instanceof InterruptedException interrupted) {
                     throw interrupted;
                 }
+                clients.close(); // a refused login or handshake is retried with a new client
                 metrics.kafkaAvailable(false);
                 log.warn("Kafka at {}: {}; not ready, retrying in {} ms", config.bootstrapServers(),
                         KafkaFailureCause.of(e), backoff);
-                backoff = sleepBackoff.applyAsLong(backoff);
+                backoff = liveness.sleepBackoff(backoff);
             }
+        }
+    }
+
+    /** After a lost connection the slot may have been invalidated meanwhile: check again, fail closed if so. */
+    void recheckSource() {
+        try {
+            source.checkAndPrepare();
+        } catch (SourceCheckException e) {
+            if (e.isPermanent()) {
+                throw e;
+            }
+            log.warn("source not ready yet: {}", e.getMessage());
         }
     }
 

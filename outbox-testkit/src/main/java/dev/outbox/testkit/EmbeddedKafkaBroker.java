@@ -14,6 +14,10 @@ import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -24,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A single-node KRaft Kafka broker (combined broker and controller) inside this JVM, from the Apache Kafka
- * server artifacts: the storage is formatted, then {@link KafkaRaftServer} is started.
+ * server artifacts: the storage is formatted, then {@link KafkaRaftServer} is started. Options add secured listeners,
+ * turn off topic auto-creation and enforce ACLs, for tests of what a production broker refuses.
  *
  * <p>Configured for one node: every internal topic (offsets, transactions, share state) has replication
  * factor 1 and min ISR 1, so transactional producers and consumer groups work. Topics are auto-created.
@@ -32,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements Kafka {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    /** The principal of the PLAINTEXT listener, a super user under {@link Options#withAclAuthorizer()}. */
+    static final String SUPER_USER = "User:ANONYMOUS";
 
     /**
      * @param port           client port; 0 picks a free one
@@ -57,6 +64,32 @@ public final class EmbeddedKafkaBroker implements Kafka {
         /** Adds the SASL_SSL and SASL_PLAINTEXT listeners of {@code secured}. */
         public Options withSecuredListeners(SecuredListeners secured) {
             return new Options(port, controllerPort, logDirectory, overrides, Optional.of(secured));
+        }
+
+        /**
+         * A broker that creates no topic on its own ({@code auto.create.topics.enable=false}), as production brokers
+         * are often configured: a producer writing to a topic nobody created waits for its metadata.
+         */
+        public Options withoutTopicAutoCreation() {
+            return withOverride("auto.create.topics.enable", "false");
+        }
+
+        /**
+         * ACLs enforced by KRaft's {@code StandardAuthorizer}: the PLAINTEXT and controller listeners log in as
+         * {@code User:ANONYMOUS}, the test kit's super user (the broker itself, topic creation, SCRAM users, ACLs);
+         * a SCRAM user of the secured listeners ({@link #withSecuredListeners}) may do only what
+         * {@link EmbeddedKafkaBroker#allow} grants it.
+         */
+        public Options withAclAuthorizer() {
+            return withOverride("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+                    .withOverride("super.users", SUPER_USER)
+                    .withOverride("allow.everyone.if.no.acl.found", "false");
+        }
+
+        private Options withOverride(String key, String value) {
+            Map<String, String> more = new HashMap<>(overrides);
+            more.put(key, value);
+            return new Options(port, controllerPort, logDirectory, more, secured);
         }
     }
 
@@ -196,6 +229,15 @@ public final class EmbeddedKafkaBroker implements Kafka {
             KafkaAdmin.awaitReady(bootstrapServers(protocol), listeners.clientSettings(protocol), Duration.ofSeconds(60),
                     "the " + protocol + " listener of Kafka at " + bootstrapServers(protocol));
         }
+    }
+
+    /**
+     * Grants {@code User:<user>} (a SCRAM user of the secured listeners) {@code operations} on the resources named
+     * {@code name} (literal) or starting with it (prefixed), over the super user's PLAINTEXT listener; returns once
+     * the broker enforces them. Only meaningful with {@link Options#withAclAuthorizer()}.
+     */
+    public void allow(String user, ResourceType type, String name, PatternType pattern, AclOperation... operations) {
+        KafkaAdmin.allow(bootstrapServers, "User:" + user, new ResourcePattern(type, name, pattern), operations);
     }
 
     public Path logDirectory() {

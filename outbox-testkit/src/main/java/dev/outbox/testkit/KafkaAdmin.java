@@ -1,6 +1,7 @@
 package dev.outbox.testkit;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +14,17 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.resource.ResourcePattern;
 
-/** Admin calls the test kit needs: readiness and topic creation. */
+/** Admin calls the test kit needs: readiness, SCRAM users, ACLs and topic creation. */
 final class KafkaAdmin {
 
     private KafkaAdmin() {
@@ -95,6 +102,35 @@ final class KafkaAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the SCRAM user " + user, e);
+        }
+    }
+
+    /**
+     * Adds an ALLOW entry per operation for {@code principal} on {@code resource}, then waits until the broker
+     * lists them (the authorizer applies ACLs from the metadata log, shortly after the call returns).
+     */
+    static void allow(String bootstrapServers, String principal, ResourcePattern resource, AclOperation... operations) {
+        List<AclBinding> bindings = new ArrayList<>();
+        for (AclOperation operation : operations) {
+            bindings.add(new AclBinding(resource, new AccessControlEntry(principal, "*", operation,
+                    AclPermissionType.ALLOW)));
+        }
+        try (Admin admin = connect(bootstrapServers, Duration.ofSeconds(30))) {
+            admin.createAcls(bindings).all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)
+                    .containsAll(bindings)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the broker does not list the ACLs " + bindings + " after 30 s");
+                }
+                pause("ACLs of " + principal);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not grant " + principal + " " + List.of(operations) + " on "
+                    + resource + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while granting ACLs to " + principal, e);
         }
     }
 

@@ -20,12 +20,17 @@ public final class HttpEndpoints implements AutoCloseable {
         this.server = server;
     }
 
-    public static HttpEndpoints start(int port, BooleanSupplier live, BooleanSupplier ready, Supplier<String> metrics) {
+    /** Whether the relay is ready, and its role: {@code active}, or {@code standby} while another relay streams. */
+    public record Readiness(boolean ready, String role) {
+    }
+
+    public static HttpEndpoints start(int port, BooleanSupplier live, Supplier<Readiness> ready,
+            Supplier<String> metrics) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             server.createContext("/health/live", exchange -> health(exchange, live.getAsBoolean()));
-            server.createContext("/health/ready", exchange -> health(exchange, ready.getAsBoolean()));
+            server.createContext("/health/ready", exchange -> readiness(exchange, ready.get()));
             server.createContext("/metrics", exchange -> {
                 if (!exchange.getRequestMethod().equals("GET")) {
                     respond(exchange, 405, "application/json", "{\"error\":\"only GET\"}");
@@ -48,6 +53,12 @@ public final class HttpEndpoints implements AutoCloseable {
 
     private static void health(HttpExchange exchange, boolean up) throws IOException {
         respond(exchange, up ? 200 : 503, "application/json", up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+    }
+
+    /** {@code {"status":"DOWN","role":"standby"}}: a standby is not ready, it streams nothing. */
+    private static void readiness(HttpExchange exchange, Readiness readiness) throws IOException {
+        respond(exchange, readiness.ready() ? 200 : 503, "application/json", "{\"status\":\""
+                + (readiness.ready() ? "UP" : "DOWN") + "\",\"role\":\"" + readiness.role() + "\"}");
     }
 
     private static void respond(HttpExchange exchange, int status, String contentType, String body)

@@ -23,13 +23,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>The admin and consumer calls are bounded ({@link #CALL_TIMEOUT}), so a broker that does not answer, or refuses
  * the handshake, fails the call instead of holding the relay (and its shutdown) for ever.
  */
-public final class KafkaClients {
+public final class KafkaClients implements AutoCloseable {
 
     /** The most any one admin or consumer call may take. */
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
     private final String bootstrapServers;
     private final Map<String, String> settings;
+    /** The admin client the relay's checks share (Kafka check, position topic creation); created on first use. */
+    private Admin sharedAdmin;
 
     /**
      * @param bootstrapServers {@code OUTBOX_KAFKA_BOOTSTRAP_SERVERS}
@@ -93,6 +95,8 @@ public final class KafkaClients {
         consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // A metadata lookup must not create a topic with the broker's defaults (the position topic is compacted).
+        consumer.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         consumer.remove(ConsumerConfig.GROUP_ID_CONFIG);
         return consumer;
     }
@@ -121,6 +125,26 @@ public final class KafkaClients {
     /** An admin client with bounded calls; {@code purpose} names it in the broker's logs and metrics. */
     public Admin admin(String purpose) {
         return Admin.create(adminSettings("outbox-relay-" + purpose));
+    }
+
+    /**
+     * The one admin client of the relay's start checks, kept open (and its broker connection warm) until
+     * {@link #close()}: the Kafka check and the position topic share it instead of each connecting anew.
+     */
+    public synchronized Admin sharedAdmin() {
+        if (sharedAdmin == null) {
+            sharedAdmin = admin("checks");
+        }
+        return sharedAdmin;
+    }
+
+    /** Closes the shared admin client, if one was created; a later {@link #sharedAdmin()} creates a new one. */
+    @Override
+    public synchronized void close() {
+        if (sharedAdmin != null) {
+            sharedAdmin.close(Duration.ofSeconds(5));
+            sharedAdmin = null;
+        }
     }
 
     /** A {@code read_committed} consumer without a group, for partitions the caller assigns. */

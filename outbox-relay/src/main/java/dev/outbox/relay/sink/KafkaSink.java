@@ -89,11 +89,17 @@ public final class KafkaSink implements AutoCloseable {
     public static KafkaSink createTransactional(String bootstrapServers, String relayName,
             Map<String, String> overrides, String dlqTopic, String positionTopic, Listener listener) {
         KafkaClients clients = new KafkaClients(bootstrapServers, overrides);
+        return createTransactional(clients, new PositionTopic(clients, positionTopic, relayName), relayName, dlqTopic,
+                listener);
+    }
+
+    /** As above, sharing the relay's clients and position topic (already read by the slot checks). */
+    public static KafkaSink createTransactional(KafkaClients clients, PositionTopic positions, String relayName,
+            String dlqTopic, Listener listener) {
         Map<String, Object> settings = clients.producerSettings("outbox-relay-" + relayName);
         settings.putIfAbsent(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "outbox-relay-" + relayName);
         settings.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
-        KafkaSink sink = new KafkaSink(clients.producer(settings), dlqTopic, listener,
-                new PositionTopic(clients, positionTopic, relayName));
+        KafkaSink sink = new KafkaSink(clients.producer(settings), dlqTopic, listener, positions);
         sink.transactionTimeout = Duration.ofMillis(Long.parseLong(
                 settings.get(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG).toString()));
         return sink;

@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,6 +36,10 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
     private final String relayName;
     /** The source of the record last read: every exactly-once position record carries it on. */
     private volatile SourceIdentity identity;
+    /** The topic exists (found or created): no metadata lookup or create call is needed again. Guarded by this. */
+    private boolean topicKnown;
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private Producer<byte[], byte[]> producer;
 
     public PositionTopic(KafkaClients clients, String topic, String relayName) {
         this.clients = clients;
@@ -42,26 +47,35 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
         this.relayName = relayName;
     }
 
-    void ensureExists() {
-        try (Admin admin = clients.admin("positions-" + relayName)) {
-            try {
-                admin.createTopics(List.of(new NewTopic(topic, 1, (short) -1)
-                        .configs(Map.of("cleanup.policy", "compact")))).all()
-                        .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("cannot create the position topic " + topic
-                            + " (OUTBOX_POSITION_TOPIC): " + e.getCause(), e.getCause());
-                }
-            } catch (TimeoutException e) {
-                throw new IllegalStateException("Kafka at " + clients.bootstrapServers() + " did not create or "
-                        + "confirm the position topic " + topic + " within " + CALL_TIMEOUT.toSeconds()
-                        + " s; check that the relay's Kafka principal may create and describe it", e);
+    /**
+     * Creates the topic unless this instance has already seen it (a read found it, or it was created): the common
+     * start, where the topic is there, costs no admin call.
+     */
+    synchronized void ensureExists() {
+        if (!topicKnown) {
+            create();
+        }
+    }
+
+    private void create() {
+        try {
+            clients.sharedAdmin().createTopics(List.of(new NewTopic(topic, 1, (short) -1)
+                    .configs(Map.of("cleanup.policy", "compact")))).all()
+                    .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create the position topic " + topic
+                        + " (OUTBOX_POSITION_TOPIC): " + e.getCause(), e.getCause());
             }
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + clients.bootstrapServers() + " did not create or "
+                    + "confirm the position topic " + topic + " within " + CALL_TIMEOUT.toSeconds()
+                    + " s; check that the relay's Kafka principal may create and describe it", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+        topicKnown = true;
     }
 
     /** Exactly-once: the position record of a Kafka transaction, with the source read at start. */
@@ -79,52 +93,107 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
         return read().map(PositionRecord::position).orElse(0L);
     }
 
+    /**
+     * The newest record of this relay. Costs one metadata lookup the first time (a missing topic is created and read
+     * as empty), then one end-offset lookup; the records are fetched only when the partition holds any, so an empty
+     * or new topic is never polled for nothing.
+     */
     @Override
-    public Optional<PositionRecord> read() {
-        ensureExists();
+    public synchronized Optional<PositionRecord> read() {
+        try {
+            return readNewest(consumer());
+        } catch (RuntimeException e) {
+            close(); // a refused login or an unreachable broker: the next attempt starts with fresh clients
+            throw e;
+        }
+    }
+
+    private Optional<PositionRecord> readNewest(KafkaConsumer<byte[], byte[]> consumer) {
+        if (!topicKnown) {
+            if (consumer.partitionsFor(topic, CALL_TIMEOUT).isEmpty()) {
+                create();
+                return Optional.empty();
+            }
+            topicKnown = true;
+        }
         TopicPartition partition = new TopicPartition(topic, 0);
-        try (var consumer = clients.consumer("positions-" + relayName)) {
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition), CALL_TIMEOUT).get(partition);
-            PositionRecord newest = null;
-            while (consumer.position(partition, CALL_TIMEOUT) < end) {
-                for (var record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.key() != null && relayName.equals(new String(record.key(), StandardCharsets.UTF_8))
-                            && record.value() != null) {
-                        newest = PositionRecord.parse(new String(record.value(), StandardCharsets.UTF_8));
-                    }
+        consumer.assign(List.of(partition));
+        long end = consumer.endOffsets(List.of(partition), CALL_TIMEOUT).get(partition);
+        if (end == 0) {
+            return Optional.empty();
+        }
+        consumer.seekToBeginning(List.of(partition));
+        PositionRecord newest = null;
+        while (consumer.position(partition, CALL_TIMEOUT) < end) {
+            for (var record : consumer.poll(Duration.ofMillis(500))) {
+                if (record.key() != null && relayName.equals(new String(record.key(), StandardCharsets.UTF_8))
+                        && record.value() != null) {
+                    newest = PositionRecord.parse(new String(record.value(), StandardCharsets.UTF_8));
                 }
             }
-            if (newest != null && newest.identity() != null) {
-                identity = newest.identity();
-            }
-            return Optional.ofNullable(newest);
         }
+        if (newest != null && newest.identity() != null) {
+            identity = newest.identity();
+        }
+        return Optional.ofNullable(newest);
+    }
+
+    /**
+     * Connects the consumer and looks the topic up ahead of a {@link #read()}, so a standby that takes over reads its
+     * record at once; reads no record. Best effort: a failure is left to the read to report.
+     */
+    public synchronized void warmUp() {
+        try {
+            if (!topicKnown && !consumer().partitionsFor(topic, CALL_TIMEOUT).isEmpty()) {
+                topicKnown = true;
+            }
+        } catch (RuntimeException e) {
+            close();
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        if (consumer == null) {
+            consumer = clients.consumer("positions-" + relayName);
+        }
+        return consumer;
     }
 
     /** Outside any Kafka transaction: only while this relay has none open (its slot checks). */
     @Override
-    public void write(PositionRecord record) {
-        Map<String, Object> settings = clients.producerSettings("positions-" + relayName);
-        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
-        settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
-        // delivery.timeout.ms must cover linger.ms plus request.timeout.ms
-        settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis() / 2);
-        var producer = clients.producer(settings);
+    public synchronized void write(PositionRecord record) {
         try {
-            producer.send(producerRecord(record)).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            producer().send(producerRecord(record)).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (record.identity() != null) {
                 identity = record.identity();
             }
         } catch (ExecutionException | TimeoutException e) {
+            closeProducer();
             throw new IllegalStateException("cannot write relay " + relayName + "'s record to " + describe() + ": "
                     + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
-        } finally {
+        }
+    }
+
+    /** Kept between writes: a reconnect or a seen_at refresh does not connect and register a producer anew. */
+    private Producer<byte[], byte[]> producer() {
+        if (producer == null) {
+            Map<String, Object> settings = clients.producerSettings("positions-" + relayName);
+            settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+            settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+            // delivery.timeout.ms must cover linger.ms plus request.timeout.ms
+            settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT.toMillis() / 2);
+            producer = clients.producer(settings);
+        }
+        return producer;
+    }
+
+    private void closeProducer() {
+        if (producer != null) {
             producer.close(Duration.ofSeconds(5));
+            producer = null;
         }
     }
 
@@ -133,8 +202,14 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
         return "Kafka topic " + topic + " (OUTBOX_POSITION_TOPIC)";
     }
 
+    /** Closes the consumer and producer this instance keeps; a later call creates them and looks the topic up again. */
     @Override
-    public void close() {
-        // Nothing held between calls.
+    public synchronized void close() {
+        topicKnown = false;
+        closeProducer();
+        if (consumer != null) {
+            consumer.close(Duration.ofSeconds(5));
+            consumer = null;
+        }
     }
 }

@@ -103,7 +103,8 @@ public final class SourceDatabase {
         }
     }
 
-    private Connection connectForChecks() {
+    /** A plain connection; a refused one throws a {@link SourceCheckException} naming the cause and the fix. */
+    public Connection connectForChecks() {
         try {
             return connect(false);
         } catch (SQLException e) {

@@ -100,7 +100,10 @@ public final class SlotGuard {
         if (decision.createSlot()) {
             createSlot.run();
         }
-        if (decision.write() != null) {
+        if (decision.write() != null && routineRefresh(decision, recorded)) {
+            // Only seen_at moves: written off the start path, as while streaming (the record already exists).
+            refreshInBackground(decision.write().seenAt());
+        } else if (decision.write() != null) {
             try {
                 history.write(decision.write());
             } catch (RuntimeException e) {
@@ -128,6 +131,17 @@ public final class SlotGuard {
                 || !refreshing.compareAndSet(false, true)) {
             return;
         }
+        refreshInBackground(at);
+    }
+
+    /** A start of a relay that streamed from this very source before: the record gains nothing but a newer seen_at. */
+    private static boolean routineRefresh(Decision decision, Optional<PositionRecord> recorded) {
+        return decision.info() == null && decision.warning() == null && !decision.createSlot()
+                && recorded.isPresent() && recorded.get().identity() != null
+                && recorded.get().identity().equals(decision.write().identity());
+    }
+
+    private void refreshInBackground(Instant at) {
         lastRefreshNanos = System.nanoTime();
         Thread.ofPlatform().daemon().name("outbox-relay-seen-at").start(() -> {
             try {

@@ -58,6 +58,12 @@ class KafkaClientsTest {
     }
 
     @Test
+    void theConsumersMetadataLookupCreatesNoTopic() {
+        // The position topic is read before it is created (compacted) when missing: a lookup must not create it.
+        assertThat(clients.consumerSettings("c")).containsEntry("allow.auto.create.topics", false);
+    }
+
+    @Test
     void aLongerRequestTimeoutRaisesTheCallTimeoutWithIt() {
         KafkaClients patient = new KafkaClients("broker:9093", Map.of("request.timeout.ms", "30000"));
 

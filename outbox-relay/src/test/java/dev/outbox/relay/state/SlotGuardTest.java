@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -190,5 +191,51 @@ class SlotGuardTest {
         guard.slotSeen(SEEN.plusSeconds(90));
 
         assertThat(history.records).containsExactly(new PositionRecord(SOURCE, 5000, SEEN));
+    }
+
+    @Test
+    void aRoutineStartDoesNotWaitForTheSeenAtWrite() throws Exception {
+        Recorded history = new Recorded();
+        history.write(new PositionRecord(SOURCE, 0, SEEN));
+        CountDownLatch writeMayFinish = new CountDownLatch(1);
+        SlotHistory slowWrites = new SlotHistory() {
+            @Override
+            public Optional<PositionRecord> read() {
+                return history.read();
+            }
+
+            @Override
+            public void write(PositionRecord record) {
+                try {
+                    writeMayFinish.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                history.write(record);
+            }
+
+            @Override
+            public String describe() {
+                return "slow";
+            }
+        };
+        SlotGuard guard = new SlotGuard(slowWrites, SlotRecreate.NEVER, false, "public.outbox");
+
+        guard.check(SOURCE, true, null, NOW, ROWS, () -> { });
+
+        assertThat(history.records).as("not written yet, check() returned").hasSize(1);
+        writeMayFinish.countDown();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> history.records.size() == 2);
+        assertThat(history.read()).contains(new PositionRecord(SOURCE, 0, NOW));
+    }
+
+    @Test
+    void aFirstStartWritesItsRecordBeforeTheCheckReturns() {
+        Recorded history = new Recorded();
+        SlotGuard guard = new SlotGuard(history, SlotRecreate.NEVER, false, "public.outbox");
+
+        guard.check(SOURCE, false, null, NOW, ROWS, () -> { });
+
+        assertThat(history.records).containsExactly(new PositionRecord(SOURCE, 0, NOW));
     }
 }
