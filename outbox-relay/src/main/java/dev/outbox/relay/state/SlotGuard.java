@@ -206,8 +206,8 @@ public final class SlotGuard {
             return Decision.refuse(happened + ". Rows committed on the old source after its last relayed position: "
                     + "unknown (they are not on this server). The relay does not switch sources on its own: point "
                     + "OUTBOX_DB_URL back at the old source, give this source its own OUTBOX_RELAY_NAME, or set "
-                    + "OUTBOX_SLOT_RECREATE=accept-gap to start here from now on (re-publish missed rows from the "
-                    + "outbox table; a replay tool is planned)");
+                    + "OUTBOX_SLOT_RECREATE=accept-gap to start here from now on (re-publish missed rows still in the "
+                    + "outbox table with `outbox-relay.jar replay`, see its runbook in the relay README)");
         }
         return new Decision(!slotExists, new PositionRecord(current, 0, now), null, "OUTBOX_SLOT_RECREATE=accept-gap: "
                 + happened + "; streaming from this source's slot" + (slotExists ? "" : " (created now)")
@@ -223,9 +223,10 @@ public final class SlotGuard {
                 + "dropped, or the server is a failover target or restore without it";
         if (policy == SlotRecreate.NEVER) {
             return Decision.refuse(happened + ". Rows at risk: " + atRisk + ". A new slot would stream only what "
-                    + "commits from now on, so the relay does not create one on its own. To start anyway: set "
-                    + "OUTBOX_SLOT_RECREATE=accept-gap, then re-publish the missed rows from " + table + " (a replay "
-                    + "tool is planned)");
+                    + "commits from now on, so the relay does not create one on its own. To recover: keep the relay "
+                    + "stopped, re-publish the missed rows from " + table + " with `outbox-relay.jar replay "
+                    + "--after-kafka` (runbook 'the slot is lost' in the relay README), then start it once with "
+                    + "OUTBOX_SLOT_RECREATE=accept-gap");
         }
         long position = exactlyOnce ? record.position() : 0;
         return new Decision(true, new PositionRecord(current, position, now), null, "OUTBOX_SLOT_RECREATE=accept-gap: "
