@@ -58,9 +58,10 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void oneRelayReplicaReplacedByRecreate() {
-        assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(1);
-        assertThat(deployment.at("/spec/strategy/type").asText()).isEqualTo("Recreate");
+    void twoRelaysOneStandingByRolledWithoutGoingBelowTwo() {
+        assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
+        assertThat(deployment.at("/spec/strategy/type").asText()).isEqualTo("RollingUpdate");
+        assertThat(deployment.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt()).isZero();
         assertThat(pod.path("enableServiceLinks").isBoolean()).isTrue();
         assertThat(pod.path("enableServiceLinks").asBoolean()).isFalse();
     }
@@ -86,7 +87,8 @@ class KubernetesManifestsTest {
         relay.path("ports").forEach(port -> ports.add(port.path("name").asText()));
 
         assertThat(relay.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
-        assertThat(relay.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
+        // A standby answers 503 on /health/ready as long as it stands by: as a readiness probe it would stall rollouts.
+        assertThat(relay.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/live");
         assertThat(ports).contains(relay.at("/livenessProbe/httpGet/port").asText(),
                 relay.at("/readinessProbe/httpGet/port").asText());
     }
