@@ -14,12 +14,14 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -119,11 +121,7 @@ class RelayExactlyOnceIT {
                 long until = System.nanoTime() + Duration.ofMillis(200 + random.nextInt(1200)).toNanos();
                 while (System.nanoTime() < until) {
                     if (checkSlotAgainstKafka) {
-                        long slot = Outboxes.slotConfirmed(database, name);
-                        long committed = Outboxes.kafkaPosition(kafka.bootstrapServers(), POSITIONS, name);
-                        if (slot > committed) {
-                            violations.add(slot - committed);
-                        }
+                        slotAheadOfKafka(database, kafka, name).ifPresent(violations::add);
                     } else {
                         Thread.onSpinWait();
                     }
@@ -165,6 +163,27 @@ class RelayExactlyOnceIT {
             System.out.printf("%s campaign: %d kills, %d rows written, %d records read, %d duplicates%n", delivery,
                     kills, written, records.size(), records.size() - written);
             return records;
+        }
+    }
+
+    /**
+     * How far the slot's confirmed position is past Kafka's committed one, if it is and Kafka does not catch up while
+     * the relay keeps running. A read_committed reader can see a committed position only once the transaction's
+     * markers are written, which Kafka does after {@code commitTransaction} returns, and before the first commit the
+     * slot sits at its creation point while the record says 0: both pass within moments. A slot confirmed past what
+     * Kafka holds for good would not.
+     */
+    private static Optional<Long> slotAheadOfKafka(TestDatabase database, Kafka kafka, String name) {
+        long slot = Outboxes.slotConfirmed(database, name);
+        if (Outboxes.kafkaPosition(kafka.bootstrapServers(), POSITIONS, name) >= slot) {
+            return Optional.empty();
+        }
+        try {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> Outboxes.kafkaPosition(kafka.bootstrapServers(), POSITIONS, name) >= slot);
+            return Optional.empty();
+        } catch (ConditionTimeoutException e) {
+            return Optional.of(slot - Outboxes.kafkaPosition(kafka.bootstrapServers(), POSITIONS, name));
         }
     }
 
