@@ -3,6 +3,7 @@ package dev.outbox.sample.order;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxHeaders;
 import dev.outbox.consumer.ConsumedEvent;
+import dev.outbox.consumer.EventHandler;
 import dev.outbox.consumer.NonRetriableException;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaQueries;
@@ -337,6 +338,19 @@ final class OrderSaga {
                 WHERE event_id = ? AND direction = 'PUBLISHED'""",
                 event.topic(), event.partition(), event.offset(),
                 java.sql.Timestamp.from(event.timestamp()), event.eventId());
+    }
+
+    /**
+     * The inventory's replies: {@code handler}, then the record's Kafka timestamp (the inventory relay's send) on the
+     * row the handler recorded, so the status shows the relay's time for the inventory's events too.
+     */
+    static <E> EventHandler<E> recordingRelayTime(EventHandler<E> handler) {
+        return (tx, event, context) -> {
+            handler.handle(tx, event, context);
+            Sql.execute(tx, """
+                    UPDATE saga_event SET relayed_at = ? WHERE event_id = ? AND direction = 'CONSUMED'""",
+                    java.sql.Timestamp.from(context.timestamp()), context.eventId());
+        };
     }
 
     /**

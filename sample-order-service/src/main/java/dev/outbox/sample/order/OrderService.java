@@ -80,12 +80,17 @@ public final class OrderService implements AutoCloseable {
         }
         consumer = config.consumerBuilder(dataSource)
                 .topics(config.inventoryTopic(), config.orderTopic())
-                .on(InventoryReply.STOCK_RESERVED, StockReserved.class, saga::onStockReserved)
+                // The inventory's replies; each also records the relay's send time for the status view.
+                .on(InventoryReply.STOCK_RESERVED, StockReserved.class,
+                        OrderSaga.recordingRelayTime(saga::onStockReserved))
                 .on(InventoryReply.STOCK_RESERVATION_FAILED, StockReservationFailed.class,
-                        saga::onStockReservationFailed)
-                .on(InventoryReply.STOCK_RELEASED, StockReleased.class, saga::onStockReleased)
-                .on(InventoryReply.STOCK_COMMITTED, StockCommitted.class, saga::onStockCommitted)
-                .on(InventoryReply.STOCK_COMMIT_FAILED, StockCommitFailed.class, saga::onStockCommitFailed)
+                        OrderSaga.recordingRelayTime(saga::onStockReservationFailed))
+                .on(InventoryReply.STOCK_RELEASED, StockReleased.class,
+                        OrderSaga.recordingRelayTime(saga::onStockReleased))
+                .on(InventoryReply.STOCK_COMMITTED, StockCommitted.class,
+                        OrderSaga.recordingRelayTime(saga::onStockCommitted))
+                .on(InventoryReply.STOCK_COMMIT_FAILED, StockCommitFailed.class,
+                        OrderSaga.recordingRelayTime(saga::onStockCommitFailed))
                 .on("OrderPlaced", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
                 .on("OrderConfirmed", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
                 .on("OrderCancelled", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))

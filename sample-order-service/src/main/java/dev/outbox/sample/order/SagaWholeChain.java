@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -83,7 +84,18 @@ final class SagaWholeChain {
         return new EventPath(id, any.type(), published == null ? null : published.service(),
                 published == null ? null : published.causationId(), published == null ? null : published.replaySource(),
                 topic, partition, offset, published == null ? null : published.committedAt(),
-                published == null ? null : published.relayedAt(), processed);
+                relayedAt(published, seen), processed);
+    }
+
+    /**
+     * When the relay sent it: read back by the service that published it, or else taken from the record the other
+     * service consumed (the same Kafka timestamp).
+     */
+    private static OffsetDateTime relayedAt(TimelineEvent published, List<TimelineEvent> seen) {
+        if (published != null && published.relayedAt() != null) {
+            return published.relayedAt();
+        }
+        return seen.stream().map(TimelineEvent::relayedAt).filter(Objects::nonNull).findFirst().orElse(null);
     }
 
     /** The first step that waits or needs an operator, said in one line; "nothing" once every step is done. */

@@ -113,6 +113,8 @@ class SagaOperationsIT {
         assertThat(placed.path("relayedAt").isTextual()).as(placed.toString()).isTrue();
         assertThat(reserved.path("publishedBy").asText()).isEqualTo("inventory");
         assertThat(reserved.path("causationId").asText()).isEqualTo(placed.path("eventId").asText());
+        // The inventory's events: the relay's time comes from the record the order service consumed.
+        assertThat(reserved.path("relayedAt").isTextual()).as(reserved.toString()).isTrue();
         for (JsonNode event : chain.path("events")) {
             assertThat(event.path("topic").asText()).as(event.toString()).startsWith(PREFIX);
             assertThat(event.path("offset").isNumber()).as(event.toString()).isTrue();

@@ -2,8 +2,14 @@ package dev.outbox.sample.order;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outbox.sample.support.Json;
+import dev.outbox.sample.support.SagaTimeline.TimelineEvent;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class SagaWholeChainTest {
@@ -43,5 +49,23 @@ class SagaWholeChainTest {
     void anOrdinaryFailureIsNotAStuckStep() {
         assertThat(SagaWholeChain.waitingOn(List.of(step("order", "reserve_stock", "FAILED", null, "out of stock")),
                 NOW)).startsWith("nothing");
+    }
+
+    @Test
+    void anInventoryEventShowsTheRelayTimeTheOrderServiceRecordedWhenItConsumedIt() {
+        UUID id = UUID.randomUUID();
+        OffsetDateTime committed = OffsetDateTime.parse("2026-01-01T12:00:00Z");
+        OffsetDateTime relayed = committed.plusNanos(4_000_000);
+        TimelineEvent consumedByOrder = new TimelineEvent("order", id, "CONSUMED", "StockReserved",
+                "outbox.event.reservation", 1, 7L, null, null, null, relayed, relayed.plusNanos(2_000_000));
+        TimelineEvent publishedByInventory = new TimelineEvent("inventory", id, "PUBLISHED", "StockReserved",
+                "outbox.event.reservation", null, null, "cause-1", null, committed, null, committed);
+        JsonNode inventoryView = Json.EVENTS.valueToTree(Map.of("events", List.of(publishedByInventory)));
+
+        SagaWholeChain.EventPath path = SagaWholeChain.events(List.of(consumedByOrder), inventoryView).getFirst();
+
+        assertThat(path.publishedBy()).isEqualTo("inventory");
+        assertThat(path.relayedAt()).isEqualTo(relayed);
+        assertThat(path.offset()).isEqualTo(7L);
     }
 }
