@@ -89,6 +89,7 @@ class RelayPostgresFailoverIT {
                             read(consumer, delivered, duplicates);
                             return delivered.keySet().containsAll(acknowledged) || !relay.isAlive();
                         });
+                assertThat(relay.isAlive()).as("relay alive after the failover; output:%n%s", relay.output()).isTrue();
                 Set<String> lost = new HashSet<>(acknowledged);
                 lost.removeAll(delivered.keySet());
                 long recovered = writer.committedAfterFailover().stream().map(delivered::get)

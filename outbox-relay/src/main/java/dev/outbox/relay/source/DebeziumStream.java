@@ -324,6 +324,13 @@ final class DebeziumStream implements ChangeStream {
             engine.close();
         } catch (java.io.IOException e) {
             throw new SQLException("stopping Debezium failed: " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            // An engine that stopped by itself (its connection lost, e.g. at a PostgreSQL failover) refuses close();
+            // there is nothing left to stop, and the relay reconnects as after any stream failure.
+            if (e.getMessage() == null || !e.getMessage().contains("already shut down")) {
+                throw e;
+            }
+            log.debug("Debezium engine already shut down: {}", e.getMessage());
         } finally {
             runner.shutdown();
             try {

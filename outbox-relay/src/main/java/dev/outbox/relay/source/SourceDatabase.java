@@ -400,7 +400,7 @@ public final class SourceDatabase {
             while (true) {
                 String stopped = stream.stopped();
                 if (stopped != null) {
-                    closeStopped(stream);
+                    stream.close();
                     if (stopped.contains("is active for PID")) {
                         throw slotInUse(null);
                     }
@@ -424,15 +424,6 @@ public final class SourceDatabase {
                 stream.close();
             }
             throw e;
-        }
-    }
-
-    /** Releases an engine that stopped by itself (its close() refuses an engine already shut down). */
-    private static void closeStopped(DebeziumStream stream) throws SQLException {
-        try {
-            stream.close();
-        } catch (IllegalStateException alreadyShutDown) {
-            log.debug("Debezium engine already shut down: {}", alreadyShutDown.getMessage());
         }
     }
 
