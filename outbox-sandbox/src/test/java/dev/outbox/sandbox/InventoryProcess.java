@@ -1,5 +1,7 @@
 package dev.outbox.sandbox;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.outbox.sample.inventory.InventoryServiceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -93,33 +96,23 @@ final class InventoryProcess {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + config.httpPort() + "/health"))
                 .timeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the inventory service exited with " + process.exitValue()
-                        + "; see " + logFile);
-            }
-            try {
-                if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYetListening) {
-                // the JVM is still starting
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while the inventory service started", e);
-            }
-            pause();
+        try {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> answersHealthy(client, request));
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("the inventory service did not answer within " + timeout + "; see "
+                    + logFile, e);
         }
-        throw new IllegalStateException("the inventory service did not answer within " + timeout + "; see " + logFile);
     }
 
-    private static void pause() {
+    private boolean answersHealthy(HttpClient client, HttpRequest request) throws InterruptedException {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("the inventory service exited with " + process.exitValue() + "; see "
+                    + logFile);
+        }
         try {
-            TimeUnit.MILLISECONDS.sleep(50); // another process's HTTP port: there is no condition to block on
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the inventory service started", e);
+            return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notYetListening) {
+            return false; // the JVM is still starting
         }
     }
 }
