@@ -1,0 +1,205 @@
+package dev.outbox.bench;
+
+import dev.outbox.testkit.EmbeddedPostgresServer;
+import dev.outbox.testkit.KafkaBrokerProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * High availability, measured with the shipped relay jar: (a) relay takeover — the active relay of two killed with
+ * SIGKILL N times while a writer commits, per source and delivery mode ({@link HaTakeovers}, on the test kit's
+ * durable PostgreSQL); (b) PostgreSQL failover — the primary killed with SIGKILL and its standby promoted M times
+ * ({@link HaFailovers}, a {@code PostgresStandbyPair} each). One Kafka broker for all. Writes {@code HA-REPORT.md}
+ * and the relays' logs to {@code --out}.
+ *
+ * <pre>
+ * java -cp outbox-bench/target/outbox-bench.jar dev.outbox.bench.HaRecovery [--out outbox-bench/results/ha] \
+ *     [--kills 5] [--failovers 2] [--sources debezium,pgoutput] [--deliveries at-least-once,exactly-once] \
+ *     [--jar outbox-relay/target/outbox-relay.jar] [--java "java -jar"]
+ * </pre>
+ */
+public final class HaRecovery {
+
+    private HaRecovery() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        String jar = options.getOrDefault("jar", OurRelay.jar().toString());
+        if (!Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalArgumentException("no relay jar at " + jar + ": build it first (mvn -pl outbox-relay -am "
+                    + "-DskipTests package) and run from the repository root, or pass --jar");
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java")
+                + (Runtime.version().feature() >= 23 ? " --sun-misc-unsafe-memory-access=allow" : "") + " -jar " + jar;
+        List<String> command = List.of(options.getOrDefault("java", java).trim().split("\\s+"));
+        int kills = Integer.parseInt(options.getOrDefault("kills", "5"));
+        int failovers = Integer.parseInt(options.getOrDefault("failovers", "2"));
+        List<String> sources = List.of(options.getOrDefault("sources", "debezium,pgoutput").split(","));
+        List<String> deliveries = List.of(options.getOrDefault("deliveries", "at-least-once,exactly-once").split(","));
+        Path out = Path.of(options.getOrDefault("out", "outbox-bench/results/ha"));
+        Path logs = Files.createDirectories(out.resolve("logs"));
+
+        long started = System.nanoTime();
+        String loadBefore = ProcStats.loadAverage();
+        Map<String, HaCase> takeovers = new LinkedHashMap<>();
+        Map<String, HaCase> failoverCases = new LinkedHashMap<>();
+        try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
+                        EmbeddedPostgresServer.Options.defaults().withDurable(true));
+                KafkaBrokerProcess kafka = KafkaBrokerProcess.start()) {
+            HaTakeovers takeoverCampaign = new HaTakeovers(postgres, kafka, command, logs);
+            HaFailovers failoverCampaign = new HaFailovers(kafka, command, logs);
+            for (String source : sources) {
+                for (String delivery : deliveries) {
+                    takeovers.put(source + delivery, measure(() -> takeoverCampaign.run(source, delivery, kills),
+                            source, delivery));
+                    System.out.println("takeover " + row(takeovers.get(source + delivery)));
+                }
+            }
+            for (String source : sources) {
+                for (String delivery : deliveries) {
+                    failoverCases.put(source + delivery, measure(() -> failoverCampaign.run(source, delivery,
+                            failovers), source, delivery));
+                    System.out.println("failover " + row(failoverCases.get(source + delivery)));
+                }
+            }
+        }
+        String report = report(command, kills, failovers, loadBefore, millisSince(started) / 1000,
+                takeovers.values(), failoverCases.values());
+        Files.writeString(out.resolve("HA-REPORT.md"), report, StandardCharsets.UTF_8);
+        System.out.print(report);
+        System.exit(0);
+    }
+
+    /** One case's campaign. */
+    @FunctionalInterface
+    private interface Campaign {
+        HaCase run() throws Exception;
+    }
+
+    private static HaCase measure(Campaign campaign, String source, String delivery) {
+        try {
+            return campaign.run();
+        } catch (Exception e) {
+            return HaCase.failed(source, delivery, e.toString());
+        }
+    }
+
+    /** The relay's settings: this database and broker, a relay (and slot) named {@code name}, its own topics. */
+    static Map<String, String> relayEnvironment(String url, String user, String password, String bootstrap,
+            String name, String source, String delivery) {
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put("OUTBOX_DB_URL", url);
+        environment.put("OUTBOX_DB_USER", user);
+        if (password != null) {
+            environment.put("OUTBOX_DB_PASSWORD", password);
+        }
+        environment.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        environment.put("OUTBOX_RELAY_NAME", name);
+        environment.put("OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}");
+        environment.put("OUTBOX_POSITION_TOPIC", name + ".positions");
+        environment.put("OUTBOX_SOURCE", source);
+        environment.put("OUTBOX_DELIVERY", delivery);
+        return environment;
+    }
+
+    /** A database, relay and slot name for a case: lower case, digits and underscores. */
+    static String caseName(String prefix, String source, String delivery) {
+        return prefix + "_" + source + "_" + (delivery.equals("exactly-once") ? "eos" : "alo");
+    }
+
+    /**
+     * Polls {@code done} every 20 ms until it holds; after {@code patience} throws an {@link IllegalStateException}
+     * naming what did not happen and the log to read.
+     */
+    static void await(String what, Duration patience, BooleanSupplier done, Path log) {
+        if (!awaitQuietly(patience, done)) {
+            throw new IllegalStateException(what + " did not happen within " + patience.toSeconds() + " s; see "
+                    + log);
+        }
+    }
+
+    /** Polls {@code done} every 20 ms until it holds (true) or {@code patience} has passed (false). */
+    static boolean awaitQuietly(Duration patience, BooleanSupplier done) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static long millisSince(long nanoTime) {
+        return millis(System.nanoTime() - nanoTime);
+    }
+
+    static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    private static String row(HaCase c) {
+        return String.format("| %s | %s | %d | %s | %s | %,d | %d | %s |", c.source(), c.delivery(),
+                c.firstRowMs().size(), HaCase.p50Max(c.firstRowMs()), HaCase.p50Max(c.secondMs()), c.rows(), c.lost(),
+                c.duplicatesMaxTotal());
+    }
+
+    private static String report(List<String> command, int kills, int failovers, String loadBefore, long seconds,
+            java.util.Collection<HaCase> takeovers, java.util.Collection<HaCase> failoverCases) {
+        StringBuilder out = new StringBuilder();
+        out.append("# High availability: relay takeover and PostgreSQL failover\n\n");
+        out.append("Run ").append(Instant.now()).append(", ").append(seconds).append(" s; relay: `")
+                .append(String.join(" ", command)).append("` (").append(OurRelay.describe(List.of(Contender.OUR_RELAY)))
+                .append("); load average before ").append(loadBefore).append(", after ")
+                .append(ProcStats.loadAverage()).append(".\n\n");
+        out.append("## Relay takeover\n\n").append("Two relays of one name, a writer committing one row every 10 ms; ")
+                .append(kills).append(" SIGKILLs of the active relay per case, each killed relay restarted as the ")
+                .append("standby. Times from the kill (ms); duplicates: copies delivered twice per takeover.\n\n")
+                .append("| source | delivery | takeovers | kill → first row committed after it delivered, p50 / max ")
+                .append("| kill → standby streaming (ready), p50 / max | rows | lost | duplicates max / total |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
+        takeovers.forEach(c -> out.append(row(c)).append('\n'));
+        out.append("\n## PostgreSQL failover\n\n").append("A primary and a synchronous standby with failover slots, ")
+                .append("one relay given both hosts, a writer committing one row every 10 ms through the multi-host ")
+                .append("URL; ").append(failovers).append(" failover(s) per case (primary SIGKILLed, standby promoted ")
+                .append("at once). Times from the kill (ms); duplicates: copies delivered twice per failover.\n\n")
+                .append("| source | delivery | failovers | recovery: kill → first row committed on the new primary ")
+                .append("delivered, p50 / max | of which after the promotion (the relay's share), p50 / max | rows ")
+                .append("| lost | duplicates max / total |\n|---|---|---|---|---|---|---|---|\n");
+        failoverCases.forEach(c -> out.append(row(c)).append('\n'));
+        List<String> failures = new ArrayList<>();
+        takeovers.forEach(c -> addFailure(failures, "takeover", c));
+        failoverCases.forEach(c -> addFailure(failures, "failover", c));
+        if (!failures.isEmpty()) {
+            out.append("\n## Failures\n\n");
+            failures.forEach(f -> out.append("- ").append(f).append('\n'));
+        }
+        return out.toString();
+    }
+
+    private static void addFailure(List<String> failures, String kind, HaCase c) {
+        if (c.failure() != null) {
+            failures.add(kind + " " + c.source() + " " + c.delivery() + ": " + c.failure());
+        }
+    }
+}
