@@ -21,12 +21,12 @@ import java.util.function.BooleanSupplier;
  * SIGKILL N times while a writer commits, per source and delivery mode ({@link HaTakeovers}, on the test kit's
  * durable PostgreSQL); (b) PostgreSQL failover — the primary killed with SIGKILL and its standby promoted M times
  * ({@link HaFailovers}, a {@code PostgresStandbyPair} each). One Kafka broker for all. Writes {@code HA-REPORT.md}
- * and the relays' logs to {@code --out}.
+ * to {@code --out}, the relays' logs to {@code --logs} (a temporary directory unless given).
  *
  * <pre>
  * java -cp outbox-bench/target/outbox-bench.jar dev.outbox.bench.HaRecovery [--out outbox-bench/results/ha] \
  *     [--kills 5] [--failovers 2] [--sources debezium,pgoutput] [--deliveries at-least-once,exactly-once] \
- *     [--jar outbox-relay/target/outbox-relay.jar] [--java "java -jar"]
+ *     [--jar outbox-relay/target/outbox-relay.jar] [--java "java -jar"] [--logs DIR]
  * </pre>
  */
 public final class HaRecovery {
@@ -52,7 +52,9 @@ public final class HaRecovery {
         List<String> sources = List.of(options.getOrDefault("sources", "debezium,pgoutput").split(","));
         List<String> deliveries = List.of(options.getOrDefault("deliveries", "at-least-once,exactly-once").split(","));
         Path out = Path.of(options.getOrDefault("out", "outbox-bench/results/ha"));
-        Path logs = Files.createDirectories(out.resolve("logs"));
+        Files.createDirectories(out);
+        Path logs = options.containsKey("logs") ? Files.createDirectories(Path.of(options.get("logs")))
+                : Files.createTempDirectory("outbox-ha-logs-");
 
         long started = System.nanoTime();
         String loadBefore = ProcStats.loadAverage();
@@ -80,6 +82,7 @@ public final class HaRecovery {
         }
         String report = report(command, kills, failovers, loadBefore, millisSince(started) / 1000,
                 takeovers.values(), failoverCases.values());
+        System.out.println("relay logs: " + logs);
         Files.writeString(out.resolve("HA-REPORT.md"), report, StandardCharsets.UTF_8);
         System.out.print(report);
         System.exit(0);
