@@ -31,8 +31,13 @@ public final class Relay implements AutoCloseable {
     private static final Duration STATUS_INTERVAL = Duration.ofSeconds(1);
     /** A fenced predecessor releases the slot as it exits: how long the slot may stay busy before that is fatal. */
     private static final long SLOT_BUSY_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
-    /** How often a standby asks for the leadership lock: it takes over within about this after the active is gone. */
-    private static final Duration STANDBY_RETRY = Duration.ofMillis(500);
+    /**
+     * How often a standby asks for the leadership lock (and the active relay checks its lock connection): a standby
+     * takes over within this of the active's session ending, then pays the stream's start. One cheap query each.
+     */
+    private static final Duration STANDBY_RETRY = Duration.ofMillis(200);
+    /** A relay that lost its lock waits this long before asking again, so a standby with a sound connection wins. */
+    private static final long LOCK_LOSS_YIELD_MILLIS = 2_000;
 
     private final RelayConfig config;
     /** Every Kafka client of the relay comes from here; the checks share its admin client. */
@@ -91,7 +96,7 @@ public final class Relay implements AutoCloseable {
                 if (!stopping) { // lost its lock: yields, so a standby with a sound connection takes over
                     log.warn("relay {} stopped streaming: its leadership lock is lost; standby", config.relayName());
                     standingBy();
-                    liveness.sleep(STANDBY_RETRY.toMillis() * 4);
+                    liveness.sleep(LOCK_LOSS_YIELD_MILLIS);
                 }
             }
         } catch (SourceCheckException | KafkaSink.FencedException e) {

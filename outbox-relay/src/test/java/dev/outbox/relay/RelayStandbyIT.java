@@ -119,7 +119,7 @@ class RelayStandbyIT {
 
             await().atMost(TAKEOVER_PATIENCE).until(() -> first.process.output().contains("leadership lock is lost")
                     && first.process.output().contains("stopped cleanly"));
-            // It yields: the standby, asking every 0.5 s, gets the lock first.
+            // It yields for 2 s: the standby, asking every 0.2 s, gets the lock first.
             await().atMost(TAKEOVER_PATIENCE).until(second::ready);
             awaitStandby(first);
             assertThat(first.process.isAlive()).isTrue();
