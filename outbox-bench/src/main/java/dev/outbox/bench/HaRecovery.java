@@ -2,13 +2,11 @@ package dev.outbox.bench;
 
 import dev.outbox.testkit.EmbeddedPostgresServer;
 import dev.outbox.testkit.KafkaBrokerProcess;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,19 +67,21 @@ public final class HaRecovery {
                 for (String delivery : deliveries) {
                     takeovers.put(source + delivery, measure(() -> takeoverCampaign.run(source, delivery, kills),
                             source, delivery));
-                    System.out.println("takeover " + row(takeovers.get(source + delivery)));
+                    System.out.println("takeover " + HaReport.row(takeovers.get(source + delivery)));
                 }
             }
             for (String source : sources) {
                 for (String delivery : deliveries) {
                     failoverCases.put(source + delivery, measure(() -> failoverCampaign.run(source, delivery,
                             failovers), source, delivery));
-                    System.out.println("failover " + row(failoverCases.get(source + delivery)));
+                    System.out.println("failover " + HaReport.row(failoverCases.get(source + delivery)));
                 }
             }
         }
-        String report = report(command, kills, failovers, loadBefore, millisSince(started) / 1000,
-                takeovers.values(), failoverCases.values());
+        String run = "Run " + Instant.now() + ", " + millisSince(started) / 1000 + " s; relay: `"
+                + String.join(" ", command) + "` (" + OurRelay.describe(List.of(Contender.OUR_RELAY))
+                + "); load average before " + loadBefore + ", after " + ProcStats.loadAverage() + ".";
+        String report = HaReport.render(run, kills, failovers, takeovers.values(), failoverCases.values());
         System.out.println("relay logs: " + logs);
         Files.writeString(out.resolve("HA-REPORT.md"), report, StandardCharsets.UTF_8);
         System.out.print(report);
@@ -159,50 +159,5 @@ public final class HaRecovery {
 
     static long millis(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
-    }
-
-    private static String row(HaCase c) {
-        return String.format("| %s | %s | %d | %s | %s | %,d | %d | %s |", c.source(), c.delivery(),
-                c.firstRowMs().size(), HaCase.p50Max(c.firstRowMs()), HaCase.p50Max(c.secondMs()), c.rows(), c.lost(),
-                c.duplicatesMaxTotal());
-    }
-
-    private static String report(List<String> command, int kills, int failovers, String loadBefore, long seconds,
-            java.util.Collection<HaCase> takeovers, java.util.Collection<HaCase> failoverCases) {
-        StringBuilder out = new StringBuilder();
-        out.append("# High availability: relay takeover and PostgreSQL failover\n\n");
-        out.append("Run ").append(Instant.now()).append(", ").append(seconds).append(" s; relay: `")
-                .append(String.join(" ", command)).append("` (").append(OurRelay.describe(List.of(Contender.OUR_RELAY)))
-                .append("); load average before ").append(loadBefore).append(", after ")
-                .append(ProcStats.loadAverage()).append(".\n\n");
-        out.append("## Relay takeover\n\n").append("Two relays of one name, a writer committing one row every 10 ms; ")
-                .append(kills).append(" SIGKILLs of the active relay per case, each killed relay restarted as the ")
-                .append("standby. Times from the kill (ms); duplicates: copies delivered twice per takeover.\n\n")
-                .append("| source | delivery | takeovers | kill → first row committed after it delivered, p50 / max ")
-                .append("| kill → standby streaming (ready), p50 / max | rows | lost | duplicates max / total |\n")
-                .append("|---|---|---|---|---|---|---|---|\n");
-        takeovers.forEach(c -> out.append(row(c)).append('\n'));
-        out.append("\n## PostgreSQL failover\n\n").append("A primary and a synchronous standby with failover slots, ")
-                .append("one relay given both hosts, a writer committing one row every 10 ms through the multi-host ")
-                .append("URL; ").append(failovers).append(" failover(s) per case (primary SIGKILLed, standby promoted ")
-                .append("at once). Times from the kill (ms); duplicates: copies delivered twice per failover.\n\n")
-                .append("| source | delivery | failovers | recovery: kill → first row committed on the new primary ")
-                .append("delivered, p50 / max | of which after the promotion (the relay's share), p50 / max | rows ")
-                .append("| lost | duplicates max / total |\n|---|---|---|---|---|---|---|---|\n");
-        failoverCases.forEach(c -> out.append(row(c)).append('\n'));
-        List<String> failures = new ArrayList<>();
-        takeovers.forEach(c -> addFailure(failures, "takeover", c));
-        failoverCases.forEach(c -> addFailure(failures, "failover", c));
-        if (!failures.isEmpty()) {
-            out.append("\n## Failures\n\n");
-            failures.forEach(f -> out.append("- ").append(f).append('\n'));
-        }
-        return out.toString();
-    }
-
-    private static void addFailure(List<String> failures, String kind, HaCase c) {
-        if (c.failure() != null) {
-            failures.add(kind + " " + c.source() + " " + c.delivery() + ": " + c.failure());
-        }
     }
 }
