@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * The outcome of one case of {@link HaRecovery} (a source and a delivery mode, N events: takeovers or failovers):
  * per event the time to the first new row delivered, a second time (the standby streaming, or the part after the
- * promotion) and the copies delivered twice; over the case the rows acknowledged and lost. {@code failure} says why
- * the case stopped early (its figures then cover the events before).
+ * first commit on the new primary) and the copies delivered twice; over the case the rows acknowledged and lost.
+ * {@code failure} says why the case stopped early (its figures then cover the events before).
  */
 record HaCase(String source, String delivery, List<Long> firstRowMs, List<Long> secondMs, List<Long> duplicates,
         long rows, long lost, String failure) {

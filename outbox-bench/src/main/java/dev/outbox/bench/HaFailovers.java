@@ -20,9 +20,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  * PostgreSQL failover: per failover a fresh {@link PostgresStandbyPair} (synchronous standby, failover slots), one
  * relay given both hosts, a writer committing continuously through the multi-host URL; once rows flow and the slot
  * is synchronised, the primary is killed with SIGKILL and the standby promoted. Per failover: kill → the first row
- * committed after the kill delivered (the recovery), the part of it after the standby was promoted (the relay's
- * share: reconnecting to the new primary and streaming from the synchronised slot), the copies delivered twice,
- * and the acknowledged rows never delivered.
+ * committed after the kill delivered (the recovery), the part of it after that first row was committed on the
+ * new primary (the relay's share: reconnecting to the new primary and streaming from the synchronised slot beyond
+ * what the database's own recovery took), the copies delivered twice, and the acknowledged rows never delivered.
  */
 final class HaFailovers {
 
@@ -35,7 +35,7 @@ final class HaFailovers {
     private final Path logs;
 
     /** The outcome of one failover. */
-    private record Failover(long recoveryMs, long afterPromotionMs, long rows, long lost, long duplicates) {
+    private record Failover(long recoveryMs, long relayShareMs, long rows, long lost, long duplicates) {
     }
 
     HaFailovers(KafkaBrokerProcess kafka, List<String> javaCommand, Path logs) {
@@ -46,7 +46,7 @@ final class HaFailovers {
 
     HaCase run(String source, String delivery, int failovers) throws Exception {
         List<Long> recovery = new ArrayList<>();
-        List<Long> afterPromotion = new ArrayList<>();
+        List<Long> relayShare = new ArrayList<>();
         List<Long> duplicates = new ArrayList<>();
         long rows = 0;
         long lost = 0;
@@ -55,7 +55,7 @@ final class HaFailovers {
             for (int i = 1; i <= failovers; i++) {
                 Failover failover = once(HaRecovery.caseName("ha_failover" + i, source, delivery), source, delivery);
                 recovery.add(failover.recoveryMs());
-                afterPromotion.add(failover.afterPromotionMs());
+                relayShare.add(failover.relayShareMs());
                 duplicates.add(failover.duplicates());
                 rows += failover.rows();
                 lost += failover.lost();
@@ -63,7 +63,7 @@ final class HaFailovers {
         } catch (IllegalStateException e) {
             failure = e.getMessage();
         }
-        return new HaCase(source, delivery, recovery, afterPromotion, duplicates, rows, lost, failure);
+        return new HaCase(source, delivery, recovery, relayShare, duplicates, rows, lost, failure);
     }
 
     private Failover once(String name, String source, String delivery) throws Exception {
@@ -92,7 +92,6 @@ final class HaFailovers {
                 long killed = System.nanoTime();
                 pair.killPrimary();
                 pair.promoteStandby();
-                long promoted = System.nanoTime();
                 HaRecovery.await("the writer committing on the promoted standby", PATIENCE,
                         () -> writer.committedAfter(killed).size() >= ROWS_EACH_SIDE, relay.log());
                 writer.close();
@@ -105,8 +104,8 @@ final class HaFailovers {
                     throw new IllegalStateException("no row committed on the promoted standby was delivered (relay "
                             + (relay.isAlive() ? "alive" : "exited") + "); see " + relay.log());
                 }
-                return new Failover(HaRecovery.millis(first - killed), HaRecovery.millis(first - promoted),
-                        acknowledged.size(),
+                return new Failover(HaRecovery.millis(first - killed),
+                        HaRecovery.millis(first - writer.firstBegunAfter(killed)), acknowledged.size(),
                         consumer.missing(acknowledged), consumer.duplicates());
             }
         }

@@ -34,8 +34,9 @@ final class HaReport {
                 .append("URL; ").append(failovers).append(" failover(s) per case (primary SIGKILLed, standby promoted ")
                 .append("at once). Times from the kill (ms); duplicates: copies delivered twice per failover.\n\n")
                 .append("| source | delivery | failovers | recovery: kill → first row committed on the new primary ")
-                .append("delivered, p50 / max | of which after the promotion (the relay's share), p50 / max | rows ")
-                .append("| lost | duplicates max / total |\n|---|---|---|---|---|---|---|---|\n");
+                .append("delivered, p50 / max | of which after the first commit on the new primary (the relay's ")
+                .append("share), p50 / max | rows | lost | duplicates max / total |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
         failoverCases.forEach(c -> out.append(row(c)).append('\n'));
         List<String> failures = new ArrayList<>();
         takeovers.forEach(c -> addFailure(failures, "takeover", c));

@@ -74,8 +74,9 @@ final class HaTakeovers {
         String failure = null;
         try {
             for (int kill = 1; kill <= kills; kill++) {
-                HaRelay active = relays.get(0).ready() ? relays.get(0) : relays.get(1);
-                HaRelay standby = relays.get(1 - relays.indexOf(active));
+                HaRelay standby = relays.get(0).standingBy() ? relays.get(0) : relays.get(1);
+                HaRelay active = relays.get(1 - relays.indexOf(standby));
+                HaRecovery.await("the active relay ready before kill " + kill, PATIENCE, active::ready, active.log());
                 long copiesBefore = consumer.duplicates();
                 long killed = System.nanoTime();
                 active.killNine();

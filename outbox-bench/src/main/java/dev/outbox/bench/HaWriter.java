@@ -77,6 +77,12 @@ final class HaWriter implements AutoCloseable {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
+    /** When the first commit begun after {@code nanoTime} was begun, or -1 if none was acknowledged. */
+    long firstBegunAfter(long nanoTime) {
+        return acknowledged.values().stream().mapToLong(Long::longValue).filter(begun -> begun > nanoTime).min()
+                .orElse(-1);
+    }
+
     @Override
     public void close() throws InterruptedException {
         stopping = true;
