@@ -32,7 +32,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 class RelayPostgresFailoverIT {
 
     @ParameterizedTest
-    @CsvSource({"pgoutput, at-least-once", "debezium, at-least-once", "pgoutput, exactly-once", "debezium, exactly-once"})
+    @CsvSource({"pgoutput, at-least-once", "debezium, at-least-once", "pgoutput, exactly-once",
+            "debezium, exactly-once"})
     void relayContinuesFromTheSynchronisedSlotOnThePromotedStandbyWithoutLoss(String source, String delivery,
             Kafka kafka) throws Exception {
         boolean exactlyOnce = delivery.equals("exactly-once");
