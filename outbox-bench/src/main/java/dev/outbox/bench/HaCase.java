@@ -20,6 +20,12 @@ record HaCase(String source, String delivery, List<Long> firstRowMs, List<Long> 
         return new HaCase(source, delivery, firstRowMs, secondMs, duplicates, rows, lost, why);
     }
 
+    /** Finished, nothing lost, and in exactly-once mode nothing delivered twice. */
+    boolean sound() {
+        return failure == null && lost == 0
+                && (!delivery.equals("exactly-once") || duplicates.stream().allMatch(copies -> copies == 0));
+    }
+
     /** "p50 / max" of {@code values} in ms (the median of an even count is the mean of the two middle values). */
     static String p50Max(List<Long> values) {
         if (values.isEmpty()) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * High availability, measured with the shipped relay jar: (a) relay takeover — the active relay of two killed with
@@ -85,7 +86,10 @@ public final class HaRecovery {
         System.out.println("relay logs: " + logs);
         Files.writeString(out.resolve("HA-REPORT.md"), report, StandardCharsets.UTF_8);
         System.out.print(report);
-        System.exit(0);
+        // Non-zero when a guarantee broke or a case could not finish, so a scripted run notices.
+        boolean sound = Stream.concat(takeovers.values().stream(), failoverCases.values().stream())
+                .allMatch(HaCase::sound);
+        System.exit(sound ? 0 : 1);
     }
 
     /** One case's campaign. */

@@ -36,4 +36,16 @@ class HaReportTest {
     void aRunWithoutFailuresHasNoFailureSection() {
         assertThat(HaReport.render("Run now.", 5, 2, List.of(TAKEOVERS), List.of())).doesNotContain("Failures");
     }
+
+    @Test
+    void aCaseIsSoundOnlyWhenItFinishedLostNothingAndExactlyOnceRepeatedNothing() {
+        assertThat(TAKEOVERS.sound()).isTrue();
+        assertThat(new HaCase("pgoutput", "at-least-once", List.of(1L), List.of(1L), List.of(3L), 10, 0, null)
+                .sound()).as("at-least-once may repeat").isTrue();
+        assertThat(new HaCase("pgoutput", "exactly-once", List.of(1L), List.of(1L), List.of(1L), 10, 0, null)
+                .sound()).as("exactly-once repeated a row").isFalse();
+        assertThat(new HaCase("pgoutput", "at-least-once", List.of(1L), List.of(1L), List.of(0L), 10, 1, null)
+                .sound()).as("a row lost").isFalse();
+        assertThat(HaCase.failed("debezium", "at-least-once", "timed out").sound()).isFalse();
+    }
 }
