@@ -91,21 +91,23 @@ final class HaFailovers {
 
                 long killed = System.nanoTime();
                 pair.killPrimary();
+                // Rows begun once the primary and its backends are gone can only commit on the promoted standby.
+                long gone = System.nanoTime();
                 pair.promoteStandby();
                 HaRecovery.await("the writer committing on the promoted standby", PATIENCE,
-                        () -> writer.committedAfter(killed).size() >= ROWS_EACH_SIDE, relay.log());
+                        () -> writer.committedAfter(gone).size() >= ROWS_EACH_SIDE, relay.log());
                 writer.close();
                 Set<String> acknowledged = writer.acknowledged();
                 HaRecovery.awaitQuietly(PATIENCE.multipliedBy(2),
                         () -> consumer.receivedAll(acknowledged) || !relay.isAlive());
                 Thread.sleep(2_000); // late copies
-                long first = consumer.firstReceipt(writer.committedAfter(killed));
+                long first = consumer.firstReceipt(writer.committedAfter(gone));
                 if (first < 0) {
                     throw new IllegalStateException("no row committed on the promoted standby was delivered (relay "
                             + (relay.isAlive() ? "alive" : "exited") + "); see " + relay.log());
                 }
                 return new Failover(HaRecovery.millis(first - killed),
-                        HaRecovery.millis(first - writer.firstBegunAfter(killed)), acknowledged.size(),
+                        HaRecovery.millis(first - writer.firstBegunAfter(gone)), acknowledged.size(),
                         consumer.missing(acknowledged), consumer.duplicates());
             }
         }

@@ -80,11 +80,13 @@ final class HaTakeovers {
                 long copiesBefore = consumer.duplicates();
                 long killed = System.nanoTime();
                 active.killNine();
+                // Rows begun once the killed relay is gone: only the other relay can deliver them.
+                long gone = System.nanoTime();
                 HaRecovery.await("takeover " + kill, PATIENCE, standby::ready, standby.log());
                 streaming.add(HaRecovery.millisSince(killed));
                 HaRecovery.await("the first row after kill " + kill + " delivered", PATIENCE,
-                        () -> consumer.firstReceipt(writer.committedAfter(killed)) > 0, standby.log());
-                firstRow.add(HaRecovery.millis(consumer.firstReceipt(writer.committedAfter(killed)) - killed));
+                        () -> consumer.firstReceipt(writer.committedAfter(gone)) > 0, standby.log());
+                firstRow.add(HaRecovery.millis(consumer.firstReceipt(writer.committedAfter(gone)) - killed));
                 HaRecovery.await("the killed relay standing by again", PATIENCE, active.start()::standingBy,
                         active.log());
                 duplicates.add(consumer.duplicates() - copiesBefore);
