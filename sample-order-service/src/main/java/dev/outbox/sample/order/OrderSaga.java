@@ -329,18 +329,6 @@ final class OrderSaga {
     }
 
     /**
-     * This service's own events, read back from its topic: their partition and offset complete the status view
-     * (the outbox cannot know them when it writes the row).
-     */
-    void onOwnEventRelayed(DSLContext tx, ConsumedEvent event) {
-        Sql.execute(tx, """
-                UPDATE saga_event SET topic = ?, kafka_partition = ?, kafka_offset = ?, relayed_at = ?
-                WHERE event_id = ? AND direction = 'PUBLISHED'""",
-                event.topic(), event.partition(), event.offset(),
-                java.sql.Timestamp.from(event.timestamp()), event.eventId());
-    }
-
-    /**
      * The inventory's replies: {@code handler}, then the record's Kafka timestamp (the inventory relay's send) on the
      * row the handler recorded, so the status shows the relay's time for the inventory's events too.
      */

@@ -1,6 +1,5 @@
 package dev.outbox.sample.order;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
@@ -79,7 +78,9 @@ public final class OrderService implements AutoCloseable {
             ServiceSchema.migrate(dataSource, "order");
         }
         consumer = config.consumerBuilder(dataSource)
-                .topics(config.inventoryTopic(), config.orderTopic())
+                // Not its own topic: the inventory records where and when each of this service's events arrived,
+                // and the saga status takes those coordinates from the inventory's view (no inbox row, no commit).
+                .topics(config.inventoryTopic())
                 // The inventory's replies; each also records the relay's send time for the status view.
                 .on(InventoryReply.STOCK_RESERVED, StockReserved.class,
                         OrderSaga.recordingRelayTime(saga::onStockReserved))
@@ -91,9 +92,6 @@ public final class OrderService implements AutoCloseable {
                         OrderSaga.recordingRelayTime(saga::onStockCommitted))
                 .on(InventoryReply.STOCK_COMMIT_FAILED, StockCommitFailed.class,
                         OrderSaga.recordingRelayTime(saga::onStockCommitFailed))
-                .on("OrderPlaced", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
-                .on("OrderConfirmed", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
-                .on("OrderCancelled", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
                 // Other types on these topics are not this saga's business.
                 .ignoreUnknownTypes(true)
                 // A step left undone holds stock or blocks a saga: retry longer than the default before the
