@@ -96,9 +96,9 @@ public final class OrderService implements AutoCloseable {
                 .ignoreUnknownTypes(true)
                 // A step left undone holds stock or blocks a saga: retry longer than the default before the
                 // dead-letter topic. A database that cannot be reached is retried without limit anyway.
-                // Handlers wait on the database far more than they compute: handle partitions side by side, leaving
-                // half the pool to the HTTP API (and the timeout scanner). Order per partition is kept either way.
-                .concurrency(Math.max(1, Math.min(4, config.dbPoolSize() / 2)))
+                // One partition at a time: the records of a poll commit in one transaction per partition
+                // (batchSize), so a busy consumer pays a commit per batch, not per record. Batches of partitions
+                // side by side would lock the same hot customers' credit rows in different orders and deadlock.
                 .maxAttempts(10)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();
