@@ -335,9 +335,18 @@ final class OrderSaga {
     static <E> EventHandler<E> recordingRelayTime(EventHandler<E> handler) {
         return (tx, event, context) -> {
             handler.handle(tx, event, context);
-            Sql.execute(tx, """
-                    UPDATE saga_event SET relayed_at = ? WHERE event_id = ? AND direction = 'CONSUMED'""",
-                    java.sql.Timestamp.from(context.timestamp()), context.eventId());
+            java.sql.Timestamp relayedAt = java.sql.Timestamp.from(context.timestamp());
+            // By primary key when the record names its saga (the inventory's replies do): without the saga id the
+            // statement scans saga_event, which grows with every saga kept.
+            UUID sagaId = context.sagaId().orElse(null);
+            if (sagaId == null || Sql.execute(tx, """
+                    UPDATE saga_event SET relayed_at = ?
+                    WHERE saga_id = ? AND event_id = ? AND direction = 'CONSUMED'""",
+                    relayedAt, sagaId, context.eventId()) == 0) {
+                Sql.execute(tx, """
+                        UPDATE saga_event SET relayed_at = ? WHERE event_id = ? AND direction = 'CONSUMED'""",
+                        relayedAt, context.eventId());
+            }
         };
     }
 
