@@ -343,6 +343,7 @@ public final class BenchMain {
             return;
         }
         int orders = options.sagaOrders(rate);
+        int warmupOrders = SandboxJar.warmupOrders(rate);
         int pgPort = SandboxJar.freePort();
         Path summaryFile = options.outputDirectory().resolve("logs/" + name + ".json").toAbsolutePath();
         Files.deleteIfExists(summaryFile);
@@ -354,12 +355,12 @@ public final class BenchMain {
         command.addAll(List.of("-jar", jar.toString(), "--exit", "--durable", "--no-disruption",
                 "--order-port", "0", "--inventory-port", "0", "--pg-port", Integer.toString(pgPort),
                 "--rate", Integer.toString(rate), "--orders", Integer.toString(orders),
-                "--summary-json", summaryFile.toString()));
+                "--warmup-orders", Integer.toString(warmupOrders), "--summary-json", summaryFile.toString()));
         SagaCpuWindow window = new SagaCpuWindow(pgPort);
         try (ChildProcess child = new ChildProcess(command, Map.of(),
                 options.outputDirectory().resolve("logs/" + name + ".log"), null, null, window)) {
             window.attach(child);
-            long timeout = SandboxJar.timeoutSeconds(orders, rate);
+            long timeout = SandboxJar.timeoutSeconds(orders, warmupOrders, rate);
             int exit = child.awaitExit(timeout);
             if (exit < 0) {
                 child.terminate(90);
@@ -389,6 +390,17 @@ public final class BenchMain {
             results.add(Report.SAGA, variant, sandbox, rep, "timed_out", summary.timedOut());
             results.add(Report.SAGA, variant, sandbox, rep, "failed_requests", summary.failedRequests());
             results.add(Report.SAGA, variant, sandbox, rep, "invariants_pass", summary.invariantsPass() ? 1 : 0);
+            if (!Double.isNaN(summary.commitsPerSaga())) {
+                results.add(Report.SAGA, variant, sandbox, rep, "db_commits_per_saga", summary.commitsPerSaga());
+            }
+            // The warm-up is reported apart (the CPU window starts after it, at the measured run's "Placing").
+            results.add(Report.SAGA, variant, sandbox, rep, "warmup_orders", warmupOrders);
+            summary.warmup().ifPresent(warm -> {
+                results.add(Report.SAGA, variant, sandbox, rep, "warmup_sagas_per_s", warm.sagasPerSecond());
+                results.add(Report.SAGA, variant, sandbox, rep, "warmup_p50_ms", warm.p50Millis());
+                results.add(Report.SAGA, variant, sandbox, rep, "warmup_p99_ms", warm.p99Millis());
+                results.add(Report.SAGA, variant, sandbox, rep, "warmup_timed_out", warm.timedOut());
+            });
             if (window.complete()) {
                 results.add(Report.SAGA, variant, sandbox, rep, "cpu_s_per_1000_jvm",
                         window.jvmSeconds() / thousands);

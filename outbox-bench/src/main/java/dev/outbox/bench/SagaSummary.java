@@ -16,7 +16,15 @@ import java.util.Optional;
 record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, long failedRequests, boolean durable,
         boolean disruption, Map<String, Long> sagasByState, long terminal, long timedOut, double p50Millis,
         double p99Millis, double sagasPerSecond, double spanSeconds, boolean invariantsPass, List<String> violations,
-        Map<String, String> postgresSettings) {
+        Map<String, String> postgresSettings, double commitsPerSaga, Optional<Warmup> warmup) {
+
+    /**
+     * The sandbox's warm-up before the measured run ({@code --warmup-orders}), reported apart; commits per saga
+     * are NaN when the sandbox did not report them.
+     */
+    record Warmup(long ordersPlaced, long timedOut, double p50Millis, double p99Millis, double sagasPerSecond,
+            double commitsPerSaga) {
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -57,7 +65,18 @@ record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, lon
                 required(root, "terminal").asLong(), required(root, "timedOut").asLong(),
                 required(root, "p50Millis").asDouble(), required(root, "p99Millis").asDouble(),
                 required(root, "sagasPerSecond").asDouble(), required(root, "spanSeconds").asDouble(),
-                invariants.equals("PASS"), List.copyOf(violations), postgres);
+                invariants.equals("PASS"), List.copyOf(violations), postgres,
+                root.path("commitsPerSaga").asDouble(Double.NaN), warmup(root.path("warmup")));
+    }
+
+    /** The warm-up's figures; empty when there was none (a null or missing field, as older sandboxes write). */
+    private static Optional<Warmup> warmup(JsonNode node) {
+        if (!node.isObject()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Warmup(required(node, "ordersPlaced").asLong(), required(node, "timedOut").asLong(),
+                required(node, "p50Millis").asDouble(), required(node, "p99Millis").asDouble(),
+                required(node, "sagasPerSecond").asDouble(), node.path("commitsPerSaga").asDouble(Double.NaN)));
     }
 
     /**

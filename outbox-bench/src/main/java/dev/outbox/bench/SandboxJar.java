@@ -15,9 +15,22 @@ final class SandboxJar {
         return Path.of(System.getProperty("outbox.sandbox.jar", "outbox-sandbox/target/outbox-sandbox.jar"));
     }
 
-    /** Start-up, the load itself, and the sandbox's own settle timeouts (120 s each), with room to spare. */
-    static long timeoutSeconds(int orders, int rate) {
-        return 180 + orders / rate + 2 * 120 + 60;
+    /**
+     * Orders the sandbox places before the measured run, at the same rate, and leaves out of the figures
+     * ({@code --warmup-orders}): {@code outbox.bench.saga.warmup.seconds} (default 30) seconds of load, so that the
+     * measured sagas run on compiled code, filled pools and connected clients. 0 measures a cold start.
+     */
+    static int warmupOrders(int rate) {
+        long seconds = Long.getLong("outbox.bench.saga.warmup.seconds", 30);
+        if (seconds < 0) {
+            throw new IllegalArgumentException("outbox.bench.saga.warmup.seconds must be 0 or more, was " + seconds);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, seconds * rate);
+    }
+
+    /** Start-up, the warm-up and the load, and the sandbox's own settle timeouts (120 s each), with room to spare. */
+    static long timeoutSeconds(int orders, int warmupOrders, int rate) {
+        return 180 + (orders + warmupOrders) / rate + 4 * 120 + 60;
     }
 
     /** A free port for the sandbox's PostgreSQL, so the driver can find its postmaster by command line. */

@@ -50,6 +50,22 @@ class SagaSummaryTest {
         assertThat(summary.invariantsPass()).isTrue();
         assertThat(summary.postgresSettings()).containsEntry("fsync", "on");
         assertThat(summary.durableAsReported()).isTrue();
+        assertThat(summary.commitsPerSaga()).isNaN(); // not reported by this (older) sandbox
+        assertThat(summary.warmup()).isEmpty();
+    }
+
+    @Test
+    void theWarmUpAndTheCommitsPerSagaAreReadWhenTheSandboxReportsThem() {
+        SagaSummary summary = SagaSummary.parse(SUMMARY.replace("\"invariants\" : \"PASS\",", """
+                "commitsPerSaga" : 4.25,
+                "warmup" : { "ordersPlaced" : 600, "sagasByState" : { "CONFIRMED" : 600 }, "timedOut" : 1,
+                             "p50Millis" : 300.5, "p99Millis" : 900.0, "sagasPerSecond" : 19.5,
+                             "spanSeconds" : 30.8, "commitsPerSaga" : 5.0 },
+                "invariants" : "PASS","""));
+
+        assertThat(summary.commitsPerSaga()).isEqualTo(4.25);
+        assertThat(summary.warmup()).contains(new SagaSummary.Warmup(600, 1, 300.5, 900.0, 19.5, 5.0));
+        assertThat(summary.p50Millis()).isEqualTo(41.5); // the measured run's, not the warm-up's
     }
 
     @Test

@@ -65,7 +65,7 @@ final class DefaultEventConsumer implements EventConsumer {
                 metrics);
         Supplier<PollLoop> loops = () -> new PollLoop(consumers.get(), settings.group, settings.topics,
                 settings.pollTimeout, settings.offsetCommitInterval, policy, handler, deadLetters, metrics,
-                newWorkers(settings));
+                newWorkers(settings), settings.batchSize);
         this.runner = new RestartingRunner(settings.group, loops.get(), loops, policy::backoff, deadLetters::close);
     }
 

@@ -122,6 +122,7 @@ public interface EventConsumer extends AutoCloseable {
         Duration offsetCommitInterval = Duration.ofMillis(100);
         String instanceId;
         int concurrency = 1;
+        int batchSize = 100;
         String deadLetterSuffix = "-dlt";
         ObjectMapper objectMapper;
         InboxTransactions transactions;
@@ -278,6 +279,25 @@ public interface EventConsumer extends AutoCloseable {
                 throw new IllegalArgumentException("concurrency must be 1..256, was " + concurrency);
             }
             this.concurrency = concurrency;
+            return this;
+        }
+
+        /**
+         * The most records of one partition, from one poll, handled in one database transaction: their inbox rows,
+         * their handlers' writes and the events they publish commit together, with one durable commit instead of
+         * one per record. A poll returns what has arrived, so at low rates a transaction still holds one record and
+         * nothing waits to fill a batch. When any record of a batch fails, the transaction rolls back and the batch
+         * is handled again one record per transaction: the failing record alone is retried and dead-lettered, the
+         * others commit once. Offsets are committed only after the transaction that covers them. A larger batch
+         * holds its locks longer (handlers of different partitions, or instances, must take their locks in a
+         * consistent order; a deadlock costs a rollback and a one-by-one pass, not a retry). 1 turns batching off.
+         * Default 100.
+         */
+        public Builder batchSize(int batchSize) {
+            if (batchSize < 1 || batchSize > 10_000) {
+                throw new IllegalArgumentException("batchSize must be 1..10000, was " + batchSize);
+            }
+            this.batchSize = batchSize;
             return this;
         }
 

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outbox.OutboxHeaders;
 import dev.outbox.internal.ConsumedScope;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -20,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The inbox transaction of one record: choose the handler by {@code ce_type}, read the JSON value, then in one
- * transaction insert the inbox row and, unless it was there already, run the handler.
+ * The inbox transaction of one record or of several: choose each record's handler by {@code ce_type}, read its JSON
+ * value, then in one transaction, record after record, insert the inbox row and, unless it was there already, run
+ * the handler.
  */
 final class InboxRecordHandler implements RecordHandler {
 
@@ -48,34 +52,34 @@ final class InboxRecordHandler implements RecordHandler {
 
     @Override
     public Outcome handle(ConsumerRecord<byte[], byte[]> record) throws Exception {
-        Map<String, String> headers = headers(record);
-        String type = firstNonBlank(headers.get(OutboxHeaders.KAFKA_CE_TYPE), headers.get("type"));
-        UUID eventId = eventId(record);
-        if (type == null) {
-            throw new NonRetriableException("record has no ce_type header: cannot choose a handler");
+        return handleAll(List.of(record)).get(0);
+    }
+
+    /**
+     * Reads every record first (a record that cannot be read fails the call before any transaction), then applies
+     * those of interest in one transaction, in order; counts the outcomes once that transaction committed.
+     */
+    @Override
+    public List<Outcome> handleAll(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+        List<Delivery> deliveries = new ArrayList<>(records.size());
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            deliveries.add(read(record));
         }
-        EventConsumer.Builder.Registration<?> registration = handlers.get(type);
-        if (registration == null) {
-            if (ignoreUnknownTypes || ignoredTypes.contains(type)) {
-                metrics.increment(ConsumerMetrics.IGNORED, record.topic());
-                log.debug("Ignoring {} {} from {}", type, eventId, record.topic());
-                return Outcome.IGNORED;
-            }
-            throw new NonRetriableException("no handler registered for event type " + type);
-        }
-        Object event = read(record, registration, type);
-        ConsumedEvent context = new ConsumedEvent(eventId, type, record.topic(), record.partition(), record.offset(),
-                record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8),
-                Instant.ofEpochMilli(record.timestamp()), headers);
-        Outcome outcome = applyOnce(registration, event, context);
-        if (outcome == Outcome.DUPLICATE) {
-            metrics.increment(ConsumerMetrics.DUPLICATES, record.topic());
-            log.debug("Skipping duplicate {} {} ({}-{}@{})", type, eventId, record.topic(), record.partition(),
-                    record.offset());
+        List<Outcome> outcomes = new ArrayList<>(records.size());
+        if (deliveries.stream().anyMatch(delivery -> delivery != null)) {
+            transactions.inTransaction(connection -> {
+                outcomes.clear(); // an implementation may run the work again after a rollback
+                for (Delivery delivery : deliveries) {
+                    outcomes.add(delivery == null ? Outcome.IGNORED : applyOnce(connection, delivery));
+                }
+            });
         } else {
-            metrics.increment(ConsumerMetrics.PROCESSED, record.topic());
+            deliveries.forEach(delivery -> outcomes.add(Outcome.IGNORED));
         }
-        return outcome;
+        for (int i = 0; i < records.size(); i++) {
+            count(records.get(i), deliveries.get(i), outcomes.get(i));
+        }
+        return outcomes;
     }
 
     @Override
@@ -89,28 +93,66 @@ final class InboxRecordHandler implements RecordHandler {
         return applied.get();
     }
 
+    /** A record read and matched to its handler, ready to apply. */
+    private record Delivery(EventConsumer.Builder.Registration<?> registration, Object event, ConsumedEvent context) {
+    }
+
+    /** The record's delivery, or null when its type is ignored; throws when it cannot be handled at all. */
+    private Delivery read(ConsumerRecord<byte[], byte[]> record) {
+        Map<String, String> headers = headers(record);
+        String type = firstNonBlank(headers.get(OutboxHeaders.KAFKA_CE_TYPE), headers.get("type"));
+        UUID eventId = eventId(record);
+        if (type == null) {
+            throw new NonRetriableException("record has no ce_type header: cannot choose a handler");
+        }
+        EventConsumer.Builder.Registration<?> registration = handlers.get(type);
+        if (registration == null) {
+            if (ignoreUnknownTypes || ignoredTypes.contains(type)) {
+                return null;
+            }
+            throw new NonRetriableException("no handler registered for event type " + type);
+        }
+        Object event = read(record, registration, type);
+        ConsumedEvent context = new ConsumedEvent(eventId, type, record.topic(), record.partition(), record.offset(),
+                record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8),
+                Instant.ofEpochMilli(record.timestamp()), headers);
+        return new Delivery(registration, event, context);
+    }
+
+    /** Inserts the inbox row and, when it is the first delivery, runs the handler, all in the caller's transaction. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Outcome applyOnce(EventConsumer.Builder.Registration<?> registration, Object event, ConsumedEvent context)
-            throws Exception {
-        AtomicBoolean duplicate = new AtomicBoolean();
-        transactions.inTransaction(connection -> {
-            if (!Inbox.firstDelivery(connection, group, context.eventId())) {
-                duplicate.set(true);
-                return;
+    private Outcome applyOnce(Connection connection, Delivery delivery) throws Exception {
+        ConsumedEvent context = delivery.context();
+        if (!Inbox.firstDelivery(connection, group, context.eventId())) {
+            return Outcome.DUPLICATE;
+        }
+        DSLContext tx = DSL.using(connection, SQLDialect.POSTGRES);
+        EventHandler handler = delivery.registration().handler();
+        long start = System.nanoTime();
+        try {
+            ConsumedScope.callWithin(new ConsumedScope.Inherited(context.eventId(), context.headers()), () -> {
+                handler.handle(tx, delivery.event(), context);
+                return null;
+            });
+        } finally {
+            metrics.handlerTimer(context.topic()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+        return Outcome.APPLIED;
+    }
+
+    private void count(ConsumerRecord<byte[], byte[]> record, Delivery delivery, Outcome outcome) {
+        switch (outcome) {
+            case IGNORED -> {
+                metrics.increment(ConsumerMetrics.IGNORED, record.topic());
+                log.debug("Ignoring {} from {}", Inbox.eventId(record.headers()).orElse(null), record.topic());
             }
-            DSLContext tx = DSL.using(connection, SQLDialect.POSTGRES);
-            EventHandler handler = registration.handler();
-            long start = System.nanoTime();
-            try {
-                ConsumedScope.callWithin(new ConsumedScope.Inherited(context.eventId(), context.headers()), () -> {
-                    handler.handle(tx, event, context);
-                    return null;
-                });
-            } finally {
-                metrics.handlerTimer(context.topic()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            case DUPLICATE -> {
+                metrics.increment(ConsumerMetrics.DUPLICATES, record.topic());
+                log.debug("Skipping duplicate {} {} ({}-{}@{})", delivery.context().type(), delivery.context().eventId(),
+                        record.topic(), record.partition(), record.offset());
             }
-        });
-        return duplicate.get() ? Outcome.DUPLICATE : Outcome.APPLIED;
+            case APPLIED -> metrics.increment(ConsumerMetrics.PROCESSED, record.topic());
+        }
     }
 
     private Object read(ConsumerRecord<byte[], byte[]> record, EventConsumer.Builder.Registration<?> registration,

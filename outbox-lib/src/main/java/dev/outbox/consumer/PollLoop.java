@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Kafka consumer's life: subscribe, poll, hand each partition's records to {@link RecordAttempts} (side by side
- * on the workers when there are any), rewind and pause a partition whose record waits for a retry, commit what the
+ * on the workers when there are any; several records per database transaction), rewind and pause a partition whose record waits for a retry, commit what the
  * database committed. Only this loop's thread touches the consumer, which is not thread-safe.
  *
  * <p>Attempt counts outlive the consumer: a counted failure commits the record's offset with the attempts in its
@@ -55,13 +55,13 @@ final class PollLoop {
 
     PollLoop(Consumer<byte[], byte[]> consumer, String group, List<String> topics, Duration pollTimeout,
              Duration commitInterval, RetryPolicy policy, RecordHandler handler, DeadLetterPublisher deadLetters,
-             ConsumerMetrics metrics, ExecutorService workers) {
+             ConsumerMetrics metrics, ExecutorService workers, int batchSize) {
         this.consumer = consumer;
         this.group = group;
         this.topics = List.copyOf(topics);
         this.pollTimeout = pollTimeout;
         this.policy = policy;
-        this.attempts = new RecordAttempts(handler, policy, deadLetters, metrics, () -> running);
+        this.attempts = new RecordAttempts(handler, policy, deadLetters, metrics, () -> running, batchSize);
         this.commits = new OffsetCommits(consumer, group, commitInterval);
         this.workers = workers;
     }

@@ -52,42 +52,80 @@ final class RecordAttempts {
     private final DeadLetterPublisher deadLetters;
     private final ConsumerMetrics metrics;
     private final BooleanSupplier running;
+    private final int batchSize;
     private final Map<TopicPartition, RetryState> retries = new ConcurrentHashMap<>();
 
     RecordAttempts(RecordHandler handler, RetryPolicy policy, DeadLetterPublisher deadLetters,
-                   ConsumerMetrics metrics, BooleanSupplier running) {
+                   ConsumerMetrics metrics, BooleanSupplier running, int batchSize) {
         this.handler = handler;
         this.policy = policy;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.running = running;
+        this.batchSize = batchSize;
     }
 
-    /** Processes records of one partition in order, up to the first that must wait for a retry. */
+    /**
+     * Processes records of one partition in order, up to the first that must wait for a retry. Up to
+     * {@code batchSize} records at a time go through the handler as one transaction; when that fails, nothing of it
+     * committed and its records are taken again one by one, so that only the failing record is retried or
+     * dead-lettered and the others commit once.
+     */
     PartitionResult process(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> records) {
         Long next = null;
         boolean applied = false;
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            if (!running.getAsBoolean()) {
-                break; // graceful stop: the unprocessed rest is redelivered to whoever gets the partition
-            }
-            RetryState retry = retryOf(partition, record.offset());
-            try {
-                if (retry != null && policy.exhausted(retry.attempts)) {
-                    giveUpOnCutShortAttempts(record, retry.attempts);
-                } else {
-                    applied |= handler.handle(record) == RecordHandler.Outcome.APPLIED;
+        int index = 0;
+        while (index < records.size() && running.getAsBoolean()) {
+            int end = Math.min(records.size(), index + batchSize);
+            if (end - index > 1 && retryOf(partition, records.get(index).offset()) == null) {
+                List<ConsumerRecord<byte[], byte[]>> batch = records.subList(index, end);
+                Boolean batchApplied = attemptTogether(batch);
+                if (batchApplied != null) {
+                    applied |= batchApplied;
+                    next = batch.get(batch.size() - 1).offset() + 1;
+                    index = end;
+                    continue;
                 }
-                retries.remove(partition);
-            } catch (Throwable failure) { // an Error in a handler is the record's failure too, not the runner's
-                Retry later = failed(partition, record, retry, failure);
-                if (later != null) {
-                    return new PartitionResult(partition, next, later, applied);
-                }
+            } else {
+                end = index + 1; // a record being retried goes alone
             }
-            next = record.offset() + 1;
+            for (; index < end; index++) {
+                if (!running.getAsBoolean()) {
+                    break; // graceful stop: the unprocessed rest is redelivered to whoever gets the partition
+                }
+                ConsumerRecord<byte[], byte[]> record = records.get(index);
+                RetryState retry = retryOf(partition, record.offset());
+                try {
+                    if (retry != null && policy.exhausted(retry.attempts)) {
+                        giveUpOnCutShortAttempts(record, retry.attempts);
+                    } else {
+                        applied |= handler.handle(record) == RecordHandler.Outcome.APPLIED;
+                    }
+                    retries.remove(partition);
+                } catch (Throwable failure) { // an Error in a handler is the record's failure too, not the runner's
+                    Retry later = failed(partition, record, retry, failure);
+                    if (later != null) {
+                        return new PartitionResult(partition, next, later, applied);
+                    }
+                }
+                next = record.offset() + 1;
+            }
         }
         return new PartitionResult(partition, next, null, applied);
+    }
+
+    /**
+     * Runs the records as one transaction: whether one of them applied an effect, or null when the transaction
+     * failed (rolled back, so nothing of it counts; the caller takes the records one by one).
+     */
+    private Boolean attemptTogether(List<ConsumerRecord<byte[], byte[]>> batch) {
+        try {
+            return handler.handleAll(batch).contains(RecordHandler.Outcome.APPLIED);
+        } catch (Throwable failure) { // the records one by one find out which failed and why
+            log.debug("A batch of {} records from {}-{}@{} failed ({}); taking them one by one", batch.size(),
+                    batch.get(0).topic(), batch.get(0).partition(), batch.get(0).offset(), failure.toString());
+            return null;
+        }
     }
 
     /** Attempts counted at {@code offset} of {@code partition}, by this runner or (restored) by an earlier one. */

@@ -192,7 +192,10 @@ class ConsumerIT {
         relay.send(topic, 0, eventId, "StockReserved", orderId.toString(), payload(orderId), Map.of());
         relay.send(topic, 0, nextId, "StockReserved", orderId.toString(), payload(orderId), Map.of());
 
-        started(runner(dataSource, kafka).maxAttempts(5).on("StockReserved", StockReserved.class, flaky));
+        // One record per transaction, so that each handler call is one of the record's attempts (in a batch, the
+        // first failure rolls the batch back and costs a call, not an attempt: ConsumerBatchIT).
+        started(runner(dataSource, kafka).maxAttempts(5).batchSize(1)
+                .on("StockReserved", StockReserved.class, flaky));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> committed(kafka, 0) == 2);
         assertThat(attempts.get()).isEqualTo(4); // 3 for the first record, 1 for the next

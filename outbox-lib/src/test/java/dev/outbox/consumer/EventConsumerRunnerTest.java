@@ -40,6 +40,11 @@ class EventConsumerRunnerTest {
         }
 
         @Override
+        public List<Outcome> handleAll(List<ConsumerRecord<byte[], byte[]>> records) {
+            return records.stream().map(this::handle).toList();
+        }
+
+        @Override
         public boolean alreadyApplied(ConsumerRecord<byte[], byte[]> record) {
             return false;
         }

@@ -37,6 +37,8 @@ class PollLoopTest {
     private static final class ScriptedHandler implements RecordHandler {
         final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
         final List<String> applied = new ArrayList<>();
+        /** The records of each successful {@link #handleAll} call. */
+        final List<List<String>> batches = new ArrayList<>();
         final Script script;
         boolean alreadyApplied;
 
@@ -54,6 +56,20 @@ class PollLoopTest {
             script.run(record, call);
             applied.add(key(record));
             return Outcome.APPLIED;
+        }
+
+        /** As one transaction: the script sees each record's next call, and nothing is applied when it throws. */
+        @Override
+        public List<Outcome> handleAll(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+            List<String> staged = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                AtomicInteger calls = this.calls.get(key(record));
+                script.run(record, (calls == null ? 0 : calls.get()) + 1);
+                staged.add(key(record));
+            }
+            applied.addAll(staged);
+            batches.add(staged);
+            return staged.stream().map(key -> Outcome.APPLIED).toList();
         }
 
         @Override
@@ -77,10 +93,15 @@ class PollLoopTest {
 
     private PollLoop loop(ReplayingConsumer consumer, RecordHandler handler, int maxAttempts,
                           Duration commitInterval) {
+        return loop(consumer, handler, maxAttempts, commitInterval, 1);
+    }
+
+    private PollLoop loop(ReplayingConsumer consumer, RecordHandler handler, int maxAttempts, Duration commitInterval,
+                          int batchSize) {
         RetryPolicy policy = new RetryPolicy(maxAttempts, Duration.ZERO, Duration.ZERO,
                 List.of(NonRetriableException.class));
         PollLoop loop = new PollLoop(consumer, "group", List.of(TOPIC), Duration.ofMillis(1), commitInterval, policy,
-                handler, new DeadLetterPublisher(producer, "-dlt", "group", metrics), metrics, null);
+                handler, new DeadLetterPublisher(producer, "-dlt", "group", metrics), metrics, null, batchSize);
         loop.subscribe();
         return loop;
     }
@@ -115,6 +136,74 @@ class PollLoopTest {
         assertThat(handler.applied).containsExactly("0@0", "0@1", "0@2");
         assertThat(consumer.groupOffset(P0)).isEqualTo(new OffsetAndMetadata(3));
         assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
+    void theRecordsOfAPollAreHandledAsOneUnitPerBatchSizeInOrder() {
+        ReplayingConsumer consumer = new ReplayingConsumer();
+        ScriptedHandler handler = new ScriptedHandler((record, call) -> { });
+        PollLoop loop = loop(consumer, handler, 3, Duration.ZERO, 3);
+        consumer.rebalance(List.of(P0));
+        for (int i = 0; i < 7; i++) {
+            consumer.append(P0, "Ping", UUID.randomUUID());
+        }
+
+        loop.pollOnce();
+
+        assertThat(handler.batches).containsExactly(List.of("0@0", "0@1", "0@2"), List.of("0@3", "0@4", "0@5"));
+        assertThat(handler.calls(P0, 6)).isEqualTo(1); // the last one alone: a batch of one is a plain record
+        assertThat(handler.applied).containsExactly("0@0", "0@1", "0@2", "0@3", "0@4", "0@5", "0@6");
+        assertThat(consumer.groupOffset(P0)).isEqualTo(new OffsetAndMetadata(7));
+    }
+
+    @Test
+    void aPoisonRecordInABatchIsRetriedAndDeadLetteredAloneWhileTheOthersAreAppliedOnceInOrder() {
+        ReplayingConsumer consumer = new ReplayingConsumer();
+        ScriptedHandler handler = new ScriptedHandler((record, call) -> {
+            if (record.offset() == 2) {
+                throw new IllegalStateException("poison");
+            }
+        });
+        PollLoop loop = loop(consumer, handler, 3, Duration.ZERO, 100);
+        consumer.rebalance(List.of(P0));
+        for (int i = 0; i < 5; i++) {
+            consumer.append(P0, "Ping", UUID.randomUUID());
+        }
+
+        pollTimes(loop, 5);
+
+        assertThat(handler.applied).containsExactly("0@0", "0@1", "0@3", "0@4");
+        assertThat(handler.calls(P0, 2)).isEqualTo(3); // its own attempts; the rolled-back batch does not count
+        assertThat(handler.calls(P0, 0)).isEqualTo(1);
+        assertThat(producer.history()).hasSize(1);
+        assertThat(header(producer.history().getFirst(), DeadLetterHeaders.ORIGINAL_OFFSET)).isEqualTo("2");
+        assertThat(header(producer.history().getFirst(), DeadLetterHeaders.ATTEMPTS)).isEqualTo("3");
+        assertThat(consumer.groupOffset(P0)).isEqualTo(new OffsetAndMetadata(5));
+    }
+
+    @Test
+    void aRetryOfAFailedBatchCommitsTheRecordsBeforeThePoisonOneBeforeWaiting() {
+        ReplayingConsumer consumer = new ReplayingConsumer();
+        ScriptedHandler handler = new ScriptedHandler((record, call) -> {
+            if (record.offset() == 1 && call == 1) {
+                throw new IllegalStateException("fails once");
+            }
+        });
+        PollLoop loop = loop(consumer, handler, 3, Duration.ZERO, 100);
+        consumer.rebalance(List.of(P0));
+        for (int i = 0; i < 3; i++) {
+            consumer.append(P0, "Ping", UUID.randomUUID());
+        }
+
+        loop.pollOnce();
+
+        assertThat(handler.applied).containsExactly("0@0");
+        assertThat(consumer.groupOffset(P0)).isEqualTo(new OffsetAndMetadata(1, "outbox.attempts=1"));
+
+        pollTimes(loop, 2);
+
+        assertThat(handler.applied).containsExactly("0@0", "0@1", "0@2");
+        assertThat(consumer.groupOffset(P0)).isEqualTo(new OffsetAndMetadata(3));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.outbox.sandbox;
 import dev.outbox.sample.inventory.InventoryInvariants;
 import dev.outbox.sample.order.OrderInvariants;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,16 +18,47 @@ import org.apache.kafka.common.TopicPartition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 
-/** What the sandbox reads back after a run: sagas per state, their latency, events per topic, invariants. */
+/**
+ * What the sandbox reads back after a run: sagas per state, their latency, durable commits per saga, events per
+ * topic, invariants. Sagas, latency and commits are those of the orders placed in one {@link Window} (the measured
+ * run, or the warm-up before it); events and invariants are the whole system's.
+ */
 record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p50Millis, double p99Millis,
-        double sagasPerSecond, double spanSeconds, Map<String, Long> eventsByTopic, Map<String, Long> deadLettersByTopic,
-        List<String> violations) {
+        double sagasPerSecond, double spanSeconds, double commitsPerSaga, Map<String, Long> eventsByTopic,
+        Map<String, Long> deadLettersByTopic, List<String> violations) {
 
     static final List<String> TERMINAL = List.of("CONFIRMED", "REJECTED", "CANCELLED");
 
-    static long terminalCount(DSLContext orders) {
-        return orders.fetchOne("SELECT count(*) FROM orders WHERE status IN ('CONFIRMED', 'REJECTED', 'CANCELLED')")
-                .get(0, Long.class);
+    /** The orders placed from {@code from} (inclusive) to {@code to} (exclusive), by the database's clock; null = open. */
+    record Window(OffsetDateTime from, OffsetDateTime to) {
+        static final Window ALL = new Window(null, null);
+
+        /** With a leading space, to follow a text block (whose trailing spaces are stripped). */
+        static final String SQL = " created_at >= coalesce(?::timestamptz, '-infinity') "
+                + "AND created_at < coalesce(?::timestamptz, 'infinity')";
+
+        static Window from(OffsetDateTime from) {
+            return new Window(from, null);
+        }
+    }
+
+    static long terminalCount(DSLContext orders, Window window) {
+        return orders.fetchOne("SELECT count(*) FROM orders WHERE status IN ('CONFIRMED', 'REJECTED', 'CANCELLED') AND "
+                + Window.SQL, window.from(), window.to()).get(0, Long.class);
+    }
+
+    /** The database's clock now: where the measured window starts after a warm-up. */
+    static OffsetDateTime now(DSLContext orders) {
+        return orders.fetchOne("SELECT now()").get(0, OffsetDateTime.class);
+    }
+
+    /**
+     * Transactions committed so far in both services' databases ({@code pg_stat_database.xact_commit}): the durable
+     * commits the saga path costs, plus the sandbox's own reads. The statistics lag by up to a second.
+     */
+    static long databaseCommits(DSLContext orders, DSLContext inventory) {
+        String sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()";
+        return orders.fetchOne(sql).get(0, Long.class) + inventory.fetchOne(sql).get(0, Long.class);
     }
 
     static List<String> violations(DSLContext orders, DSLContext inventory) {
@@ -36,12 +68,15 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p5
         return violations;
     }
 
-    static SagaReport read(DSLContext orders, DSLContext inventory, String bootstrapServers) {
+    /** @param commits the {@link #databaseCommits} the window's sagas made (counted around it by the caller) */
+    static SagaReport read(DSLContext orders, DSLContext inventory, String bootstrapServers, Window window,
+            long commits) {
         Map<String, Long> byState = new LinkedHashMap<>();
         for (String state : List.of("CONFIRMED", "REJECTED", "CANCELLED", "PENDING")) {
             byState.put(state, 0L);
         }
-        for (Record r : orders.fetch("SELECT status, count(*) FROM orders GROUP BY status")) {
+        for (Record r : orders.fetch("SELECT status, count(*) FROM orders WHERE " + Window.SQL + " GROUP BY status",
+                window.from(), window.to())) {
             byState.put(r.get(0, String.class), r.get(1, Long.class));
         }
         // Saga latency: from the order's insert to the commit that made it terminal, both database times.
@@ -49,14 +84,16 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p5
                 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)),
                        percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)),
                        count(*), extract(epoch FROM max(updated_at) - min(created_at))
-                  FROM orders WHERE status IN ('CONFIRMED', 'REJECTED', 'CANCELLED')""");
+                  FROM orders WHERE status IN ('CONFIRMED', 'REJECTED', 'CANCELLED') AND """ + Window.SQL,
+                window.from(), window.to());
         double p50 = seconds(latency.get(0)) * 1000;
         double p99 = seconds(latency.get(1)) * 1000;
         double span = seconds(latency.get(3));
-        double rate = span > 0 ? latency.get(2, Long.class) / span : 0;
+        long terminal = latency.get(2, Long.class);
+        double rate = span > 0 ? terminal / span : 0;
         // A timed-out step moves on (to COMPENSATED) once the release is acknowledged; the order keeps the reason.
-        long timedOut = orders.fetchOne("SELECT count(*) FROM orders WHERE status = 'CANCELLED' AND reason LIKE 'timed out%'")
-                .get(0, Long.class);
+        long timedOut = orders.fetchOne("SELECT count(*) FROM orders WHERE status = 'CANCELLED' "
+                + "AND reason LIKE 'timed out%' AND " + Window.SQL, window.from(), window.to()).get(0, Long.class);
         Map<String, Long> events = new TreeMap<>();
         Map<String, Long> deadLetters = new TreeMap<>();
         topicSizes(bootstrapServers).forEach((topic, size) -> {
@@ -66,8 +103,8 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p5
                 events.put(topic, size);
             }
         });
-        return new SagaReport(byState, timedOut, p50, p99, rate, span, events, deadLetters,
-                violations(orders, inventory));
+        return new SagaReport(byState, timedOut, p50, p99, rate, span, terminal > 0 ? (double) commits / terminal : 0,
+                events, deadLetters, violations(orders, inventory));
     }
 
     private static double seconds(Object value) {
@@ -104,6 +141,7 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p5
                 .row("p50", "%.1f".formatted(p50Millis))
                 .row("p99", "%.1f".formatted(p99Millis))
                 .row("sagas/s", "%.1f".formatted(sagasPerSecond))
+                .row("db commits/saga", "%.1f".formatted(commitsPerSaga))
                 .render()).append('\n');
         TextTable topics = new TextTable("topic", "records");
         eventsByTopic.forEach(topics::row);

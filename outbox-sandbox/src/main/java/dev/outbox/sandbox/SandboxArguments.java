@@ -8,7 +8,8 @@ import java.util.Optional;
 /** The sandbox's command line: a command and its flags. Invalid input fails naming the flag. */
 record SandboxArguments(Command command, boolean help, int postgresPort, int kafkaPort, int orders, int rate,
         int concurrency, Duration deadline, double duplicateRatio, boolean exitAfterSummary, long seed,
-        int orderPort, int inventoryPort, boolean durable, boolean disruption, Optional<Path> summaryJson) {
+        int orderPort, int inventoryPort, boolean durable, boolean disruption, Optional<Path> summaryJson,
+        int warmupOrders) {
 
     enum Command { DEMO, INFRA }
 
@@ -32,6 +33,8 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
                                   off: the test kit's fast settings; use it for any figure that is published)
               --no-disruption     do not freeze the inventory relay halfway (the demo's forced timeouts)
               --summary-json FILE also write the summary as JSON to FILE (for the benchmark's saga scenario)
+              --warmup-orders N   first place N orders at the same rate, without disruption, wait until they are
+                                  terminal, and leave them out of the figures (reported apart; default 0)
             common options:
               --pg-port N         PostgreSQL port (default: a free port)
               --kafka-port N      Kafka port (default: a free port)
@@ -66,7 +69,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
 
     static SandboxArguments defaults() {
         return new SandboxArguments(Command.DEMO, false, 0, 0, 1000, 100, 32, Duration.ofMillis(5000), 0, false, 42,
-                8081, 8082, false, true, Optional.empty());
+                8081, 8082, false, true, Optional.empty(), 0);
     }
 
     static SandboxArguments parse(String... args) {
@@ -86,6 +89,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
         boolean durable = false;
         boolean disruption = true;
         Optional<Path> summaryJson = Optional.empty();
+        int warmupOrders = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -105,12 +109,13 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
                 case "--deadline-ms" -> deadlineMillis = number(arg, value(args, ++i, arg));
                 case "--seed" -> seed = number(arg, value(args, ++i, arg));
                 case "--duplicates" -> duplicates = fraction(arg, value(args, ++i, arg));
+                case "--warmup-orders" -> warmupOrders = (int) number(arg, value(args, ++i, arg));
                 default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
             }
         }
         return new SandboxArguments(command, help, postgresPort, kafkaPort, orders, rate, concurrency,
                 Duration.ofMillis(deadlineMillis), duplicates, exit, seed, orderPort, inventoryPort, durable, disruption,
-                summaryJson);
+                summaryJson, warmupOrders);
     }
 
     private static String value(String[] args, int index, String flag) {

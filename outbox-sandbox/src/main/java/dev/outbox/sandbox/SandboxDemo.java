@@ -43,14 +43,52 @@ final class SandboxDemo {
                 ? new Duplicator(system.bootstrapServers(), List.of(SandboxSystem.ORDER_TOPIC,
                         SandboxSystem.RESERVATION_TOPIC), arguments.duplicateRatio(), arguments.seed())
                 : null;
-        out.printf("Placing %d orders at %d/s (mix: ~76%% normal, 8%% out of stock, 10%% credit refused, "
-                + "6%% cancelled by the customer)%n", arguments.orders(), arguments.rate());
-        disruptions.forEach(d -> out.printf("After %d orders, %s.%n", d.afterOrders(), d.description()));
+        SummaryJson.Warmup warmup = null;
+        SagaReport.Window window = SagaReport.Window.ALL;
+        long commitsBefore;
+        try {
+            if (arguments.warmupOrders() > 0) {
+                warmup = warmUp(arguments, system, out);
+                window = SagaReport.Window.from(SagaReport.now(system.orders()));
+            }
+            out.printf("Placing %d orders at %d/s (mix: ~76%% normal, 8%% out of stock, 10%% credit refused, "
+                    + "6%% cancelled by the customer)%n", arguments.orders(), arguments.rate());
+            disruptions.forEach(d -> out.printf("After %d orders, %s.%n", d.afterOrders(), d.description()));
+            commitsBefore = SagaReport.databaseCommits(system.orders(), system.inventory());
+            place(workload, arguments, system, out, disruptions, window);
+        } finally {
+            if (duplicator != null) {
+                duplicator.close();
+            }
+        }
+        awaitInvariants(system);
+        long commits = SagaReport.databaseCommits(system.orders(), system.inventory()) - commitsBefore;
+        SagaReport report = SagaReport.read(system.orders(), system.inventory(), system.bootstrapServers(), window,
+                commits);
+        out.println();
+        out.print(report.render());
+        if (duplicator != null) {
+            out.printf("  duplicates re-published: %d%n", duplicator.duplicated());
+        }
+        if (workload.failedRequests() > 0) {
+            out.printf("  %d order requests failed, e.g. %s%n", workload.failedRequests(), workload.errors());
+        }
+        if (arguments.summaryJson().isPresent()) {
+            SummaryJson.write(arguments.summaryJson().get(), arguments, report, workload.placedTotal(),
+                    workload.failedRequests(), SummaryJson.postgresSettings(system.orders()), warmup);
+            out.printf("  summary written to %s%n", arguments.summaryJson().get());
+        }
+        return report;
+    }
+
+    /** Places the workload's orders with a progress bar and the disruptions; returns once all are terminal. */
+    private static void place(Workload workload, SandboxArguments arguments, SandboxSystem system, PrintStream out,
+            List<Disruption> disruptions, SagaReport.Window window) throws InterruptedException {
         ProgressBar bar = new ProgressBar(out, "sagas", arguments.orders());
         AtomicInteger placed = new AtomicInteger();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                 .daemon().name("sandbox-progress").factory());
-        ticker.scheduleAtFixedRate(() -> bar.show(SagaReport.terminalCount(system.orders()),
+        ticker.scheduleAtFixedRate(() -> bar.show(SagaReport.terminalCount(system.orders(), window),
                 "terminal, " + placed.get() + " placed"), 0, 250, TimeUnit.MILLISECONDS);
         List<Thread> started = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
@@ -65,39 +103,43 @@ final class SandboxDemo {
             for (Thread thread : started) {
                 thread.join();
             }
-            awaitAllTerminal(system, workload.placedTotal());
+            awaitAllTerminal(system, window, workload.placedTotal());
         } finally {
             ticker.shutdownNow();
-            if (duplicator != null) {
-                duplicator.close();
-            }
         }
-        bar.finish(SagaReport.terminalCount(system.orders()), "terminal");
+        bar.finish(SagaReport.terminalCount(system.orders(), window), "terminal");
+    }
+
+    /**
+     * The warm-up: orders of the same mix at the same rate, without disruption, until all are terminal, so that the
+     * measured run starts with compiled code, filled pools and connected clients. Its own figures are reported
+     * apart and never mixed into the measured ones.
+     */
+    private static SummaryJson.Warmup warmUp(SandboxArguments arguments, SandboxSystem system, PrintStream out)
+            throws InterruptedException {
+        out.printf("Warming up: %d orders at %d/s, not measured ...%n", arguments.warmupOrders(), arguments.rate());
+        Workload warmup = new Workload(system.orderUrl(), system.inventoryUrl(), SandboxSystem.ADMIN_TOKEN,
+                arguments.seed() + 1);
+        long commitsBefore = SagaReport.databaseCommits(system.orders(), system.inventory());
+        warmup.run(arguments.warmupOrders(), arguments.rate(), arguments.concurrency(), () -> { });
+        awaitAllTerminal(system, SagaReport.Window.ALL, warmup.placedTotal());
         awaitInvariants(system);
-        SagaReport report = SagaReport.read(system.orders(), system.inventory(), system.bootstrapServers());
-        out.println();
-        out.print(report.render());
-        if (duplicator != null) {
-            out.printf("  duplicates re-published: %d%n", duplicator.duplicated());
-        }
-        if (workload.failedRequests() > 0) {
-            out.printf("  %d order requests failed, e.g. %s%n", workload.failedRequests(), workload.errors());
-        }
-        if (arguments.summaryJson().isPresent()) {
-            SummaryJson.write(arguments.summaryJson().get(), arguments, report, workload.placedTotal(),
-                    workload.failedRequests(), SummaryJson.postgresSettings(system.orders()));
-            out.printf("  summary written to %s%n", arguments.summaryJson().get());
-        }
-        return report;
+        long commits = SagaReport.databaseCommits(system.orders(), system.inventory()) - commitsBefore;
+        SagaReport report = SagaReport.read(system.orders(), system.inventory(), system.bootstrapServers(),
+                SagaReport.Window.ALL, commits);
+        out.printf("Warm-up done: %.1f sagas/s, p50 %.1f ms, p99 %.1f ms, %d timed out.%n",
+                report.sagasPerSecond(), report.p50Millis(), report.p99Millis(), report.timedOutOrders());
+        return new SummaryJson.Warmup(warmup.placedTotal(), report);
     }
 
     static Duration freezeFor(SandboxArguments arguments) {
         return arguments.deadline().plusMillis(300);
     }
 
-    private static void awaitAllTerminal(SandboxSystem system, long expected) throws InterruptedException {
+    private static void awaitAllTerminal(SandboxSystem system, SagaReport.Window window, long expected)
+            throws InterruptedException {
         long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
-        while (SagaReport.terminalCount(system.orders()) < expected && System.nanoTime() < deadline) {
+        while (SagaReport.terminalCount(system.orders(), window) < expected && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(100);
         }
     }

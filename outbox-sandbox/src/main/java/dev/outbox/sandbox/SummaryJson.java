@@ -22,8 +22,12 @@ final class SummaryJson {
     private SummaryJson() {
     }
 
+    /** What the warm-up before the measured run came to: its orders, and its report (left out of the figures). */
+    record Warmup(long ordersPlaced, SagaReport report) {
+    }
+
     static Map<String, Object> of(SandboxArguments arguments, SagaReport report, long ordersPlaced,
-            long failedRequests, Map<String, String> postgresSettings) {
+            long failedRequests, Map<String, String> postgresSettings, Warmup warmup) {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("format", FORMAT);
         summary.put("offeredRate", arguments.rate());
@@ -41,12 +45,27 @@ final class SummaryJson {
         summary.put("p99Millis", report.p99Millis());
         summary.put("sagasPerSecond", report.sagasPerSecond());
         summary.put("spanSeconds", report.spanSeconds());
+        summary.put("commitsPerSaga", report.commitsPerSaga());
+        summary.put("warmup", warmup == null ? null : warmupOf(warmup));
         summary.put("invariants", report.violations().isEmpty() ? "PASS" : "FAIL");
         summary.put("violations", report.violations().stream().limit(20).toList());
         return summary;
     }
 
-    /** Written to a temporary file and moved into place, so a reader never sees half a summary. */
+    private static Map<String, Object> warmupOf(Warmup warmup) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        SagaReport report = warmup.report();
+        summary.put("ordersPlaced", warmup.ordersPlaced());
+        summary.put("sagasByState", report.sagasByState());
+        summary.put("timedOut", report.timedOutOrders());
+        summary.put("p50Millis", report.p50Millis());
+        summary.put("p99Millis", report.p99Millis());
+        summary.put("sagasPerSecond", report.sagasPerSecond());
+        summary.put("spanSeconds", report.spanSeconds());
+        summary.put("commitsPerSaga", report.commitsPerSaga());
+        return summary;
+    }
+
     /** The durability settings as the server reports them (not as they were asked for). */
     static Map<String, String> postgresSettings(org.jooq.DSLContext database) {
         Map<String, String> settings = new LinkedHashMap<>();
@@ -56,12 +75,13 @@ final class SummaryJson {
         return settings;
     }
 
+    /** Written to a temporary file and moved into place, so a reader never sees half a summary. */
     static void write(Path file, SandboxArguments arguments, SagaReport report, long ordersPlaced,
-            long failedRequests, Map<String, String> postgresSettings) {
+            long failedRequests, Map<String, String> postgresSettings, Warmup warmup) {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             JSON.writeValue(temporary.toFile(), of(arguments, report, ordersPlaced, failedRequests,
-                    postgresSettings));
+                    postgresSettings, warmup));
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the summary to " + file, e);

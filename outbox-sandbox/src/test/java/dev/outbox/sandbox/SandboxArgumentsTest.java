@@ -48,7 +48,7 @@ class SandboxArgumentsTest {
     @Test
     void demoFlagsAreRead() {
         SandboxArguments arguments = SandboxArguments.parse("--orders", "500", "--rate", "50", "--concurrency", "8",
-                "--deadline-ms", "1500", "--duplicates", "0.1", "--seed", "7", "--exit");
+                "--deadline-ms", "1500", "--duplicates", "0.1", "--seed", "7", "--exit", "--warmup-orders", "300");
 
         assertThat(arguments.orders()).isEqualTo(500);
         assertThat(arguments.rate()).isEqualTo(50);
@@ -57,6 +57,7 @@ class SandboxArgumentsTest {
         assertThat(arguments.duplicateRatio()).isEqualTo(0.1);
         assertThat(arguments.seed()).isEqualTo(7);
         assertThat(arguments.exitAfterSummary()).isTrue();
+        assertThat(arguments.warmupOrders()).isEqualTo(300);
     }
 
     @Test

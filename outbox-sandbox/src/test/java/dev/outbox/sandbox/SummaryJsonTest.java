@@ -16,14 +16,14 @@ class SummaryJsonTest {
         states.put("REJECTED", 6L);
         states.put("CANCELLED", 3L);
         states.put("PENDING", 1L);
-        SagaReport report = new SagaReport(states, 2, 40.5, 180.25, 48.0, 2.06, Map.of(), Map.of(),
+        SagaReport report = new SagaReport(states, 2, 40.5, 180.25, 48.0, 2.06, 5.5, Map.of(), Map.of(),
                 List.of("sku SKU-1: stock not conserved"));
         SandboxArguments arguments = SandboxArguments.parse("--rate", "50", "--orders", "100", "--durable",
                 "--no-disruption");
 
         Map<String, String> postgres = Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on");
 
-        Map<String, Object> summary = SummaryJson.of(arguments, report, 100, 1, postgres);
+        Map<String, Object> summary = SummaryJson.of(arguments, report, 100, 1, postgres, null);
 
         assertThat(summary).containsEntry("offeredRate", 50).containsEntry("ordersRequested", 100)
                 .containsEntry("ordersPlaced", 100L).containsEntry("failedRequests", 1L)
@@ -31,8 +31,29 @@ class SummaryJsonTest {
                 .containsEntry("terminal", 99L).containsEntry("timedOut", 2L)
                 .containsEntry("p50Millis", 40.5).containsEntry("p99Millis", 180.25)
                 .containsEntry("sagasPerSecond", 48.0).containsEntry("spanSeconds", 2.06)
+                .containsEntry("commitsPerSaga", 5.5).containsEntry("warmup", null)
                 .containsEntry("invariants", "FAIL");
         assertThat(summary.get("sagasByState")).isEqualTo(states);
         assertThat(summary.get("postgres")).isEqualTo(postgres);
+    }
+
+    @Test
+    void aWarmUpIsReportedApartFromTheMeasuredFigures() {
+        Map<String, Long> measuredStates = Map.of("CONFIRMED", 100L);
+        Map<String, Long> warmupStates = Map.of("CONFIRMED", 40L, "REJECTED", 10L);
+        SagaReport measured = new SagaReport(measuredStates, 0, 20.0, 90.0, 99.0, 1.01, 4.0, Map.of(), Map.of(),
+                List.of());
+        SagaReport warm = new SagaReport(warmupStates, 1, 300.0, 900.0, 50.0, 1.0, 9.0, Map.of(), Map.of(),
+                List.of());
+        SandboxArguments arguments = SandboxArguments.parse("--orders", "100", "--warmup-orders", "50");
+
+        Map<String, Object> summary = SummaryJson.of(arguments, measured, 100, 0, Map.of(),
+                new SummaryJson.Warmup(50, warm));
+
+        assertThat(summary).containsEntry("terminal", 100L).containsEntry("p50Millis", 20.0)
+                .containsEntry("commitsPerSaga", 4.0);
+        assertThat(summary.get("warmup")).isEqualTo(Map.of("ordersPlaced", 50L, "sagasByState", warmupStates,
+                "timedOut", 1L, "p50Millis", 300.0, "p99Millis", 900.0, "sagasPerSecond", 50.0, "spanSeconds", 1.0,
+                "commitsPerSaga", 9.0));
     }
 }

@@ -352,7 +352,15 @@ final class Inventory {
         sagaLog.recordPublished(tx, reply.orderId(), RESERVATION, eventId, reply.eventType(), reservationTopic);
     }
 
+    /**
+     * The event in the saga log with its Kafka coordinates and the record's timestamp (the relay's send): the order
+     * service shows its own events' path from this service's view, so it need not read them back from its topic.
+     */
     private void recordConsumed(DSLContext tx, UUID orderId, ConsumedEvent event) {
         sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
+        Sql.execute(tx, """
+                UPDATE saga_event SET relayed_at = ?
+                WHERE saga_id = ? AND event_id = ? AND direction = 'CONSUMED' AND relayed_at IS NULL""",
+                java.sql.Timestamp.from(event.timestamp()), orderId, event.eventId());
     }
 }

@@ -31,7 +31,7 @@ final class InventoryAdmin {
 
     InventorySagaView view(SagaLog sagaLog, UUID sagaId) {
         List<SagaStep> steps = sagaLog.status(dsl, sagaId).map(SagaView::steps).orElse(List.of());
-        List<TimelineEvent> events = SagaTimeline.events(dsl, SERVICE, sagaId, null);
+        List<TimelineEvent> events = SagaTimeline.events(dsl, SERVICE, sagaId, "relayed_at");
         List<InventoryHttp.ReservationView> reservations = dsl.fetch("""
                         SELECT sku, quantity, status, created_at, updated_at FROM reservation
                         WHERE order_id = ? ORDER BY sku""", sagaId)

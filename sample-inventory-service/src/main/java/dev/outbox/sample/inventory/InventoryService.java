@@ -82,9 +82,9 @@ public final class InventoryService implements AutoCloseable {
                 .ignoreUnknownTypes(true)
                 // An OrderCancelled left undone holds stock: retry longer than the default before the dead-letter
                 // topic. A database that cannot be reached is retried without limit anyway.
-                // Handlers wait on the database far more than they compute: handle partitions side by side, leaving
-                // half the pool to the HTTP API (and the timeout scanner). Order per partition is kept either way.
-                .concurrency(Math.max(1, Math.min(4, config.dbPoolSize() / 2)))
+                // One partition at a time: the records of a poll commit in one transaction per partition
+                // (batchSize), so a busy consumer pays a commit per batch, not per record. Batches of partitions
+                // side by side would lock the same hot stock rows in different orders and deadlock.
                 .maxAttempts(ops.consumerMaxAttempts())
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();

@@ -9,7 +9,9 @@ import dev.outbox.sample.support.ApiException;
 import dev.outbox.sample.support.SagaTimeline;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -87,8 +89,9 @@ final class OrderQueries {
     }
 
     /**
-     * The whole flow as this service saw it: its steps, the events it published (with their Kafka coordinates once
-     * it has read them back from its own topic) and the inventory replies it consumed, in the order they happened.
+     * The whole flow as this service saw it: its steps, the events it published and the inventory replies it
+     * consumed, in the order they happened. A published event's Kafka coordinates come from the inventory's view,
+     * which recorded them when it consumed the event; until then they are null.
      */
     SagaStatusView sagaStatus(UUID orderId) {
         Record order = dsl.fetchOne("SELECT status, reason FROM orders WHERE id = ?", orderId);
@@ -97,25 +100,47 @@ final class OrderQueries {
         }
         SagaView view = sagaLog.status(dsl, orderId)
                 .orElse(new SagaView(orderId, OrderSaga.SAGA_TYPE, "RUNNING", List.of(), List.of()));
+        JsonNode inventoryView = inventory.sagaView(orderId);
+        Map<UUID, JsonNode> seenByInventory = seenByInventory(inventoryView);
         // Events of one transaction share its timestamp; a consumed event caused the ones published with it, so it
         // comes first.
         List<EventView> events = dsl.fetch("""
                         SELECT event_id, direction, type, topic, kafka_partition, kafka_offset, occurred_at
                         FROM saga_event WHERE saga_id = ?
                         ORDER BY occurred_at, CASE direction WHEN 'CONSUMED' THEN 0 ELSE 1 END, event_id""", orderId)
-                .map(r -> new EventView(r.get(0, UUID.class), r.get(1, String.class), r.get(2, String.class),
-                        r.get(3, String.class), r.get(4, Integer.class), r.get(5, Long.class),
-                        r.get(6, OffsetDateTime.class)));
+                .map(r -> withCoordinates(new EventView(r.get(0, UUID.class), r.get(1, String.class),
+                        r.get(2, String.class), r.get(3, String.class), r.get(4, Integer.class), r.get(5, Long.class),
+                        r.get(6, OffsetDateTime.class)), seenByInventory));
         String orderStatus = order.get(0, String.class);
         boolean open = view.steps().stream()
                 .anyMatch(s -> s.status() == SagaStatus.PENDING || s.status() == SagaStatus.COMPENSATING);
         return new SagaStatusView(orderId, view.sagaType(), orderId, view.state(),
                 !open && !OrderSaga.PENDING.equals(orderStatus), orderStatus, order.get(1, String.class),
-                view.steps(), events, wholeChain(orderId, view.steps()));
+                view.steps(), events, wholeChain(orderId, view.steps(), inventoryView));
     }
 
-    private WholeChain wholeChain(UUID sagaId, List<SagaStep> orderSteps) {
-        JsonNode inventoryView = inventory.sagaView(sagaId);
+    /** The events the inventory consumed, by id, with the Kafka coordinates it recorded. */
+    private static Map<UUID, JsonNode> seenByInventory(JsonNode inventoryView) {
+        Map<UUID, JsonNode> seen = new HashMap<>();
+        for (JsonNode event : inventoryView.path("events")) {
+            if ("CONSUMED".equals(event.path("direction").asText()) && event.path("partition").isNumber()
+                    && event.path("eventId").isTextual()) {
+                seen.put(UUID.fromString(event.path("eventId").asText()), event);
+            }
+        }
+        return seen;
+    }
+
+    static EventView withCoordinates(EventView event, Map<UUID, JsonNode> seenByInventory) {
+        JsonNode seen = seenByInventory.get(event.eventId());
+        if (event.partition() != null || seen == null) {
+            return event;
+        }
+        return new EventView(event.eventId(), event.direction(), event.type(), seen.path("topic").asText(),
+                seen.path("partition").asInt(), seen.path("offset").asLong(), event.occurredAt());
+    }
+
+    private WholeChain wholeChain(UUID sagaId, List<SagaStep> orderSteps, JsonNode inventoryView) {
         List<SagaWholeChain.StepLine> steps = SagaWholeChain.steps(orderSteps, inventoryView);
         return new WholeChain(SagaWholeChain.waitingOn(steps, Instant.now()), steps,
                 SagaWholeChain.events(SagaTimeline.events(dsl, "order", sagaId, "relayed_at"), inventoryView), inventoryView);

@@ -329,27 +329,24 @@ final class OrderSaga {
     }
 
     /**
-     * This service's own events, read back from its topic: their partition and offset complete the status view
-     * (the outbox cannot know them when it writes the row).
-     */
-    void onOwnEventRelayed(DSLContext tx, ConsumedEvent event) {
-        Sql.execute(tx, """
-                UPDATE saga_event SET topic = ?, kafka_partition = ?, kafka_offset = ?, relayed_at = ?
-                WHERE event_id = ? AND direction = 'PUBLISHED'""",
-                event.topic(), event.partition(), event.offset(),
-                java.sql.Timestamp.from(event.timestamp()), event.eventId());
-    }
-
-    /**
      * The inventory's replies: {@code handler}, then the record's Kafka timestamp (the inventory relay's send) on the
      * row the handler recorded, so the status shows the relay's time for the inventory's events too.
      */
     static <E> EventHandler<E> recordingRelayTime(EventHandler<E> handler) {
         return (tx, event, context) -> {
             handler.handle(tx, event, context);
-            Sql.execute(tx, """
-                    UPDATE saga_event SET relayed_at = ? WHERE event_id = ? AND direction = 'CONSUMED'""",
-                    java.sql.Timestamp.from(context.timestamp()), context.eventId());
+            java.sql.Timestamp relayedAt = java.sql.Timestamp.from(context.timestamp());
+            // By primary key when the record names its saga (the inventory's replies do): without the saga id the
+            // statement scans saga_event, which grows with every saga kept.
+            UUID sagaId = context.sagaId().orElse(null);
+            if (sagaId == null || Sql.execute(tx, """
+                    UPDATE saga_event SET relayed_at = ?
+                    WHERE saga_id = ? AND event_id = ? AND direction = 'CONSUMED'""",
+                    relayedAt, sagaId, context.eventId()) == 0) {
+                Sql.execute(tx, """
+                        UPDATE saga_event SET relayed_at = ? WHERE event_id = ? AND direction = 'CONSUMED'""",
+                        relayedAt, context.eventId());
+            }
         };
     }
 

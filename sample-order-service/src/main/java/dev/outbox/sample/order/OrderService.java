@@ -1,6 +1,5 @@
 package dev.outbox.sample.order;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
@@ -79,7 +78,9 @@ public final class OrderService implements AutoCloseable {
             ServiceSchema.migrate(dataSource, "order");
         }
         consumer = config.consumerBuilder(dataSource)
-                .topics(config.inventoryTopic(), config.orderTopic())
+                // Not its own topic: the inventory records where and when each of this service's events arrived,
+                // and the saga status takes those coordinates from the inventory's view (no inbox row, no commit).
+                .topics(config.inventoryTopic())
                 // The inventory's replies; each also records the relay's send time for the status view.
                 .on(InventoryReply.STOCK_RESERVED, StockReserved.class,
                         OrderSaga.recordingRelayTime(saga::onStockReserved))
@@ -91,16 +92,13 @@ public final class OrderService implements AutoCloseable {
                         OrderSaga.recordingRelayTime(saga::onStockCommitted))
                 .on(InventoryReply.STOCK_COMMIT_FAILED, StockCommitFailed.class,
                         OrderSaga.recordingRelayTime(saga::onStockCommitFailed))
-                .on("OrderPlaced", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
-                .on("OrderConfirmed", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
-                .on("OrderCancelled", JsonNode.class, (tx, event, ctx) -> saga.onOwnEventRelayed(tx, ctx))
                 // Other types on these topics are not this saga's business.
                 .ignoreUnknownTypes(true)
                 // A step left undone holds stock or blocks a saga: retry longer than the default before the
                 // dead-letter topic. A database that cannot be reached is retried without limit anyway.
-                // Handlers wait on the database far more than they compute: handle partitions side by side, leaving
-                // half the pool to the HTTP API (and the timeout scanner). Order per partition is kept either way.
-                .concurrency(Math.max(1, Math.min(4, config.dbPoolSize() / 2)))
+                // One partition at a time: the records of a poll commit in one transaction per partition
+                // (batchSize), so a busy consumer pays a commit per batch, not per record. Batches of partitions
+                // side by side would lock the same hot customers' credit rows in different orders and deadlock.
                 .maxAttempts(10)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .start();

@@ -12,6 +12,7 @@ import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.Postgres;
 import dev.outbox.testkit.TestDatabase;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,9 @@ class SagaEndToEndIT {
                 .withDbPoolSize(4)
                 .withConsumerGroup("e2e-order")
                 .withTopics(PREFIX + "order", PREFIX + "reservation")
-                .withDeadlines(DEADLINE, Duration.ofMillis(200)));
+                .withDeadlines(DEADLINE, Duration.ofMillis(200)),
+                // The status view takes the Kafka coordinates of the order's own events from the inventory's view.
+                OrderOpsConfig.defaults().withInventory(URI.create("http://127.0.0.1:" + inventory.port()), null));
         orderRelay = new OutboxPoller(orderDatabase.dataSource(), kafka.bootstrapServers(), PREFIX, true);
         inventoryRelay = new OutboxPoller(inventoryDatabase.dataSource(), kafka.bootstrapServers(), PREFIX, true);
         orderHttp = new TestHttp(orders.port());
@@ -148,7 +151,7 @@ class SagaEndToEndIT {
     }
 
     @Test
-    void sagaStatusOfACompensatedOrderShowsEveryStepAndEventInOrderWithKafkaCoordinates() {
+    void sagaStatusOfACompensatedOrderShowsEveryStepAndEventInOrderWithKafkaCoordinatesTheInventoryRecorded() {
         put(inventoryHttp, "/stock/SKU-C", "{\"unitPriceCents\":700,\"available\":10}", INVENTORY_TOKEN);
         put(orderHttp, "/customers/frugal", "{\"name\":\"Frugal\",\"creditLimitCents\":1000}", ORDER_TOKEN);
         UUID orderId = place("frugal", "SKU-C", 2);
@@ -176,15 +179,21 @@ class SagaEndToEndIT {
         }
         JsonNode reservations = inventoryHttp.get("/reservations?order_id=" + orderId).body();
         assertThat(reservations.path("reservations").findValuesAsText("status")).containsOnly("RELEASED");
+        // The coordinates of its own events come from the inventory's view: the order service does not consume
+        // them back (no inbox row, no transaction of its own for them).
+        assertThat(orderDb.fetchOne("""
+                SELECT count(*) FROM processed_event p JOIN saga_event e ON e.event_id = p.event_id
+                WHERE e.saga_id = ? AND e.direction = 'PUBLISHED'""", orderId).get(0, Integer.class)).isZero();
     }
 
     @Test
     void anInventoryRestartedMidRunPicksUpWhereItStoppedAndLosesNothing() {
         put(inventoryHttp, "/stock/SKU-R", "{\"unitPriceCents\":100,\"available\":20}", INVENTORY_TOKEN);
         put(orderHttp, "/customers/steady", "{\"name\":\"Steady\",\"creditLimitCents\":100000}", ORDER_TOKEN);
+        int port = inventory.port(); // the order service's status view reads the inventory there
         inventory.close();
         List<UUID> placed = List.of(place("steady", "SKU-R", 1), place("steady", "SKU-R", 2));
-        inventory = InventoryService.start(inventoryConfig.withHttpPort(0));
+        inventory = InventoryService.start(inventoryConfig.withHttpPort(port));
         inventoryHttp = new TestHttp(inventory.port());
 
         await().atMost(Duration.ofSeconds(30))

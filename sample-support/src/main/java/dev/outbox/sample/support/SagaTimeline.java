@@ -23,8 +23,8 @@ public final class SagaTimeline {
      * @param occurredAt   when this service recorded it: the publishing transaction, or the consumer's processing
      * @param causationId  the event whose handler published it (from the outbox headers), when known here
      * @param replaySource for a replayed dead letter, where it came from (topic/partition/offset)
-     * @param relayedAt    for a published event the service read back from its topic, the Kafka record's timestamp
-     *                     (the relay's send, just before the broker's ack), else null
+     * @param relayedAt    for an event the service consumed (and recorded it for), the Kafka record's timestamp (the
+     *                     relay's send, just before the broker's ack), else null
      */
     public record TimelineEvent(String service, UUID eventId, String direction, String type, String topic,
                                 Integer partition, Long offset, String causationId, String replaySource,
@@ -36,7 +36,7 @@ public final class SagaTimeline {
     }
 
     /**
-     * @param relayedAtColumn the {@code saga_event} column holding the relay's time of a published event, or
+     * @param relayedAtColumn the {@code saga_event} column holding the relay's time of a consumed event, or
      *                        {@code null} when this service does not record it
      */
     public static List<TimelineEvent> events(DSLContext dsl, String service, UUID sagaId, String relayedAtColumn) {
