@@ -22,6 +22,11 @@ import java.util.concurrent.TimeUnit;
 final class RelayProcess implements AutoCloseable {
 
     static final String MAIN_CLASS = "dev.outbox.relay.RelayMain";
+    /**
+     * Extra JVM options for the relay processes, separated by spaces; {@code {name}} becomes the relay's name.
+     * {@code bin/sandbox} passes the relays' AOT cache this way.
+     */
+    static final String JVM_OPTIONS_PROPERTY = "outbox.sandbox.relayJvmOptions";
 
     private final String name;
     private final Map<String, String> environment;
@@ -42,6 +47,7 @@ final class RelayProcess implements AutoCloseable {
         if (Runtime.version().feature() >= 23) {
             command.add("--sun-misc-unsafe-memory-access=allow");
         }
+        command.addAll(extraJvmOptions(System.getProperty(JVM_OPTIONS_PROPERTY, ""), name));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -56,6 +62,11 @@ final class RelayProcess implements AutoCloseable {
             throw new UncheckedIOException("could not start relay " + name, e);
         }
         awaitReady(readyTimeout);
+    }
+
+    static List<String> extraJvmOptions(String options, String relayName) {
+        return options.isBlank() ? List.of()
+                : List.of(options.strip().replace("{name}", relayName).split("\\s+"));
     }
 
     private void awaitReady(Duration timeout) {

@@ -118,7 +118,7 @@ final class SandboxSystem implements AutoCloseable {
     }
 
     private Map<String, String> relayEnvironment(TestDatabase database) {
-        return infra.environment(database);
+        return RelaySettings.environment(infra.environment(database), System.getenv());
     }
 
     private static int freePort() {
