@@ -18,7 +18,8 @@ final class RelaySettings {
     private RelaySettings() {
     }
 
-    static Map<String, String> environment(Map<String, String> serverEnvironment, Map<String, String> sandboxEnvironment) {
+    static Map<String, String> environment(Map<String, String> serverEnvironment,
+                                           Map<String, String> sandboxEnvironment) {
         Map<String, String> environment = new LinkedHashMap<>(serverEnvironment);
         environment.put(SOURCE, sandboxEnvironment.getOrDefault(SOURCE, DEFAULT_SOURCE));
         return environment;

@@ -8,7 +8,9 @@ class RelayProcessTest {
 
     @Test
     void extraJvmOptionsAreSplitOnSpacesWithTheRelayNameFilledIn() {
-        assertThat(RelayProcess.extraJvmOptions(" -XX:AOTCache=target/relay-{name}.aot  -Xlog:aot*=error ", "order_relay"))
+        String options = " -XX:AOTCache=target/relay-{name}.aot  -Xlog:aot*=error ";
+
+        assertThat(RelayProcess.extraJvmOptions(options, "order_relay"))
                 .containsExactly("-XX:AOTCache=target/relay-order_relay.aot", "-Xlog:aot*=error");
     }
 

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 
 class RelaySettingsTest {
 
-    private static final Map<String, String> SERVERS = Map.of("OUTBOX_DB_URL", "jdbc:postgresql://127.0.0.1:5432/orders");
+    private static final Map<String, String> SERVERS =
+            Map.of("OUTBOX_DB_URL", "jdbc:postgresql://127.0.0.1:5432/orders");
 
     @Test
     void relaysReadTheSlotWithThePgoutputSourceByDefault() {
