@@ -49,14 +49,17 @@ final class FootprintLauncher {
     }
 
     /**
-     * Trains the launcher's ahead-of-time cache unless it exists: the launcher's {@code --train} on a relay that
-     * drains {@code backlog} rows and then streams {@code seconds} at 1,000 events/s, stopped with SIGTERM.
+     * Trains the launcher's ahead-of-time cache unless one newer than the jar exists (a cache serves only the jar it
+     * was trained with): the launcher's {@code --train} on a relay that drains 20,000 rows and then streams
+     * {@code seconds} at 1,000 events/s, stopped with SIGTERM.
      */
     void trainCacheIfMissing(FootprintDatabases databases, int seconds) throws Exception {
-        if (Files.isRegularFile(aotCache)) {
-            System.out.printf("# AOT cache %s exists: not trained again%n", aotCache);
+        if (Files.isRegularFile(aotCache)
+                && Files.getLastModifiedTime(aotCache).compareTo(Files.getLastModifiedTime(relayJar)) > 0) {
+            System.out.printf("# AOT cache %s is newer than the jar: not trained again%n", aotCache);
             return;
         }
+        Files.deleteIfExists(aotCache);
         Files.createDirectories(aotCache.getParent());
         String name = "fp_training";
         long started = System.nanoTime();
