@@ -6,8 +6,13 @@ import dev.outbox.testkit.KafkaBrokerProcess;
 import dev.outbox.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A fresh database per phase of {@link RelayFootprint}: the library's schema and publication, a 3-partition topic
@@ -38,8 +43,32 @@ final class FootprintDatabases {
         return new BenchConsumer(kafka.bootstrapServers(), "outbox.event." + name);
     }
 
-    /** {@code rows} outbox rows of aggregate type {@code name} in transactions of {@code perTransaction}. */
+    /**
+     * {@code rows} outbox rows of aggregate type {@code name} in transactions of {@code perTransaction}, from four
+     * connections at once (durable commits are group-flushed, so the backlog is written in seconds, not minutes).
+     */
     void insert(TestDatabase database, String name, long rows, int perTransaction) throws Exception {
+        int writers = rows >= 1_000 ? 4 : 1;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            List<Future<?>> parts = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                long share = rows / writers + (w < rows % writers ? 1 : 0);
+                parts.add(pool.submit(() -> {
+                    insertPart(database, name, share, perTransaction);
+                    return null;
+                }));
+            }
+            for (Future<?> part : parts) {
+                part.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void insertPart(TestDatabase database, String name, long rows, int perTransaction)
+            throws Exception {
         try (Connection c = database.dataSource().getConnection();
                 PreparedStatement insert = c.prepareStatement(InsertCeiling.INSERT)) {
             c.setAutoCommit(false);

@@ -71,8 +71,8 @@ final class WakingStreamPause implements DelayStrategy {
             log.debug("Debezium's streaming thread waits on the replication connection when idle");
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            log.info("Debezium's streaming thread keeps its own {} ms sleep when idle (this Debezium or driver "
-                    + "version differs from the one the relay was built with: {})", "poll.interval.ms", e.toString());
+            log.info("Debezium's streaming thread keeps its own poll.interval.ms sleep when idle (this Debezium or "
+                    + "driver version differs from the one the relay was built with: {})", e.toString());
             return true;
         }
     }
