@@ -76,7 +76,7 @@ public final class RelayFootprint {
                     List.of(relayJvm.trim().split("\\s+")), kafka.bootstrapServers(), out.resolve("logs"));
             FootprintDatabases databases = new FootprintDatabases(postgres, kafka);
             if (contenders.contains(FootprintContender.RELAY_DEBEZIUM_AOT)) {
-                launcher.trainCacheIfMissing(databases, 10);
+                launcher.trainCacheIfMissing(databases, 5);
             }
             RelayFootprint footprint = new RelayFootprint(databases, launcher, options);
             for (FootprintContender contender : contenders) {
@@ -136,7 +136,7 @@ public final class RelayFootprint {
                     String threads = busiest(threadsBefore, ProcStats.threadTicks(process.pid()));
                     double idlePercent = 100.0 * (after - before) / ProcStats.TICKS_PER_SECOND / idleSeconds;
                     double rssMb = currentRssKb(process.pid()) / 1024.0;
-                    process.terminate(300);
+                    // Killed, as BenchMain's contenders are: a graceful stop would only lengthen the run.
                     return new StartPhase(firstEventMs, cpuToFirst, p99, idlePercent, rssMb, threads);
                 }
             }
@@ -161,7 +161,6 @@ public final class RelayFootprint {
                     consumer.measureFrom(writer.firstIntendedMicros());
                     double rssAt5000 = writeSamplingRss(writer, process) / 1024.0;
                     double p99 = awaitMeasured(consumer, writer.total(), process);
-                    process.terminate(300);
                     return new DrainPhase(eventsPerSecond, fromLaunch, cpu, peakRss, p99, rssAt5000);
                 }
             }
