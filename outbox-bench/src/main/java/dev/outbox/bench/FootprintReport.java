@@ -35,7 +35,8 @@ final class FootprintReport {
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (FootprintFigures f : figures) {
             out.append(String.format(Locale.ROOT,
-                    "| %s | %s ms | %s s | %s ms | %s %% | %s MB | %s events/s | %s s | %s s | %s MB | %s MB | %s ms |%n",
+                    "| %s | %s ms | %s s | %s ms | %s %% | %s MB | %s events/s | %s s | %s s | %s MB | %s MB "
+                            + "| %s ms |%n",
                     f.contender().label, number(f.firstEventMs(), 0), number(f.cpuToFirstEventS(), 1),
                     number(f.p99At1000Ms(), 1), number(f.idleCpuPercent(), 1), number(f.idleRssMb(), 0),
                     number(f.drainEventsPerSecond(), 0), number(f.drainFromLaunchS(), 1), number(f.drainCpuS(), 1),

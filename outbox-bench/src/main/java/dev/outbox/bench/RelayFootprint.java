@@ -31,7 +31,8 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java -cp outbox-bench/target/outbox-bench.jar dev.outbox.bench.RelayFootprint --out DIR \
  *     [--contenders debezium,pgoutput,debezium-aot,stock-tuned] [--jar outbox-relay/target/outbox-relay.jar] \
- *     [--launcher outbox-relay/bin/outbox-relay] [--aot-cache DIR/outbox-relay.aot] [--relay-jvm "options"] \
+ *     [--launcher outbox-relay/bin/outbox-relay] [--aot-cache <jar's directory>/outbox-relay-footprint.aot] \
+ *     [--relay-jvm "options"] \
  *     [--backlog 100000] [--idle-seconds 30] [--steady-seconds 20] [--rss-seconds 10]
  * </pre>
  */
@@ -69,10 +70,12 @@ public final class RelayFootprint {
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         EmbeddedPostgresServer.Options.defaults().withDurable(true));
                 KafkaBrokerProcess kafka = KafkaBrokerProcess.startAsShipped()) {
-            FootprintLauncher launcher = new FootprintLauncher(
-                    Path.of(options.getOrDefault("jar", OurRelay.jar().toString())),
+            Path jar = Path.of(options.getOrDefault("jar", OurRelay.jar().toString())).toAbsolutePath();
+            // Beside the jar (a build directory), not in the report's directory: the cache is tens of MB.
+            FootprintLauncher launcher = new FootprintLauncher(jar,
                     Path.of(options.getOrDefault("launcher", "outbox-relay/bin/outbox-relay")),
-                    Path.of(options.getOrDefault("aot-cache", out.resolve("outbox-relay.aot").toString())),
+                    Path.of(options.getOrDefault("aot-cache",
+                            jar.resolveSibling("outbox-relay-footprint.aot").toString())),
                     List.of(relayJvm.trim().split("\\s+")), kafka.bootstrapServers(), out.resolve("logs"));
             FootprintDatabases databases = new FootprintDatabases(postgres, kafka);
             if (contenders.contains(FootprintContender.RELAY_DEBEZIUM_AOT)) {
