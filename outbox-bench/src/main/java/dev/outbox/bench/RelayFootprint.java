@@ -1,146 +1,201 @@
 package dev.outbox.bench;
 
-import dev.outbox.schema.OutboxSchema;
 import dev.outbox.testkit.EmbeddedPostgresServer;
 import dev.outbox.testkit.KafkaBrokerProcess;
 import dev.outbox.testkit.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.HdrHistogram.Histogram;
 
 /**
- * The relay's footprint, per source: process start to first event, CPU of an idle relay, resident memory, and the
- * CPU a fresh relay JVM spends draining a backlog. Every figure is the relay process's own (CPU time and RSS from
- * /proc), so a busy machine lengthens wall times but hardly changes them. Runs the shipped jar with the documented
- * settings, each case on a fresh database, slot and topic, against one lean PostgreSQL and Kafka broker.
+ * Our relay (Debezium source, pgoutput source, Debezium source with the ahead-of-time cache through its launcher)
+ * and the stock Debezium outbox pipeline, tuned, side by side in one run, each phase a fresh process on a fresh
+ * database, slot and topic, against one durable PostgreSQL and one broker run as Kafka ships it. Per contender:
+ * <ol>
+ *   <li>start: one row committed, the process launched; launch → first event and the CPU spent until then; then
+ *       1,000 events/s (one row per transaction) from that moment, p99 commit → consume (a fresh JVM's first
+ *       minute); then a settle pause and the idle window: CPU % of one CPU, RSS, busiest threads;</li>
+ *   <li>drain: the backlog committed (10-row transactions), a fresh process; events/s first → last, launch → last,
+ *       CPU, peak RSS; then 5,000 events/s for a while: the highest RSS sampled and the p99.</li>
+ * </ol>
+ * CPU time and RSS are the process's own, from /proc, so a busy machine lengthens wall times far more than them.
+ * Writes {@code RELAY-FOOTPRINT.md} and the processes' logs into {@code --out}.
  *
  * <pre>
- * java -cp outbox-bench/target/outbox-bench.jar dev.outbox.bench.RelayFootprint \
- *     [--jar outbox-relay/target/outbox-relay.jar] [--java "java -jar"] [--sources debezium,pgoutput] \
- *     [--idle-seconds 30] [--backlog 100000] [--label name] [--env OUTBOX_DELIVERY=exactly-once,...]
+ * java -cp outbox-bench/target/outbox-bench.jar dev.outbox.bench.RelayFootprint --out DIR \
+ *     [--contenders debezium,pgoutput,debezium-aot,stock-tuned] [--jar outbox-relay/target/outbox-relay.jar] \
+ *     [--launcher outbox-relay/bin/outbox-relay] [--aot-cache <jar's directory>/outbox-relay-footprint.aot] \
+ *     [--relay-jvm "options"] \
+ *     [--backlog 100000] [--idle-seconds 30] [--steady-seconds 20] [--rss-seconds 10]
  * </pre>
- * {@code --java} is the command line before the relay's settings; the default runs the jar with this JVM.
  */
 public final class RelayFootprint {
 
-    private static final int PAD = Payloads.padFor(256);
+    /** The relay's documented JVM options for {@code java -jar}, the launcher's defaults (RELAY_MEMORY_OPTS). */
+    static final String RELAY_JVM_OPTIONS = "-XX:+UseSerialGC -Xmx128m -XX:+ExitOnOutOfMemoryError";
 
-    private final EmbeddedPostgresServer postgres;
-    private final KafkaBrokerProcess kafka;
-    private final List<String> javaCommand;
-    private final Map<String, String> extraEnvironment;
+    private static final long SETTLE_MILLIS = 3_000;
+
+    private final FootprintDatabases databases;
+    private final FootprintLauncher launcher;
+    private final Map<String, String> options;
     private int runs;
 
-    private RelayFootprint(EmbeddedPostgresServer postgres, KafkaBrokerProcess kafka, List<String> javaCommand,
-            Map<String, String> extraEnvironment) {
-        this.postgres = postgres;
-        this.kafka = kafka;
-        this.javaCommand = javaCommand;
-        this.extraEnvironment = extraEnvironment;
+    private RelayFootprint(FootprintDatabases databases, FootprintLauncher launcher, Map<String, String> options) {
+        this.databases = databases;
+        this.launcher = launcher;
+        this.options = options;
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new java.util.HashMap<>();
+        Map<String, String> options = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        String jar = options.getOrDefault("jar", OurRelay.jar().toString());
-        String java = Path.of(System.getProperty("java.home"), "bin", "java")
-                + (Runtime.version().feature() >= 23 ? " --sun-misc-unsafe-memory-access=allow" : "") + " -jar " + jar;
-        List<String> command = List.of(options.getOrDefault("java", java).trim().split("\\s+"));
-        int idleSeconds = Integer.parseInt(options.getOrDefault("idle-seconds", "30"));
-        long backlog = Long.parseLong(options.getOrDefault("backlog", "100000"));
-        String label = options.getOrDefault("label", "relay");
-        System.out.printf("# %s: %s%n# load before: %s%n", label, String.join(" ", command), ProcStats.loadAverage());
-        try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start();
-                KafkaBrokerProcess kafka = KafkaBrokerProcess.start()) {
-            Map<String, String> environment = new java.util.HashMap<>();
-            for (String setting : options.getOrDefault("env", "").split(",")) {
-                if (setting.contains("=")) {
-                    environment.put(setting.substring(0, setting.indexOf('=')),
-                            setting.substring(setting.indexOf('=') + 1));
-                }
+        Path out = Path.of(options.getOrDefault("out", "outbox-bench/results/footprint"));
+        Files.createDirectories(out.resolve("logs"));
+        List<FootprintContender> contenders = FootprintContender.parse(
+                options.getOrDefault("contenders", "debezium,pgoutput,debezium-aot,stock-tuned"));
+        String relayJvm = options.getOrDefault("relay-jvm", RELAY_JVM_OPTIONS);
+        String loadBefore = ProcStats.loadAverage();
+        long started = System.nanoTime();
+        List<FootprintFigures> figures = new ArrayList<>();
+        try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
+                        EmbeddedPostgresServer.Options.defaults().withDurable(true));
+                KafkaBrokerProcess kafka = KafkaBrokerProcess.startAsShipped()) {
+            Path jar = Path.of(options.getOrDefault("jar", OurRelay.jar().toString())).toAbsolutePath();
+            // Beside the jar (a build directory), not in the report's directory: the cache is tens of MB.
+            FootprintLauncher launcher = new FootprintLauncher(jar,
+                    Path.of(options.getOrDefault("launcher", "outbox-relay/bin/outbox-relay")),
+                    Path.of(options.getOrDefault("aot-cache",
+                            jar.resolveSibling("outbox-relay-footprint.aot").toString())),
+                    List.of(relayJvm.trim().split("\\s+")), kafka.bootstrapServers(), out.resolve("logs"));
+            FootprintDatabases databases = new FootprintDatabases(postgres, kafka);
+            if (contenders.contains(FootprintContender.RELAY_DEBEZIUM_AOT)) {
+                launcher.trainCacheIfMissing(databases, 5);
             }
-            RelayFootprint footprint = new RelayFootprint(postgres, kafka, command, environment);
-            for (String source : options.getOrDefault("sources", "debezium,pgoutput").split(",")) {
-                footprint.measure(label, source, idleSeconds, backlog);
+            RelayFootprint footprint = new RelayFootprint(databases, launcher, options);
+            for (FootprintContender contender : contenders) {
+                FootprintFigures row = footprint.measure(contender);
+                figures.add(row);
+                System.out.println("# " + row);
             }
         }
-        System.out.printf("# load after: %s%n", ProcStats.loadAverage());
+        String report = FootprintReport.markdown(figures, new FootprintReport.Run(relayJvm, loadBefore,
+                ProcStats.loadAverage(), (System.nanoTime() - started) / 1e9, intOption(options, "backlog", 100_000),
+                intOption(options, "idle-seconds", 30)));
+        Files.writeString(out.resolve("RELAY-FOOTPRINT.md"), report);
+        System.out.println(report);
         System.exit(0);
     }
 
-    private void measure(String label, String source, int idleSeconds, long backlog) throws Exception {
-        String name = String.format("fp%02d_%s", ++runs, source);
-        try (TestDatabase database = postgres.createDatabase(name)) {
-            OutboxSchema.migrateLibrary(database.dataSource());
-            kafka.createTopic("outbox.event." + name, 3, Map.of());
-            // The slot exists before the first row, as the relay's own start would leave it.
-            database.execute("SELECT pg_create_logical_replication_slot('bench_" + name + "', 'pgoutput')");
-            insert(database, name, 1, 1);
-            try (BenchConsumer consumer = new BenchConsumer(kafka.bootstrapServers(), "outbox.event." + name)) {
-                long started = System.nanoTime();
-                double firstEventMs;
-                double startCpu;
-                double idlePercent;
-                double rssMb;
-                try (ChildProcess relay = launch(source, name, database)) {
-                    firstEventMs = awaitEvents(consumer, 1, started, relay) / 1e6;
-                    startCpu = ProcStats.cpuTicks(relay.pid()).orElseThrow() / ProcStats.TICKS_PER_SECOND;
-                    Thread.sleep(5_000);
-                    long before = ProcStats.cpuTicks(relay.pid()).orElseThrow();
-                    Map<String, Long> threadsBefore = ProcStats.threadTicks(relay.pid());
+    private static int intOption(Map<String, String> options, String name, int fallback) {
+        return Integer.parseInt(options.getOrDefault(name, Integer.toString(fallback)));
+    }
+
+    private FootprintFigures measure(FootprintContender contender) throws Exception {
+        StartPhase start = startPhase(contender);
+        DrainPhase drain = drainPhase(contender);
+        return new FootprintFigures(contender, start.firstEventMs, start.cpuToFirstEventS, start.p99At1000Ms,
+                start.idleCpuPercent, start.idleRssMb, start.idleThreads, drain.eventsPerSecond, drain.fromLaunchS,
+                drain.cpuS, drain.peakRssMb, drain.p99At5000Ms, drain.rssAt5000Mb, ProcStats.loadAverage());
+    }
+
+    private record StartPhase(double firstEventMs, double cpuToFirstEventS, double p99At1000Ms,
+            double idleCpuPercent, double idleRssMb, String idleThreads) {
+    }
+
+    private record DrainPhase(double eventsPerSecond, double fromLaunchS, double cpuS, double peakRssMb,
+            double p99At5000Ms, double rssAt5000Mb) {
+    }
+
+    private StartPhase startPhase(FootprintContender contender) throws Exception {
+        String name = String.format("fp%02d_%s_start", ++runs, contender.key.replace('-', '_'));
+        int idleSeconds = intOption(options, "idle-seconds", 30);
+        try (TestDatabase database = databases.create(name)) {
+            databases.insert(database, name, 1, 1);
+            try (BenchConsumer consumer = databases.consumer(name)) {
+                long launched = System.nanoTime();
+                try (ChildProcess process = launcher.start(contender, name, database)) {
+                    double firstEventMs = awaitEvents(consumer, 1, launched, process) / 1e6;
+                    double cpuToFirst = cpuSeconds(process.pid());
+                    SteadyWriter writer = new SteadyWriter(database, name, 1_000,
+                            intOption(options, "steady-seconds", 20));
+                    consumer.measureFrom(writer.firstIntendedMicros());
+                    writer.run();
+                    double p99 = awaitMeasured(consumer, writer.total(), process);
+                    Thread.sleep(SETTLE_MILLIS);
+                    long before = ProcStats.cpuTicks(process.pid()).orElseThrow();
+                    Map<String, Long> threadsBefore = ProcStats.threadTicks(process.pid());
                     Thread.sleep(idleSeconds * 1000L);
-                    long after = ProcStats.cpuTicks(relay.pid()).orElseThrow();
-                    System.out.printf("# %s %s idle CPU by thread: %s%n", label, source,
-                            busiest(threadsBefore, ProcStats.threadTicks(relay.pid())));
-                    idlePercent = 100.0 * (after - before) / ProcStats.TICKS_PER_SECOND / idleSeconds;
-                    rssMb = currentRssKb(relay.pid()) / 1024.0;
-                    relay.terminate(300);
+                    long after = ProcStats.cpuTicks(process.pid()).orElseThrow();
+                    String threads = busiest(threadsBefore, ProcStats.threadTicks(process.pid()));
+                    double idlePercent = 100.0 * (after - before) / ProcStats.TICKS_PER_SECOND / idleSeconds;
+                    double rssMb = currentRssKb(process.pid()) / 1024.0;
+                    // Killed, as BenchMain's contenders are: a graceful stop would only lengthen the run.
+                    return new StartPhase(firstEventMs, cpuToFirst, p99, idlePercent, rssMb, threads);
                 }
-                insert(database, name, backlog, 10);
-                long drainStarted = System.nanoTime();
-                double drainSeconds;
-                double drainCpu;
-                double drainPeakRss;
-                try (ChildProcess relay = launch(source, name, database)) {
-                    drainSeconds = awaitEvents(consumer, backlog + 1, drainStarted, relay) / 1e9;
-                    relay.sampleOnce();
-                    drainCpu = relay.childCpuSeconds();
-                    drainPeakRss = relay.peakRssMb();
-                    // A clean stop, as in production: a JVM training an ahead-of-time cache writes it at exit.
-                    relay.terminate(300);
-                }
-                // label | source | start to first event ms | CPU s to first event | idle CPU % | RSS idle MB |
-                // backlog | drain s | drain CPU s | drain peak RSS MB | load average
-                System.out.printf("| %s | %s | %.0f | %.1f | %.1f | %.0f | %d | %.1f | %.1f | %.0f | %s |%n", label,
-                        source, firstEventMs, startCpu, idlePercent, rssMb, backlog, drainSeconds, drainCpu,
-                        drainPeakRss, ProcStats.loadAverage());
             }
         }
     }
 
-    private ChildProcess launch(String source, String name, TestDatabase database) throws Exception {
-        Contender contender = source.equals("pgoutput") ? Contender.OUR_RELAY_PGOUTPUT : Contender.OUR_RELAY;
-        Map<String, String> env = new java.util.HashMap<>(
-                OurRelay.environment(contender, name, database, kafka.bootstrapServers()));
-        env.putAll(extraEnvironment);
-        Path log = Files.createTempFile("relay-footprint-" + name + "-", ".log");
-        return new ChildProcess(new ArrayList<>(javaCommand), env, log, null, null);
+    private DrainPhase drainPhase(FootprintContender contender) throws Exception {
+        String name = String.format("fp%02d_%s_drain", ++runs, contender.key.replace('-', '_'));
+        long backlog = intOption(options, "backlog", 100_000);
+        try (TestDatabase database = databases.create(name)) {
+            databases.insert(database, name, backlog, 10);
+            try (BenchConsumer consumer = databases.consumer(name)) {
+                long launched = System.nanoTime();
+                try (ChildProcess process = launcher.start(contender, name, database)) {
+                    double fromLaunch = awaitEvents(consumer, backlog, launched, process) / 1e9;
+                    double eventsPerSecond = (backlog - 1) / ((consumer.lastMicros() - consumer.firstMicros()) / 1e6);
+                    process.sampleOnce();
+                    double cpu = cpuSeconds(process.pid());
+                    double peakRss = process.peakRssMb();
+                    SteadyWriter writer = new SteadyWriter(database, name, 5_000,
+                            intOption(options, "rss-seconds", 10));
+                    consumer.measureFrom(writer.firstIntendedMicros());
+                    double rssAt5000 = writeSamplingRss(writer, process) / 1024.0;
+                    double p99 = awaitMeasured(consumer, writer.total(), process);
+                    return new DrainPhase(eventsPerSecond, fromLaunch, cpu, peakRss, p99, rssAt5000);
+                }
+            }
+        }
+    }
+
+    /** Runs the writer, sampling the process's resident memory every 200 ms; returns the highest, in KB. */
+    private static long writeSamplingRss(SteadyWriter writer, ChildProcess process) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        long highest = 0;
+        try {
+            List<Future<?>> writers = writer.start(pool);
+            while (writers.stream().anyMatch(w -> !w.isDone())) {
+                highest = Math.max(highest, currentRssKb(process.pid()));
+                Thread.sleep(200);
+            }
+            for (Future<?> w : writers) {
+                w.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return Math.max(highest, currentRssKb(process.pid()));
     }
 
     /** Nanoseconds from {@code since} until the consumer has {@code count} distinct events. */
-    private static long awaitEvents(BenchConsumer consumer, long count, long since, ChildProcess relay)
+    static long awaitEvents(BenchConsumer consumer, long count, long since, ChildProcess process)
             throws InterruptedException {
         long deadline = System.nanoTime() + 600_000_000_000L;
         while (consumer.distinct() < count) {
-            if (!relay.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the relay stopped or timed out at " + consumer.distinct()
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the contender stopped or timed out at " + consumer.distinct()
                         + " of " + count + " events");
             }
             Thread.sleep(1);
@@ -148,25 +203,22 @@ public final class RelayFootprint {
         return System.nanoTime() - since;
     }
 
-    /** {@code rows} outbox rows in transactions of {@code perTransaction}. */
-    private void insert(TestDatabase database, String aggregateType, long rows, int perTransaction)
-            throws Exception {
-        try (Connection c = database.dataSource().getConnection();
-                PreparedStatement insert = c.prepareStatement(InsertCeiling.INSERT)) {
-            c.setAutoCommit(false);
-            for (long i = 0; i < rows; i++) {
-                insert.setObject(1, UUID.randomUUID());
-                insert.setString(2, aggregateType);
-                insert.setString(3, "k" + (i % 1000));
-                insert.setLong(4, 1);
-                insert.setInt(5, PAD);
-                insert.addBatch();
-                if ((i + 1) % perTransaction == 0 || i + 1 == rows) {
-                    insert.executeBatch();
-                    c.commit();
-                }
-            }
+    /** Waits for {@code count} measured events and returns their commit → consume p99 in ms. */
+    private static double awaitMeasured(BenchConsumer consumer, long count, ChildProcess process)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (consumer.measured() < count && process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
         }
+        if (consumer.measured() < count) {
+            throw new IllegalStateException(consumer.measured() + " of " + count + " measured events arrived");
+        }
+        Histogram histogram = consumer.fromCommit();
+        return histogram.getValueAtPercentile(99) / 1e3;
+    }
+
+    private static double cpuSeconds(long pid) {
+        return ProcStats.cpuTicks(pid).orElseThrow() / ProcStats.TICKS_PER_SECOND;
     }
 
     /** The threads that used the most CPU between two readings, as "name seconds" entries. */
@@ -176,10 +228,10 @@ public final class RelayFootprint {
                 .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
                 .filter(e -> e.getValue() > 0)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .limit(6)
-                .forEach(e -> out.append(String.format("%s %.2f s; ", e.getKey(),
+                .limit(5)
+                .forEach(e -> out.append(String.format("%s %.2f s; ", e.getKey().trim(),
                         e.getValue() / ProcStats.TICKS_PER_SECOND)));
-        return out.toString();
+        return out.toString().trim();
     }
 
     private static long currentRssKb(long pid) throws java.io.IOException {

@@ -12,6 +12,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 /**
  * Debezium's PostgreSQL task, whose poll first waits without spinning until its {@link WakingQueue} holds an event.
  * Debezium's own poll then returns as it always does (a full batch, or what came within {@code poll.interval.ms}).
+ * Its streaming thread, idle, waits on the replication connection instead of sleeping ({@link WakingStreamPause}).
  * Public for Debezium, which creates tasks by reflection.
  */
 public final class WakingPostgresTask extends PostgresConnectorTask {
@@ -23,16 +24,25 @@ public final class WakingPostgresTask extends PostgresConnectorTask {
     private static final long LONGEST_WAIT_NANOS = Duration.ofMillis(500).toNanos();
 
     private volatile WakingQueue<?> queue;
+    private volatile ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> coordinator;
+    /** Set once Debezium's streaming source has the {@link WakingStreamPause} (or cannot have it). */
+    private boolean streamPauseInstalled;
 
     @Override
     public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
         ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> coordinator = super.start(config);
         queue = WakingQueue.of(config.getString("name"));
+        this.coordinator = coordinator;
         return coordinator;
     }
 
     @Override
     public List<SourceRecord> doPoll() throws InterruptedException {
+        if (!streamPauseInstalled && coordinator != null) {
+            // The streaming source exists only once the coordinator's thread has started streaming; this poll
+            // runs at least every LONGEST_WAIT_NANOS, so it is installed within that of the stream's start.
+            streamPauseInstalled = WakingStreamPause.install(coordinator);
+        }
         WakingQueue<?> waking = queue;
         if (waking != null) {
             waking.awaitItems(LONGEST_WAIT_NANOS);

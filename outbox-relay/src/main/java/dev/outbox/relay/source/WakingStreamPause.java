@@ -1,0 +1,136 @@
+package dev.outbox.relay.source;
+
+import io.debezium.connector.postgresql.PostgresStreamingChangeEventSource;
+import io.debezium.jdbc.JdbcConnection;
+import io.debezium.pipeline.ChangeEventSourceCoordinator;
+import io.debezium.util.DelayStrategy;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.net.SocketTimeoutException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.locks.Lock;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.PGStream;
+import org.postgresql.core.QueryExecutorBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pause of Debezium's streaming thread when the slot has nothing to read: it waits until the replication
+ * connection's socket has bytes (or {@link #LONGEST_WAIT_MILLIS} passed) instead of sleeping {@code poll.interval.ms}.
+ *
+ * <p>Why: Debezium's PostgreSQL streaming loop reads what is pending, and after five empty reads sleeps
+ * {@code poll.interval.ms} (the relay's 5 ms), so an idle relay wakes about 200 times a second, and a row that
+ * arrives during a sleep waits for its end. Waiting on the socket wakes at once when the server sends something (a
+ * row, a keepalive) and about ten times a second otherwise, which is often enough for the loop's status updates and
+ * heartbeats (each on its own interval of a second or more).
+ *
+ * <p>The wait holds the driver's connection lock, as the driver's own blocking read of the replication stream does,
+ * so the thread that confirms positions on the same connection writes before or after it (at most
+ * {@link #LONGEST_WAIT_MILLIS} later), never in the middle. Debezium gives no setting for this pause:
+ * {@link #install} replaces its {@code pauseNoMessage} field, and if Debezium's or the driver's internals ever
+ * differ, the relay logs that once and keeps Debezium's own sleep.
+ */
+final class WakingStreamPause implements DelayStrategy {
+
+    static final int LONGEST_WAIT_MILLIS = 100;
+
+    private static final Logger log = LoggerFactory.getLogger(WakingStreamPause.class);
+
+    private final JdbcConnection replication;
+    private final DelayStrategy debeziums;
+    private final Field jdbcConnection;
+    private Connection resolvedFor;
+    private PGStream stream;
+    private Lock lock;
+
+    private WakingStreamPause(JdbcConnection replication, DelayStrategy debeziums) throws NoSuchFieldException {
+        this.replication = replication;
+        this.debeziums = debeziums;
+        this.jdbcConnection = accessible(JdbcConnection.class, "conn");
+    }
+
+    /**
+     * Puts the waking pause into the coordinator's PostgreSQL streaming source, once it exists. Returns false while
+     * there is none yet (call again later), true once done or once it turned out impossible.
+     */
+    static boolean install(ChangeEventSourceCoordinator<?, ?> coordinator) {
+        try {
+            Object source = accessible(ChangeEventSourceCoordinator.class, "streamingSource").get(coordinator);
+            if (!(source instanceof PostgresStreamingChangeEventSource)) {
+                return false;
+            }
+            Field pause = accessible(PostgresStreamingChangeEventSource.class, "pauseNoMessage");
+            Object replication = accessible(PostgresStreamingChangeEventSource.class, "replicationConnection")
+                    .get(source);
+            if (pause.get(source) instanceof WakingStreamPause) {
+                return true;
+            }
+            pause.set(source, new WakingStreamPause((JdbcConnection) replication, (DelayStrategy) pause.get(source)));
+            log.debug("Debezium's streaming thread waits on the replication connection when idle");
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.info("Debezium's streaming thread keeps its own poll.interval.ms sleep when idle (this Debezium or "
+                    + "driver version differs from the one the relay was built with: {})", e.toString());
+            return true;
+        }
+    }
+
+    @Override
+    public boolean sleepWhen(boolean criteria) {
+        if (!criteria) {
+            return false;
+        }
+        try {
+            if (resolve()) {
+                awaitBytes();
+                return true;
+            }
+        } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
+            log.debug("waiting on the replication connection failed; sleeping instead", e);
+        }
+        return debeziums.sleepWhen(true);
+    }
+
+    /** Finds the driver's stream and lock of the replication connection Debezium has open now. */
+    private boolean resolve() throws ReflectiveOperationException, SQLException {
+        Connection current = (Connection) jdbcConnection.get(replication);
+        if (current == null || current.isClosed()) {
+            return false;
+        }
+        if (current != resolvedFor) {
+            QueryExecutorBase executor = (QueryExecutorBase) current.unwrap(BaseConnection.class).getQueryExecutor();
+            stream = (PGStream) accessible(QueryExecutorBase.class, "pgStream").get(executor);
+            lock = (Lock) accessible(QueryExecutorBase.class, "lock").get(executor);
+            resolvedFor = current;
+        }
+        return true;
+    }
+
+    private void awaitBytes() {
+        lock.lock();
+        try {
+            int timeout = stream.getNetworkTimeout();
+            stream.setNetworkTimeout(LONGEST_WAIT_MILLIS);
+            try {
+                // Buffered, not consumed: Debezium's next read takes it.
+                stream.peekChar();
+            } catch (SocketTimeoutException nothingArrived) {
+                // The loop reads nothing, sends its status update when due, and waits again.
+            } finally {
+                stream.setNetworkTimeout(timeout);
+            }
+        } catch (IOException e) {
+            // A broken connection: Debezium's next read fails with the driver's own error, which the relay handles.
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static Field accessible(Class<?> owner, String name) throws NoSuchFieldException {
+        Field field = owner.getDeclaredField(name);
+        field.setAccessible(true);
+        return field;
+    }
+}
