@@ -23,7 +23,8 @@ import org.jooq.Record;
  * topic, invariants. Sagas, latency and commits are those of the orders placed in one {@link Window} (the measured
  * run, or the warm-up before it); events and invariants are the whole system's.
  */
-record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p50Millis, double p99Millis,
+record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, long timedOutUnforced, double p50Millis,
+        double p99Millis,
         double sagasPerSecond, double spanSeconds, double commitsPerSaga, Map<String, Long> eventsByTopic,
         Map<String, Long> deadLettersByTopic, List<String> violations) {
 
@@ -68,9 +69,12 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p5
         return violations;
     }
 
-    /** @param commits the {@link #databaseCommits} the window's sagas made (counted around it by the caller) */
+    /**
+     * @param commits the {@link #databaseCommits} the window's sagas made (counted around it by the caller)
+     * @param forced  the orders a disruption timed out on purpose: {@link #timedOutUnforced} leaves them out
+     */
     static SagaReport read(DSLContext orders, DSLContext inventory, String bootstrapServers, Window window,
-            long commits) {
+            long commits, List<Window> forced) {
         Map<String, Long> byState = new LinkedHashMap<>();
         for (String state : List.of("CONFIRMED", "REJECTED", "CANCELLED", "PENDING")) {
             byState.put(state, 0L);
@@ -92,8 +96,17 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p5
         long terminal = latency.get(2, Long.class);
         double rate = span > 0 ? terminal / span : 0;
         // A timed-out step moves on (to COMPENSATED) once the release is acknowledged; the order keeps the reason.
-        long timedOut = orders.fetchOne("SELECT count(*) FROM orders WHERE status = 'CANCELLED' "
-                + "AND reason LIKE 'timed out%' AND " + Window.SQL, window.from(), window.to()).get(0, Long.class);
+        String timedOutSql = "SELECT count(*) FROM orders WHERE status = 'CANCELLED' AND reason LIKE 'timed out%' AND "
+                + Window.SQL;
+        long timedOut = orders.fetchOne(timedOutSql, window.from(), window.to()).get(0, Long.class);
+        List<Object> bounds = new ArrayList<>(List.of(window.from(), window.to()));
+        StringBuilder unforcedSql = new StringBuilder(timedOutSql);
+        for (Window excluded : forced) {
+            unforcedSql.append(" AND NOT (").append(Window.SQL).append(')');
+            bounds.add(excluded.from());
+            bounds.add(excluded.to());
+        }
+        long unforced = orders.fetchOne(unforcedSql.toString(), bounds.toArray()).get(0, Long.class);
         Map<String, Long> events = new TreeMap<>();
         Map<String, Long> deadLetters = new TreeMap<>();
         topicSizes(bootstrapServers).forEach((topic, size) -> {
@@ -103,7 +116,7 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p5
                 events.put(topic, size);
             }
         });
-        return new SagaReport(byState, timedOut, p50, p99, rate, span, terminal > 0 ? (double) commits / terminal : 0,
+        return new SagaReport(byState, timedOut, unforced, p50, p99, rate, span, terminal > 0 ? (double) commits / terminal : 0,
                 events, deadLetters, violations(orders, inventory));
     }
 
@@ -136,6 +149,9 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, double p5
         TextTable states = new TextTable("saga state", "sagas");
         sagasByState.forEach(states::row);
         states.row("(of which timed out)", timedOutOrders);
+        if (timedOutUnforced != timedOutOrders) {
+            states.row("(timed out, not by the freeze)", timedOutUnforced);
+        }
         out.append(states.render()).append('\n');
         out.append(new TextTable("saga latency", "ms")
                 .row("p50", "%.1f".formatted(p50Millis))

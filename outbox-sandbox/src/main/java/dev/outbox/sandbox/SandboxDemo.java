@@ -2,12 +2,15 @@ package dev.outbox.sandbox;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The demo: start the system, run the workload with a progress bar, print the summary, keep the APIs up. */
 final class SandboxDemo {
@@ -17,15 +20,33 @@ final class SandboxDemo {
     private SandboxDemo() {
     }
 
-    /** Something done to the system once {@code afterOrders} orders have been placed. */
-    record Disruption(int afterOrders, String description, Runnable action) {
+    /**
+     * Something done to the system once {@code afterOrders} orders have been placed. A disruption meant to force
+     * timeouts sets {@code forcedTimeouts} to the orders whose deadline it let pass (by the database's clock), so the
+     * summary can tell its timeouts from the others.
+     */
+    record Disruption(int afterOrders, String description, Runnable action,
+            AtomicReference<SagaReport.Window> forcedTimeouts) {
+
+        Disruption(int afterOrders, String description, Runnable action) {
+            this(afterOrders, description, action, new AtomicReference<>());
+        }
     }
 
-    /** The demo's own disruption: halfway through, the inventory's replies stall past the deadline. */
+    /**
+     * The demo's own disruption: halfway through, the inventory's replies stall past the deadline. The orders it
+     * times out are those whose deadline fell inside the freeze: placed from one deadline before it to its end.
+     */
     static Disruption inventoryRelayStall(SandboxArguments arguments, SandboxSystem system) {
+        AtomicReference<SagaReport.Window> forced = new AtomicReference<>();
         return new Disruption(Math.max(1, arguments.orders() / 2),
                 "the inventory relay is frozen once for " + freezeFor(arguments).toMillis() + " ms to force timeouts",
-                () -> system.inventoryRelay().freeze(freezeFor(arguments)));
+                () -> {
+                    OffsetDateTime start = SagaReport.now(system.orders());
+                    system.inventoryRelay().freeze(freezeFor(arguments));
+                    forced.set(new SagaReport.Window(start.minus(arguments.deadline()),
+                            SagaReport.now(system.orders())));
+                }, forced);
     }
 
     static SagaReport run(SandboxArguments arguments, SandboxSystem system, PrintStream out)
@@ -63,8 +84,10 @@ final class SandboxDemo {
         }
         awaitInvariants(system);
         long commits = SagaReport.databaseCommits(system.orders(), system.inventory()) - commitsBefore;
+        List<SagaReport.Window> forced = disruptions.stream().map(d -> d.forcedTimeouts().get())
+                .filter(Objects::nonNull).toList();
         SagaReport report = SagaReport.read(system.orders(), system.inventory(), system.bootstrapServers(), window,
-                commits);
+                commits, forced);
         out.println();
         out.print(report.render());
         if (duplicator != null) {
@@ -126,7 +149,7 @@ final class SandboxDemo {
         awaitInvariants(system);
         long commits = SagaReport.databaseCommits(system.orders(), system.inventory()) - commitsBefore;
         SagaReport report = SagaReport.read(system.orders(), system.inventory(), system.bootstrapServers(),
-                SagaReport.Window.ALL, commits);
+                SagaReport.Window.ALL, commits, List.of());
         out.printf("Warm-up done: %.1f sagas/s, p50 %.1f ms, p99 %.1f ms, %d timed out.%n",
                 report.sagasPerSecond(), report.p50Millis(), report.p99Millis(), report.timedOutOrders());
         return new SummaryJson.Warmup(warmup.placedTotal(), report);

@@ -37,15 +37,9 @@ final class SummaryJson {
         summary.put("durable", arguments.durable());
         summary.put("disruption", arguments.disruption());
         summary.put("postgres", postgresSettings);
-        summary.put("sagasByState", report.sagasByState());
         summary.put("terminal", SagaReport.TERMINAL.stream()
                 .mapToLong(state -> report.sagasByState().getOrDefault(state, 0L)).sum());
-        summary.put("timedOut", report.timedOutOrders());
-        summary.put("p50Millis", report.p50Millis());
-        summary.put("p99Millis", report.p99Millis());
-        summary.put("sagasPerSecond", report.sagasPerSecond());
-        summary.put("spanSeconds", report.spanSeconds());
-        summary.put("commitsPerSaga", report.commitsPerSaga());
+        putFigures(summary, report);
         summary.put("warmup", warmup == null ? null : warmupOf(warmup));
         summary.put("invariants", report.violations().isEmpty() ? "PASS" : "FAIL");
         summary.put("violations", report.violations().stream().limit(20).toList());
@@ -56,14 +50,20 @@ final class SummaryJson {
         Map<String, Object> summary = new LinkedHashMap<>();
         SagaReport report = warmup.report();
         summary.put("ordersPlaced", warmup.ordersPlaced());
+        putFigures(summary, report);
+        return summary;
+    }
+
+    /** The figures the measured run and the warm-up both report. */
+    private static void putFigures(Map<String, Object> summary, SagaReport report) {
         summary.put("sagasByState", report.sagasByState());
         summary.put("timedOut", report.timedOutOrders());
+        summary.put("timedOutUnforced", report.timedOutUnforced());
         summary.put("p50Millis", report.p50Millis());
         summary.put("p99Millis", report.p99Millis());
         summary.put("sagasPerSecond", report.sagasPerSecond());
         summary.put("spanSeconds", report.spanSeconds());
         summary.put("commitsPerSaga", report.commitsPerSaga());
-        return summary;
     }
 
     /** The durability settings as the server reports them (not as they were asked for). */

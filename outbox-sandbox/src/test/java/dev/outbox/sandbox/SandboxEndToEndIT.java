@@ -42,6 +42,8 @@ class SandboxEndToEndIT {
             assertThat(report.sagasByState().get("CANCELLED")).as("customer cancels and timeouts").isPositive();
             assertThat(report.timedOutOrders()).as("orders timed out while the inventory relay was frozen")
                     .isPositive();
+            assertThat(report.timedOutUnforced()).as("timeouts the freeze does not account for")
+                    .isLessThan(report.timedOutOrders());
             assertThat(report.eventsByTopic()).containsKeys(SandboxSystem.ORDER_TOPIC, SandboxSystem.RESERVATION_TOPIC);
         }
     }
