@@ -5,6 +5,7 @@ import dev.outbox.sample.order.OrderInvariants;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,7 +100,7 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, long time
         String timedOutSql = "SELECT count(*) FROM orders WHERE status = 'CANCELLED' AND reason LIKE 'timed out%' AND "
                 + Window.SQL;
         long timedOut = orders.fetchOne(timedOutSql, window.from(), window.to()).get(0, Long.class);
-        List<Object> bounds = new ArrayList<>(List.of(window.from(), window.to()));
+        List<Object> bounds = new ArrayList<>(Arrays.asList(window.from(), window.to()));
         StringBuilder unforcedSql = new StringBuilder(timedOutSql);
         for (Window excluded : forced) {
             unforcedSql.append(" AND NOT (").append(Window.SQL).append(')');
