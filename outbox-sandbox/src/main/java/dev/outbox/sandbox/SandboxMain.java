@@ -32,7 +32,21 @@ public final class SandboxMain {
         }
         switch (arguments.command()) {
             case INFRA -> runInfra(arguments, System.out);
-            case DEMO -> System.exit(runDemo(arguments, System.out));
+            case DEMO -> System.exit(runDemoOrFail(arguments));
+        }
+    }
+
+    /**
+     * The demo, ending the process when it fails: the services' and the broker's threads would otherwise keep the
+     * JVM (and its relays and PostgreSQL, through the shutdown hook) up after the main thread died.
+     */
+    private static int runDemoOrFail(SandboxArguments arguments) {
+        try {
+            return runDemo(arguments, System.out);
+        } catch (Exception | Error e) {
+            System.err.println("outbox-sandbox: the demo failed: " + e);
+            e.printStackTrace();
+            return 3;
         }
     }
 
