@@ -82,6 +82,7 @@ final class ReplayingConsumer extends MockConsumer<byte[], byte[]> {
         records.add(record);
         if (assignment().contains(partition)) {
             addRecord(record);
+            notifyAll();
         }
         return record.offset();
     }
@@ -103,13 +104,16 @@ final class ReplayingConsumer extends MockConsumer<byte[], byte[]> {
         newAssignment.forEach(this::redeliver);
     }
 
-    /** Waits a little when there is nothing, as a broker's poll does, so a runner thread does not spin. */
+    /**
+     * When there is nothing, waits for the next {@link #append} (at most the timeout, capped at 10 ms), as a
+     * broker's poll does, so a runner thread does not spin.
+     */
     @Override
-    public ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+    public synchronized ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
         ConsumerRecords<byte[], byte[]> records = super.poll(timeout);
         if (records.isEmpty()) {
             try {
-                Thread.sleep(Math.min(timeout.toMillis(), 10));
+                wait(Math.max(1, Math.min(timeout.toMillis(), 10))); // released by append's notifyAll
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
