@@ -31,7 +31,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
               --exit              stop after the summary instead of keeping the APIs up
               --durable           PostgreSQL with fsync, full_page_writes and synchronous_commit on (default
                                   off: the test kit's fast settings; use it for any figure that is published)
-              --no-disruption     do not freeze the inventory relay halfway (the demo's forced timeouts)
+              --no-disruption     do not freeze the inventory relay (the demo's forced timeouts)
               --summary-json FILE also write the summary as JSON to FILE (for the benchmark's saga scenario)
               --warmup-orders N   first place N orders at the same rate, without disruption, wait until they are
                                   terminal, and leave them out of the figures (reported apart; default 0)

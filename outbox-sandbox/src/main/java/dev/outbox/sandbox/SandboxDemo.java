@@ -34,12 +34,14 @@ final class SandboxDemo {
     }
 
     /**
-     * The demo's own disruption: halfway through, the inventory's replies stall past the deadline. The orders it
-     * times out are those whose deadline fell inside the freeze: placed from one deadline before it to its end.
+     * The demo's own disruption: a quarter of the way through, the inventory's replies stall past the deadline. The
+     * orders it times out are those whose deadline fell inside the freeze: placed from one deadline before it to its
+     * end. It starts early enough that the run also shows the catch-up while orders keep coming, rather than ending
+     * the run on the freeze's tail.
      */
     static Disruption inventoryRelayStall(SandboxArguments arguments, SandboxSystem system) {
         AtomicReference<SagaReport.Window> forced = new AtomicReference<>();
-        return new Disruption(Math.max(1, arguments.orders() / 2),
+        return new Disruption(Math.max(1, arguments.orders() / 4),
                 "the inventory relay is frozen once for " + freezeFor(arguments).toMillis() + " ms to force timeouts",
                 () -> {
                     OffsetDateTime start = SagaReport.now(system.orders());
