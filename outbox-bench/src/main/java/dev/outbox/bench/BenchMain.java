@@ -113,8 +113,10 @@ public final class BenchMain {
             // Last, with the shared servers stopped: each sandbox brings its own PostgreSQL and Kafka.
             for (int rep = 1; rep <= options.steadyRepetitions(); rep++) {
                 for (int rate : options.sagaRates()) {
-                    saga(rate, rep);
-                    writeReport();
+                    for (String start : options.sagaStarts()) {
+                        saga(rate, start, rep);
+                        writeReport();
+                    }
                 }
             }
         }
@@ -332,10 +334,10 @@ public final class BenchMain {
      * figures. CPU is counted from the first order placed to the summary written, for the sandbox JVM (Kafka,
      * both services, the workload) and, apart, for its descendants plus the PostgreSQL server it started.
      */
-    private void saga(int rate, int rep) throws Exception {
+    private void saga(int rate, String start, int rep) throws Exception {
         runCounter++;
-        String name = String.format("r%03d_saga_%d", runCounter, rate);
-        String variant = Report.sagaVariant(rate);
+        String name = String.format("r%03d_saga_%d_%s", runCounter, rate, start);
+        String variant = SagaSection.variant(rate, start);
         Path jar = SandboxJar.path();
         if (!Files.isRegularFile(jar)) {
             results.fail(String.format("saga %s rep %d: no %s (build it: bin/with-jdk21 mvn -B -q -pl "
@@ -343,7 +345,7 @@ public final class BenchMain {
             return;
         }
         int orders = options.sagaOrders(rate);
-        int warmupOrders = SandboxJar.warmupOrders(rate);
+        int warmupOrders = start.equals(SagaSection.WARM) ? SandboxJar.warmupOrders(rate) : 0;
         int pgPort = SandboxJar.freePort();
         Path summaryFile = options.outputDirectory().resolve("logs/" + name + ".json").toAbsolutePath();
         Files.deleteIfExists(summaryFile);
@@ -387,6 +389,9 @@ public final class BenchMain {
             results.add(Report.SAGA, variant, sandbox, rep, "sagas_per_s", summary.sagasPerSecond());
             results.add(Report.SAGA, variant, sandbox, rep, "p50_ms", summary.p50Millis());
             results.add(Report.SAGA, variant, sandbox, rep, "p99_ms", summary.p99Millis());
+            if (!Double.isNaN(summary.maxMillis())) {
+                results.add(Report.SAGA, variant, sandbox, rep, "max_ms", summary.maxMillis());
+            }
             results.add(Report.SAGA, variant, sandbox, rep, "timed_out", summary.timedOut());
             results.add(Report.SAGA, variant, sandbox, rep, "failed_requests", summary.failedRequests());
             results.add(Report.SAGA, variant, sandbox, rep, "invariants_pass", summary.invariantsPass() ? 1 : 0);

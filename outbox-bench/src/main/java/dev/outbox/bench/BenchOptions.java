@@ -11,7 +11,7 @@ import java.util.TreeSet;
  * Command line: {@code [--quick] [--scenario drain,steady,idle] [--contenders kind,...] [--reps N]
  * [--large-drain-reps N] [--steady-reps N]
  * [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000] [--steady-seconds S]
- * [--saga-rates 50,100,...] [--saga-orders N] [--out DIR]}. Defaults are the full suite except the saga
+ * [--saga-rates 50,100,...] [--saga-starts cold,warm] [--saga-orders N] [--out DIR]}. Defaults are the full suite except the saga
  * scenario (asked for with {@code --scenario saga}); {@code --quick} shrinks every size for a smoke run of a few
  * minutes.
  */
@@ -19,7 +19,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         int largeDrainRepetitions, int steadyRepetitions,
         List<Integer> payloads, List<Long> drainCounts, List<Integer> rates, int steadySeconds,
         int steadyWarmupSeconds, int idleEvents, int partitions, int writerConnections, Path outputDirectory,
-        boolean profile, List<Integer> sagaRates, int sagaOrders) {
+        boolean profile, List<Integer> sagaRates, List<String> sagaStarts, int sagaOrders) {
 
     static final Set<String> SCENARIOS = Set.of("drain", "steady", "idle", "saga");
     /** Orders per saga run when {@code --saga-orders} is not given: 20 s of load, within these bounds. */
@@ -43,6 +43,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         Path out = Path.of("outbox-bench", "results");
         boolean profile = false;
         List<Integer> sagaRates = quick ? List.of(50, 100) : List.of(50, 100, 200, 400, 800);
+        List<String> sagaStarts = List.of(SagaSection.COLD, SagaSection.WARM);
         int sagaOrders = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -66,6 +67,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
                 case "--idle-events" -> idleEvents = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--saga-rates" -> sagaRates = positives(arg, value(args, ++i, arg));
+                case "--saga-starts" -> sagaStarts = starts(value(args, ++i, arg));
                 case "--saga-orders" -> sagaOrders = positives(arg, value(args, ++i, arg)).getFirst();
                 default -> throw new IllegalArgumentException("unknown argument " + arg + "\n" + usage());
             }
@@ -77,7 +79,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         }
         return new BenchOptions(quick, scenarios, List.copyOf(contenders), reps,
                 largeReps == null ? reps : largeReps, steadyReps == null ? reps : steadyReps, payloads, drainCounts, rates,
-                steadySeconds, warmup, idleEvents, 3, 8, out, profile, sagaRates, sagaOrders);
+                steadySeconds, warmup, idleEvents, 3, 8, out, profile, sagaRates, sagaStarts, sagaOrders);
     }
 
     /** Orders for one saga run at {@code rate}: {@code --saga-orders}, else 20 s of load, 200 to 8,000. */
@@ -94,6 +96,16 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
             throw new IllegalArgumentException(flag + " needs a value\n" + usage());
         }
         return args[index];
+    }
+
+    private static List<String> starts(String value) {
+        List<String> starts = List.of(value.split(","));
+        for (String start : starts) {
+            if (!start.equals(SagaSection.COLD) && !start.equals(SagaSection.WARM)) {
+                throw new IllegalArgumentException("--saga-starts takes cold, warm or both, was '" + value + "'");
+            }
+        }
+        return starts;
     }
 
     private static List<Integer> positives(String flag, String value) {
@@ -143,6 +155,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
                 + Arrays.stream(Contender.values()).map(c -> c.kind).toList()
                 + "] [--reps N] [--large-drain-reps N (drains of 1M+)] [--steady-reps N (steady, idle and saga)] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
                 + " [--steady-seconds S] [--idle-events N] [--saga-rates 50,100,200,400,800]"
+                + " [--saga-starts cold,warm (default both)]"
                 + " [--saga-orders N (default 20 s of load per rate, 200..8000)] [--out DIR]"
                 + " [--profile (JFR in every contender)]\n"
                 + "   or: java -jar outbox-bench.jar --render DIR   (re-render a results directory's report)";

@@ -134,26 +134,68 @@ final class ProcStats {
         return "other";
     }
 
+    /** What one thread or process has used so far, and the part of the system it belongs to. */
+    record PartCounter(String part, double seconds) {
+    }
+
     /**
-     * CPU seconds so far of each part of a running sandbox: its JVM's threads by {@link #sandboxPart}, each relay
-     * process (by its {@code OUTBOX_RELAY_NAME}) and PostgreSQL (the postmaster and its backends).
+     * CPU seconds so far of each thread and process of a running sandbox, keyed by thread or process id, with its
+     * part: the JVM's threads by {@link #sandboxPart}, each relay process (by its {@code OUTBOX_RELAY_NAME}) and
+     * PostgreSQL (the postmaster and its backends). Keyed by id so that a window's figures are differences of the
+     * same thread or process: threads and backends come and go during a run.
      */
-    static java.util.Map<String, Double> sagaParts(long sandbox, java.util.Optional<Long> postmaster) {
-        java.util.Map<String, Double> parts = new java.util.TreeMap<>();
-        threadTicks(sandbox).forEach((thread, ticks) ->
-                parts.merge("jvm:" + sandboxPart(thread), ticks / TICKS_PER_SECOND, Double::sum));
+    static java.util.Map<String, PartCounter> sagaParts(long sandbox, java.util.Optional<Long> postmaster) {
+        java.util.Map<String, PartCounter> counters = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(sandbox), "task"))) {
+            for (Path task : tasks.toList()) {
+                threadCounter(task).ifPresent(c -> counters.put("tid:" + task.getFileName(), c));
+            }
+        } catch (IOException | RuntimeException e) {
+            // The sandbox has exited: no threads to count.
+        }
         ProcessHandle.of(sandbox).ifPresent(handle -> handle.descendants().forEach(child -> {
             String relay = relayName(child.pid());
             if (relay != null) {
-                cpuTicks(child.pid()).ifPresent(t -> parts.merge("relay:" + relay, t / TICKS_PER_SECOND, Double::sum));
+                cpuTicks(child.pid()).ifPresent(t -> counters.put("pid:" + child.pid(),
+                        new PartCounter("relay:" + relay, t / TICKS_PER_SECOND)));
             }
         }));
         postmaster.ifPresent(pid -> {
-            cpuTicks(pid).ifPresent(t -> parts.merge("postgresql", t / TICKS_PER_SECOND, Double::sum));
+            cpuTicks(pid).ifPresent(t -> counters.put("pid:" + pid, new PartCounter("postgresql",
+                    t / TICKS_PER_SECOND)));
             ProcessHandle.of(pid).ifPresent(handle -> handle.descendants().forEach(backend -> cpuTicks(backend.pid())
-                    .ifPresent(t -> parts.merge("postgresql", t / TICKS_PER_SECOND, Double::sum))));
+                    .ifPresent(t -> counters.put("pid:" + backend.pid(), new PartCounter("postgresql",
+                            t / TICKS_PER_SECOND)))));
+        });
+        return counters;
+    }
+
+    /**
+     * CPU seconds per part between two {@link #sagaParts} readings: each thread or process's own difference, all of
+     * it for one started in between; one that ended in between is lost (its last seconds cannot be read any more).
+     */
+    static java.util.Map<String, Double> partDifferences(java.util.Map<String, PartCounter> start,
+            java.util.Map<String, PartCounter> end) {
+        java.util.Map<String, Double> parts = new java.util.TreeMap<>();
+        end.forEach((id, counter) -> {
+            PartCounter before = start.get(id);
+            double since = before == null ? 0 : before.seconds();
+            parts.merge(counter.part(), Math.max(0, counter.seconds() - since), Double::sum);
         });
         return parts;
+    }
+
+    private static java.util.Optional<PartCounter> threadCounter(Path task) {
+        try {
+            String stat = Files.readString(task.resolve("stat"));
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+                    .replaceAll("(?<=[-#])[0-9]+", "N");
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return java.util.Optional.of(new PartCounter("jvm:" + sandboxPart(name), ticks / TICKS_PER_SECOND));
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty(); // the thread ended between the listing and the read
+        }
     }
 
     /** The relay name of a relay process (its {@code OUTBOX_RELAY_NAME}), or null for any other process. */

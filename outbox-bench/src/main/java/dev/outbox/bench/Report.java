@@ -53,14 +53,10 @@ final class Report {
     /** The saga scenario's only "contender": the whole sandbox system. */
     static final String SAGA_CONTENDER = "sandbox (durable; no relay freeze)";
 
-    static String sagaVariant(int rate) {
-        return rate + " orders/s";
-    }
-
     static void write(Path directory, Results results, Environment environment) throws IOException {
         Files.createDirectories(directory);
         Files.writeString(directory.resolve("REPORT.md"), markdown(results, environment));
-        for (Map.Entry<String, Map<String, Map<String, Stats>>> chart : sagaCharts(results).entrySet()) {
+        for (Map.Entry<String, Map<String, Map<String, Stats>>> chart : SagaSection.charts(results).entrySet()) {
             boolean log = chart.getKey().contains("latency");
             Charts.groupedBars(directory.resolve(chart.getKey()), log
                     ? "saga latency (order placed -> terminal) by offered rate" : "completed sagas/s by offered rate",
@@ -89,159 +85,6 @@ final class Report {
             }
         }
         return charts;
-    }
-
-    /** saga-throughput.png (offered and completed per rate) and saga-latency.png (p50 and p99 per rate). */
-    static Map<String, Map<String, Map<String, Stats>>> sagaCharts(Results results) {
-        Map<String, Map<String, Map<String, Stats>>> charts = new LinkedHashMap<>();
-        Map<String, Map<String, Stats>> throughput = new LinkedHashMap<>();
-        Map<String, Map<String, Stats>> latency = new LinkedHashMap<>();
-        for (String variant : sagaVariants(results)) {
-            Map<String, Stats> t = new LinkedHashMap<>();
-            results.stats(SAGA, variant, SAGA_CONTENDER, "offered_rate").ifPresent(x -> t.put("offered", x));
-            results.stats(SAGA, variant, SAGA_CONTENDER, "sagas_per_s").ifPresent(x -> t.put("completed", x));
-            Map<String, Stats> l = new LinkedHashMap<>();
-            results.stats(SAGA, variant, SAGA_CONTENDER, "p50_ms").ifPresent(x -> l.put("p50", x));
-            results.stats(SAGA, variant, SAGA_CONTENDER, "p99_ms").ifPresent(x -> l.put("p99", x));
-            if (t.containsKey("completed")) {
-                throughput.put(variant, t);
-            }
-            if (!l.isEmpty()) {
-                latency.put(variant, l);
-            }
-        }
-        if (!throughput.isEmpty()) {
-            charts.put("saga-throughput.png", throughput);
-        }
-        if (!latency.isEmpty()) {
-            charts.put("saga-latency.png", latency);
-        }
-        return charts;
-    }
-
-    /** The saga variants in ascending offered rate. */
-    static List<String> sagaVariants(Results results) {
-        return results.variants(SAGA).stream()
-                .sorted(java.util.Comparator.comparingInt(v -> Integer.parseInt(v.substring(0, v.indexOf(' ')))))
-                .toList();
-    }
-
-    /** Per offered rate, the medians the knee rule reads; a rate with no completed figure is left out. */
-    static List<SagaSummary.RatePoint> sagaPoints(Results results) {
-        List<SagaSummary.RatePoint> points = new java.util.ArrayList<>();
-        for (String variant : sagaVariants(results)) {
-            Optional<Stats> completed = results.stats(SAGA, variant, SAGA_CONTENDER, "sagas_per_s");
-            Optional<Stats> p99 = results.stats(SAGA, variant, SAGA_CONTENDER, "p99_ms");
-            Optional<Stats> pass = results.stats(SAGA, variant, SAGA_CONTENDER, "invariants_pass");
-            if (completed.isEmpty() || p99.isEmpty() || pass.isEmpty()) {
-                continue;
-            }
-            int rate = Integer.parseInt(variant.substring(0, variant.indexOf(' ')));
-            points.add(new SagaSummary.RatePoint(rate, completed.get().median(), p99.get().median(),
-                    pass.get().min() >= 1));
-        }
-        return points;
-    }
-
-    static String sagaSection(Results results) {
-        StringBuilder md = new StringBuilder();
-        md.append("## Saga: the sandbox workload at rising rates → completed sagas/s and saga latency\n\n");
-        md.append("Each run is a fresh `outbox-sandbox.jar --exit --durable --no-disruption` (its own durable ")
-                .append("PostgreSQL and Kafka, two relay processes, both services, the demo's order mix placed open ")
-                .append("loop at the offered rate; no relay freeze). Completed sagas/s = terminal orders / (last ")
-                .append("terminal commit − first order insert); latency = order insert → the commit that made it ")
-                .append("terminal (database timestamps). CPU per 1000 terminal sagas, from the first order placed to ")
-                .append("the summary written: the sandbox JVM (Kafka broker, both services, the workload's HTTP ")
-                .append("client) and, apart, the relay processes and PostgreSQL (server and backends). Peak RSS is ")
-                .append("the sandbox JVM's.\n\n");
-        md.append("| offered orders/s | orders | completed sagas/s | p50 ms | p99 ms | CPU s/1000 sagas (sandbox JVM) ")
-                .append("| CPU s/1000 sagas (relays + PostgreSQL) | peak RSS MB | timed out | invariants |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
-        for (String variant : sagaVariants(results)) {
-            Optional<Stats> completed = results.stats(SAGA, variant, SAGA_CONTENDER, "sagas_per_s");
-            if (completed.isEmpty()) {
-                continue;
-            }
-            Stats pass = results.stats(SAGA, variant, SAGA_CONTENDER, "invariants_pass").orElseThrow();
-            long passed = results.samples().stream()
-                    .filter(x -> x.scenario().equals(SAGA) && x.variant().equals(variant)
-                            && x.metric().equals("invariants_pass") && x.value() >= 1).count();
-            md.append("| ").append(variant.substring(0, variant.indexOf(' '))).append(" | ")
-                    .append(cell(results.stats(SAGA, variant, SAGA_CONTENDER, "orders"), 0)).append(" | ")
-                    .append(cell(completed, 1)).append(" | ")
-                    .append(cell(results.stats(SAGA, variant, SAGA_CONTENDER, "p50_ms"), 1)).append(" | ")
-                    .append(cell(results.stats(SAGA, variant, SAGA_CONTENDER, "p99_ms"), 1)).append(" | ")
-                    .append(cell(results.stats(SAGA, variant, SAGA_CONTENDER, "cpu_s_per_1000_jvm"), 2))
-                    .append(" | ")
-                    .append(cell(results.stats(SAGA, variant, SAGA_CONTENDER, "cpu_s_per_1000_others"), 2))
-                    .append(" | ")
-                    .append(cell(results.stats(SAGA, variant, SAGA_CONTENDER, "peak_rss_mb"), 0)).append(" | ")
-                    .append(cell(results.stats(SAGA, variant, SAGA_CONTENDER, "timed_out"), 0)).append(" | ")
-                    .append(passed == pass.count() ? "PASS" : "FAIL in " + (pass.count() - passed) + " of "
-                            + pass.count())
-                    .append(" |\n");
-        }
-        md.append('\n').append(cpuPartsTable(results));
-        md.append('\n').append(kneeLine(sagaPoints(results))).append("\n\n");
-        md.append("![completed sagas/s](saga-throughput.png)\n![saga latency](saga-latency.png)\n\n");
-        return md.toString();
-    }
-
-    /**
-     * CPU ms per terminal saga by part of the system (in-JVM broker, each consumer, HTTP, load generator, JIT, each
-     * relay, PostgreSQL), one row per offered rate; empty when no run recorded parts.
-     */
-    static String cpuPartsTable(Results results) {
-        List<String> parts = results.samples().stream()
-                .filter(x -> x.scenario().equals(SAGA) && x.metric().startsWith(CPU_PART_PREFIX))
-                .map(x -> x.metric().substring(CPU_PART_PREFIX.length())).distinct().sorted().toList();
-        if (parts.isEmpty()) {
-            return "";
-        }
-        StringBuilder md = new StringBuilder("CPU ms per saga by part (same window; `jvm:` = threads of the sandbox ")
-                .append("JVM by name):\n\n| offered orders/s |");
-        parts.forEach(part -> md.append(' ').append(part).append(" |"));
-        md.append("\n|---|").append("---|".repeat(parts.size())).append('\n');
-        for (String variant : sagaVariants(results)) {
-            md.append("| ").append(variant.substring(0, variant.indexOf(' '))).append(" |");
-            parts.forEach(part -> md.append(' ')
-                    .append(cell(results.stats(SAGA, variant, SAGA_CONTENDER, CPU_PART_PREFIX + part), 2))
-                    .append(" |"));
-            md.append('\n');
-        }
-        return md.toString();
-    }
-
-    static String kneeLine(List<SagaSummary.RatePoint> points) {
-        String rule = "completed ≥ 90% of offered, p99 ≤ 250 ms and every invariant held (medians over the "
-                + "repetitions)";
-        return SagaSummary.knee(points)
-                .map(k -> String.format("**Knee: %,d orders/s offered** (%,.1f sagas/s completed, p99 %,.1f ms): "
-                        + "the highest offered rate with %s.", k.offeredRate(), k.sagasPerSecond(), k.p99Millis(),
-                        rule))
-                .orElse("**Knee: none**: no offered rate had " + rule + ".");
-    }
-
-    /** The issue's saga target, from the knee rule's points. */
-    static String sagaTarget(List<SagaSummary.RatePoint> points) {
-        String target = "| ≥ 500 sagas/s with p99 ≤ 250 ms | saga | ";
-        if (points.isEmpty()) {
-            return target + "not measured (run `--scenario saga`) | unknown |\n";
-        }
-        Optional<SagaSummary.RatePoint> best = points.stream()
-                .filter(p -> p.invariantsPass() && p.p99Millis() <= SagaSummary.KNEE_P99_MILLIS)
-                .max(java.util.Comparator.comparingDouble(SagaSummary.RatePoint::sagasPerSecond));
-        if (best.isEmpty()) {
-            SagaSummary.RatePoint lowest = points.getFirst();
-            return target + String.format("p99 above 250 ms at every rate (%,.1f ms at %,d orders/s offered)",
-                    lowest.p99Millis(), lowest.offeredRate()) + " | " + String.format(
-                    "missed: p99 over by %,.1f ms even at the lowest rate", lowest.p99Millis() - 250) + " |\n";
-        }
-        SagaSummary.RatePoint b = best.get();
-        String measured = String.format("%,.1f sagas/s with p99 %,.1f ms (at %,d orders/s offered)",
-                b.sagasPerSecond(), b.p99Millis(), b.offeredRate());
-        return target + measured + " | " + verdict(b.sagasPerSecond(), SagaSummary.TARGET_SAGAS_PER_SECOND,
-                " sagas/s") + " |\n";
     }
 
     static String markdown(Results results, Environment env) {
@@ -339,7 +182,7 @@ final class Report {
             md.append('\n');
         }
         if (!results.variants(SAGA).isEmpty()) {
-            md.append(sagaSection(results));
+            md.append(SagaSection.render(results));
         }
         md.append(targets(results));
         if (!results.hotThreads().isEmpty()) {
@@ -372,7 +215,7 @@ final class Report {
             }
             md.append("Our relay was not measured alone in this run; only the saga target can be checked.\n\n");
             md.append("| target | where | measured | verdict |\n|---|---|---|---|\n");
-            md.append(sagaTarget(sagaPoints(results))).append('\n');
+            md.append(SagaSection.issue6Target(SagaSection.targetPoints(results))).append('\n');
             return md.toString();
         }
         md.append("| target | where | measured | verdict |\n|---|---|---|---|\n");
@@ -407,7 +250,7 @@ final class Report {
                                     p.median() / 20)).orElse("not met"))
                     .append(" |\n");
         }
-        md.append(sagaTarget(sagaPoints(results))).append('\n');
+        md.append(SagaSection.issue6Target(SagaSection.targetPoints(results))).append('\n');
         md.append("Where the relay's drain time goes, from the same run: the pgoutput decode ceiling is how fast ")
                 .append("PostgreSQL decodes and ships the WAL, the raw producer how fast Kafka takes the same ")
                 .append("records; the relay's distance to the slower of the two is spent in the relay itself ")

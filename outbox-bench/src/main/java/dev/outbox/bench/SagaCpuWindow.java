@@ -2,7 +2,6 @@ package dev.outbox.bench;
 
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -19,8 +18,8 @@ final class SagaCpuWindow implements Consumer<String> {
     private volatile double othersStart = Double.NaN;
     private volatile double jvmEnd = Double.NaN;
     private volatile double othersEnd = Double.NaN;
-    private volatile Map<String, Double> partsStart = Map.of();
-    private volatile Map<String, Double> partsEnd = Map.of();
+    private volatile Map<String, ProcStats.PartCounter> partsStart = Map.of();
+    private volatile Map<String, ProcStats.PartCounter> partsEnd = Map.of();
 
     SagaCpuWindow(int postgresPort) {
         this.postgresPort = postgresPort;
@@ -67,9 +66,7 @@ final class SagaCpuWindow implements Consumer<String> {
 
     /** CPU seconds of each part of the system (see {@link ProcStats#sagaParts}) within the window. */
     Map<String, Double> partSeconds() {
-        Map<String, Double> parts = new TreeMap<>();
-        partsEnd.forEach((part, end) -> parts.put(part, end - partsStart.getOrDefault(part, 0.0)));
-        return parts;
+        return ProcStats.partDifferences(partsStart, partsEnd);
     }
 
     Optional<Long> postmaster() {

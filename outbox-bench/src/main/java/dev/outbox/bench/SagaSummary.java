@@ -15,7 +15,7 @@ import java.util.Optional;
  */
 record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, long failedRequests, boolean durable,
         boolean disruption, Map<String, Long> sagasByState, long terminal, long timedOut, double p50Millis,
-        double p99Millis, double sagasPerSecond, double spanSeconds, boolean invariantsPass, List<String> violations,
+        double p99Millis, double maxMillis, double sagasPerSecond, double spanSeconds, boolean invariantsPass, List<String> violations,
         Map<String, String> postgresSettings, double commitsPerSaga, Optional<Warmup> warmup) {
 
     /**
@@ -64,7 +64,7 @@ record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, lon
                 required(root, "durable").asBoolean(), required(root, "disruption").asBoolean(), states,
                 required(root, "terminal").asLong(), required(root, "timedOut").asLong(),
                 required(root, "p50Millis").asDouble(), required(root, "p99Millis").asDouble(),
-                required(root, "sagasPerSecond").asDouble(), required(root, "spanSeconds").asDouble(),
+                root.path("maxMillis").asDouble(Double.NaN), required(root, "sagasPerSecond").asDouble(), required(root, "spanSeconds").asDouble(),
                 invariants.equals("PASS"), List.copyOf(violations), postgres,
                 root.path("commitsPerSaga").asDouble(Double.NaN), warmup(root.path("warmup")));
     }

@@ -18,7 +18,8 @@ final class SandboxJar {
     /**
      * Orders the sandbox places before the measured run, at the same rate, and leaves out of the figures
      * ({@code --warmup-orders}): {@code outbox.bench.saga.warmup.seconds} (default 30) seconds of load, so that the
-     * measured sagas run on compiled code, filled pools and connected clients. 0 measures a cold start.
+     * measured sagas run on compiled code, filled pools and connected clients (the warm start; a cold start
+     * places none).
      */
     static int warmupOrders(int rate) {
         long seconds = Long.getLong("outbox.bench.saga.warmup.seconds", 30);

@@ -25,6 +25,7 @@ class SagaSummaryTest {
               "timedOut" : 3,
               "p50Millis" : 41.5,
               "p99Millis" : 180.25,
+              "maxMillis" : 412.5,
               "sagasPerSecond" : 49.2,
               "spanSeconds" : 20.3,
               "invariants" : "PASS",
@@ -45,6 +46,7 @@ class SagaSummaryTest {
         assertThat(summary.timedOut()).isEqualTo(3);
         assertThat(summary.p50Millis()).isEqualTo(41.5);
         assertThat(summary.p99Millis()).isEqualTo(180.25);
+        assertThat(summary.maxMillis()).isEqualTo(412.5);
         assertThat(summary.sagasPerSecond()).isEqualTo(49.2);
         assertThat(summary.spanSeconds()).isEqualTo(20.3);
         assertThat(summary.invariantsPass()).isTrue();

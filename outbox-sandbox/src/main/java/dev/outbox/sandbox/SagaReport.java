@@ -25,8 +25,7 @@ import org.jooq.Record;
  * run, or the warm-up before it); events and invariants are the whole system's.
  */
 record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, long timedOutUnforced, double p50Millis,
-        double p99Millis,
-        double sagasPerSecond, double spanSeconds, double commitsPerSaga, Map<String, Long> eventsByTopic,
+        double p99Millis, double maxMillis, double sagasPerSecond, double spanSeconds, double commitsPerSaga, Map<String, Long> eventsByTopic,
         Map<String, Long> deadLettersByTopic, List<String> violations) {
 
     static final List<String> TERMINAL = List.of("CONFIRMED", "REJECTED", "CANCELLED");
@@ -88,11 +87,13 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, long time
         Record latency = orders.fetchOne("""
                 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)),
                        percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at)),
-                       count(*), extract(epoch FROM max(updated_at) - min(created_at))
+                       count(*), extract(epoch FROM max(updated_at) - min(created_at)),
+                       max(extract(epoch FROM updated_at - created_at))
                   FROM orders WHERE status IN ('CONFIRMED', 'REJECTED', 'CANCELLED') AND """ + Window.SQL,
                 window.from(), window.to());
         double p50 = seconds(latency.get(0)) * 1000;
         double p99 = seconds(latency.get(1)) * 1000;
+        double max = seconds(latency.get(4)) * 1000;
         double span = seconds(latency.get(3));
         long terminal = latency.get(2, Long.class);
         double rate = span > 0 ? terminal / span : 0;
@@ -117,7 +118,7 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, long time
                 events.put(topic, size);
             }
         });
-        return new SagaReport(byState, timedOut, unforced, p50, p99, rate, span, terminal > 0 ? (double) commits / terminal : 0,
+        return new SagaReport(byState, timedOut, unforced, p50, p99, max, rate, span, terminal > 0 ? (double) commits / terminal : 0,
                 events, deadLetters, violations(orders, inventory));
     }
 
@@ -157,6 +158,7 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, long time
         out.append(new TextTable("saga latency", "ms")
                 .row("p50", "%.1f".formatted(p50Millis))
                 .row("p99", "%.1f".formatted(p99Millis))
+                .row("max", "%.1f".formatted(maxMillis))
                 .row("sagas/s", "%.1f".formatted(sagasPerSecond))
                 .row("db commits/saga", "%.1f".formatted(commitsPerSaga))
                 .render()).append('\n');

@@ -61,6 +61,7 @@ final class SummaryJson {
         summary.put("timedOutUnforced", report.timedOutUnforced());
         summary.put("p50Millis", report.p50Millis());
         summary.put("p99Millis", report.p99Millis());
+        summary.put("maxMillis", report.maxMillis());
         summary.put("sagasPerSecond", report.sagasPerSecond());
         summary.put("spanSeconds", report.spanSeconds());
         summary.put("commitsPerSaga", report.commitsPerSaga());

@@ -16,7 +16,7 @@ class SummaryJsonTest {
         states.put("REJECTED", 6L);
         states.put("CANCELLED", 3L);
         states.put("PENDING", 1L);
-        SagaReport report = new SagaReport(states, 2, 1, 40.5, 180.25, 48.0, 2.06, 5.5, Map.of(), Map.of(),
+        SagaReport report = new SagaReport(states, 2, 1, 40.5, 180.25, 312.0, 48.0, 2.06, 5.5, Map.of(), Map.of(),
                 List.of("sku SKU-1: stock not conserved"));
         SandboxArguments arguments = SandboxArguments.parse("--rate", "50", "--orders", "100", "--durable",
                 "--no-disruption");
@@ -30,6 +30,7 @@ class SummaryJsonTest {
                 .containsEntry("durable", true).containsEntry("disruption", false)
                 .containsEntry("terminal", 99L).containsEntry("timedOut", 2L).containsEntry("timedOutUnforced", 1L)
                 .containsEntry("p50Millis", 40.5).containsEntry("p99Millis", 180.25)
+                .containsEntry("maxMillis", 312.0)
                 .containsEntry("sagasPerSecond", 48.0).containsEntry("spanSeconds", 2.06)
                 .containsEntry("commitsPerSaga", 5.5).containsEntry("warmup", null)
                 .containsEntry("invariants", "FAIL");
@@ -41,9 +42,9 @@ class SummaryJsonTest {
     void aWarmUpIsReportedApartFromTheMeasuredFigures() {
         Map<String, Long> measuredStates = Map.of("CONFIRMED", 100L);
         Map<String, Long> warmupStates = Map.of("CONFIRMED", 40L, "REJECTED", 10L);
-        SagaReport measured = new SagaReport(measuredStates, 0, 0, 20.0, 90.0, 99.0, 1.01, 4.0, Map.of(), Map.of(),
+        SagaReport measured = new SagaReport(measuredStates, 0, 0, 20.0, 90.0, 120.0, 99.0, 1.01, 4.0, Map.of(), Map.of(),
                 List.of());
-        SagaReport warm = new SagaReport(warmupStates, 1, 1, 300.0, 900.0, 50.0, 1.0, 9.0, Map.of(), Map.of(),
+        SagaReport warm = new SagaReport(warmupStates, 1, 1, 300.0, 900.0, 1500.0, 50.0, 1.0, 9.0, Map.of(), Map.of(),
                 List.of());
         SandboxArguments arguments = SandboxArguments.parse("--orders", "100", "--warmup-orders", "50");
 
@@ -53,7 +54,7 @@ class SummaryJsonTest {
         assertThat(summary).containsEntry("terminal", 100L).containsEntry("p50Millis", 20.0)
                 .containsEntry("commitsPerSaga", 4.0);
         assertThat(summary.get("warmup")).isEqualTo(Map.of("ordersPlaced", 50L, "sagasByState", warmupStates,
-                "timedOut", 1L, "timedOutUnforced", 1L, "p50Millis", 300.0, "p99Millis", 900.0, "sagasPerSecond", 50.0, "spanSeconds", 1.0,
-                "commitsPerSaga", 9.0));
+                "timedOut", 1L, "timedOutUnforced", 1L, "p50Millis", 300.0, "p99Millis", 900.0, "maxMillis", 1500.0,
+                "sagasPerSecond", 50.0, "spanSeconds", 1.0, "commitsPerSaga", 9.0));
     }
 }
