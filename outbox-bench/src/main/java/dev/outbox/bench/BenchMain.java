@@ -111,12 +111,17 @@ public final class BenchMain {
         }
         if (options.scenarios().contains("saga")) {
             // Last, with the shared servers stopped: each sandbox brings its own PostgreSQL and Kafka.
+            SagaRuns sagas = new SagaRuns(options, results);
             for (int rep = 1; rep <= options.steadyRepetitions(); rep++) {
                 for (int rate : options.sagaRates()) {
                     for (String start : options.sagaStarts()) {
-                        saga(rate, start, rep);
+                        sagas.saga(rate, start, rep, ++runCounter);
                         writeReport();
                     }
+                }
+                if (options.sagaRestartRate() > 0) {
+                    sagas.restart(options.sagaRestartRate(), rep, ++runCounter);
+                    writeReport();
                 }
             }
         }
@@ -325,110 +330,6 @@ public final class BenchMain {
                 record("idle", "after 10 s idle", contender, rep, "latency_ms", ms);
                 log.info("idle {} rep {} event {}: {} ms", contender.label, rep, i, ms);
             }
-        }
-    }
-
-    /**
-     * One sandbox run at {@code rate}: the shaded sandbox jar as a child process with its own durable PostgreSQL
-     * and Kafka, two relay processes and both services, {@code --no-disruption}; its summary JSON gives the
-     * figures. CPU is counted from the first order placed to the summary written, for the sandbox JVM (Kafka,
-     * both services, the workload) and, apart, for its descendants plus the PostgreSQL server it started.
-     */
-    private void saga(int rate, String start, int rep) throws Exception {
-        runCounter++;
-        String name = String.format("r%03d_saga_%d_%s", runCounter, rate, start);
-        String variant = SagaSection.variant(rate, start);
-        Path jar = SandboxJar.path();
-        if (!Files.isRegularFile(jar)) {
-            results.fail(String.format("saga %s rep %d: no %s (build it: bin/with-jdk21 mvn -B -q -pl "
-                    + "outbox-sandbox -am -DskipTests package)", variant, rep, jar));
-            return;
-        }
-        int orders = options.sagaOrders(rate);
-        int warmupOrders = start.equals(SagaSection.WARM) ? SandboxJar.warmupOrders(rate) : 0;
-        int pgPort = SandboxJar.freePort();
-        Path summaryFile = options.outputDirectory().resolve("logs/" + name + ".json").toAbsolutePath();
-        Files.deleteIfExists(summaryFile);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java));
-        if (Runtime.version().feature() >= 23) {
-            command.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        command.addAll(List.of("-jar", jar.toString(), "--exit", "--durable", "--no-disruption",
-                "--order-port", "0", "--inventory-port", "0", "--pg-port", Integer.toString(pgPort),
-                "--rate", Integer.toString(rate), "--orders", Integer.toString(orders),
-                "--warmup-orders", Integer.toString(warmupOrders), "--summary-json", summaryFile.toString()));
-        SagaCpuWindow window = new SagaCpuWindow(pgPort);
-        try (ChildProcess child = new ChildProcess(command, Map.of(),
-                options.outputDirectory().resolve("logs/" + name + ".log"), null, null, window)) {
-            window.attach(child);
-            long timeout = SandboxJar.timeoutSeconds(orders, warmupOrders, rate);
-            int exit = child.awaitExit(timeout);
-            if (exit < 0) {
-                child.terminate(90);
-                results.fail(String.format("saga %s rep %d: sandbox still running after %d s (see logs/%s.log)",
-                        variant, rep, timeout, name));
-                return;
-            }
-            if (!Files.isRegularFile(summaryFile)) {
-                results.fail(String.format("saga %s rep %d: sandbox exited with %d and wrote no summary "
-                        + "(see logs/%s.log)", variant, rep, exit, name));
-                return;
-            }
-            SagaSummary summary = SagaSummary.parse(Files.readString(summaryFile));
-            if (!summary.durableAsReported() || summary.disruption()) {
-                results.fail(String.format("saga %s rep %d: the sandbox ran durable=%s (PostgreSQL: %s) "
-                        + "disruption=%s, not measured", variant, rep, summary.durable(), summary.postgresSettings(),
-                        summary.disruption()));
-                return;
-            }
-            double thousands = Math.max(summary.terminal(), 1) / 1000.0;
-            String sandbox = Report.SAGA_CONTENDER;
-            results.add(Report.SAGA, variant, sandbox, rep, "offered_rate", rate);
-            results.add(Report.SAGA, variant, sandbox, rep, "orders", summary.ordersPlaced());
-            results.add(Report.SAGA, variant, sandbox, rep, "sagas_per_s", summary.sagasPerSecond());
-            results.add(Report.SAGA, variant, sandbox, rep, "p50_ms", summary.p50Millis());
-            results.add(Report.SAGA, variant, sandbox, rep, "p99_ms", summary.p99Millis());
-            if (!Double.isNaN(summary.maxMillis())) {
-                results.add(Report.SAGA, variant, sandbox, rep, "max_ms", summary.maxMillis());
-            }
-            results.add(Report.SAGA, variant, sandbox, rep, "timed_out", summary.timedOut());
-            results.add(Report.SAGA, variant, sandbox, rep, "failed_requests", summary.failedRequests());
-            results.add(Report.SAGA, variant, sandbox, rep, "invariants_pass", summary.invariantsPass() ? 1 : 0);
-            if (!Double.isNaN(summary.commitsPerSaga())) {
-                results.add(Report.SAGA, variant, sandbox, rep, "db_commits_per_saga", summary.commitsPerSaga());
-            }
-            // The warm-up is reported apart (the CPU window starts after it, at the measured run's "Placing").
-            results.add(Report.SAGA, variant, sandbox, rep, "warmup_orders", warmupOrders);
-            summary.warmup().ifPresent(warm -> {
-                results.add(Report.SAGA, variant, sandbox, rep, "warmup_sagas_per_s", warm.sagasPerSecond());
-                results.add(Report.SAGA, variant, sandbox, rep, "warmup_p50_ms", warm.p50Millis());
-                results.add(Report.SAGA, variant, sandbox, rep, "warmup_p99_ms", warm.p99Millis());
-                results.add(Report.SAGA, variant, sandbox, rep, "warmup_timed_out", warm.timedOut());
-            });
-            if (window.complete()) {
-                results.add(Report.SAGA, variant, sandbox, rep, "cpu_s_per_1000_jvm",
-                        window.jvmSeconds() / thousands);
-                results.add(Report.SAGA, variant, sandbox, rep, "cpu_s_per_1000_others",
-                        window.othersSeconds() / thousands);
-                window.partSeconds().forEach((part, seconds) -> results.add(Report.SAGA, variant, sandbox, rep,
-                        Report.CPU_PART_PREFIX + part, seconds / thousands));
-            } else {
-                results.fail(String.format("saga %s rep %d: CPU window incomplete (no start or end line seen)",
-                        variant, rep));
-            }
-            results.add(Report.SAGA, variant, sandbox, rep, "peak_rss_mb", child.peakRssMb());
-            results.hotThreads(sandbox + ", saga " + variant + " (whole run)", child.hottestThreads(8));
-            if (!summary.invariantsPass()) {
-                results.fail(String.format("saga %s rep %d: invariants FAIL: %s", variant, rep,
-                        summary.violations()));
-            }
-            log.info("saga {} rep {}: {} sagas/s, p50 {} ms, p99 {} ms, invariants {}, cpu {} s (JVM) + {} s "
-                    + "(relays, PostgreSQL){}", variant, rep, Math.round(summary.sagasPerSecond()),
-                    Math.round(summary.p50Millis()), Math.round(summary.p99Millis()),
-                    summary.invariantsPass() ? "PASS" : "FAIL", String.format("%.2f", window.jvmSeconds()),
-                    String.format("%.2f", window.othersSeconds()),
-                    window.postmaster().map(p -> ", postmaster pid " + p).orElse(", PostgreSQL not found"));
         }
     }
 

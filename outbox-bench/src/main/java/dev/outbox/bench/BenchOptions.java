@@ -11,7 +11,7 @@ import java.util.TreeSet;
  * Command line: {@code [--quick] [--scenario drain,steady,idle] [--contenders kind,...] [--reps N]
  * [--large-drain-reps N] [--steady-reps N]
  * [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000] [--steady-seconds S]
- * [--saga-rates 50,100,...] [--saga-starts cold,warm] [--saga-orders N] [--out DIR]}. Defaults are the full suite except the saga
+ * [--saga-rates 50,100,...] [--saga-starts cold,warm] [--saga-restart-rate R] [--saga-orders N] [--out DIR]}. Defaults are the full suite except the saga
  * scenario (asked for with {@code --scenario saga}); {@code --quick} shrinks every size for a smoke run of a few
  * minutes.
  */
@@ -19,7 +19,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         int largeDrainRepetitions, int steadyRepetitions,
         List<Integer> payloads, List<Long> drainCounts, List<Integer> rates, int steadySeconds,
         int steadyWarmupSeconds, int idleEvents, int partitions, int writerConnections, Path outputDirectory,
-        boolean profile, List<Integer> sagaRates, List<String> sagaStarts, int sagaOrders) {
+        boolean profile, List<Integer> sagaRates, List<String> sagaStarts, int sagaRestartRate, int sagaOrders) {
 
     static final Set<String> SCENARIOS = Set.of("drain", "steady", "idle", "saga");
     /** Orders per saga run when {@code --saga-orders} is not given: 20 s of load, within these bounds. */
@@ -44,6 +44,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         boolean profile = false;
         List<Integer> sagaRates = quick ? List.of(50, 100) : List.of(50, 100, 200, 400, 800);
         List<String> sagaStarts = List.of(SagaSection.COLD, SagaSection.WARM);
+        int sagaRestartRate = 20;
         int sagaOrders = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -68,6 +69,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
                 case "--out" -> out = Path.of(args[++i]);
                 case "--saga-rates" -> sagaRates = positives(arg, value(args, ++i, arg));
                 case "--saga-starts" -> sagaStarts = starts(value(args, ++i, arg));
+                case "--saga-restart-rate" -> sagaRestartRate = (int) nonNegative(arg, value(args, ++i, arg));
                 case "--saga-orders" -> sagaOrders = positives(arg, value(args, ++i, arg)).getFirst();
                 default -> throw new IllegalArgumentException("unknown argument " + arg + "\n" + usage());
             }
@@ -79,7 +81,8 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
         }
         return new BenchOptions(quick, scenarios, List.copyOf(contenders), reps,
                 largeReps == null ? reps : largeReps, steadyReps == null ? reps : steadyReps, payloads, drainCounts, rates,
-                steadySeconds, warmup, idleEvents, 3, 8, out, profile, sagaRates, sagaStarts, sagaOrders);
+                steadySeconds, warmup, idleEvents, 3, 8, out, profile, sagaRates, sagaStarts, sagaRestartRate,
+                sagaOrders);
     }
 
     /** Orders for one saga run at {@code rate}: {@code --saga-orders}, else 20 s of load, 200 to 8,000. */
@@ -96,6 +99,18 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
             throw new IllegalArgumentException(flag + " needs a value\n" + usage());
         }
         return args[index];
+    }
+
+    private static long nonNegative(String flag, String value) {
+        try {
+            long number = Long.parseLong(value.trim());
+            if (number < 0 || number > Integer.MAX_VALUE) {
+                throw new NumberFormatException();
+            }
+            return number;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " takes a whole number of at least 0, was '" + value + "'");
+        }
     }
 
     private static List<String> starts(String value) {
@@ -156,6 +171,7 @@ record BenchOptions(boolean quick, Set<String> scenarios, List<Contender> conten
                 + "] [--reps N] [--large-drain-reps N (drains of 1M+)] [--steady-reps N (steady, idle and saga)] [--payloads 256,1024] [--drain-counts 100000,1000000] [--rates 500,1000,5000]"
                 + " [--steady-seconds S] [--idle-events N] [--saga-rates 50,100,200,400,800]"
                 + " [--saga-starts cold,warm (default both)]"
+                + " [--saga-restart-rate R (kill -9 and restart of a service at R orders/s; default 20, 0 = none)]"
                 + " [--saga-orders N (default 20 s of load per rate, 200..8000)] [--out DIR]"
                 + " [--profile (JFR in every contender)]\n"
                 + "   or: java -jar outbox-bench.jar --render DIR   (re-render a results directory's report)";

@@ -48,6 +48,8 @@ final class Report {
     static final String STEADY = "steady";
     static final String IDLE = "idle";
     static final String SAGA = "saga";
+    /** The saga scenario's kill -9 and restart runs, kept apart from the throughput runs. */
+    static final String RESTART = "restart";
     /** Metrics {@code cpu_ms_per_saga:<part>}: CPU per terminal saga of one part of the system. */
     static final String CPU_PART_PREFIX = "cpu_ms_per_saga:";
     /** The saga scenario's only "contender": the whole sandbox system. */
@@ -183,6 +185,9 @@ final class Report {
         }
         if (!results.variants(SAGA).isEmpty()) {
             md.append(SagaSection.render(results));
+        }
+        if (!results.variants(RESTART).isEmpty()) {
+            md.append(SagaSection.renderRestarts(results));
         }
         md.append(targets(results));
         if (!results.hotThreads().isEmpty()) {

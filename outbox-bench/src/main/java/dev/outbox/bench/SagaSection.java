@@ -29,6 +29,10 @@ final class SagaSection {
         return rate + " orders/s, " + start;
     }
 
+    static String restartVariant(int rate) {
+        return rate + " orders/s, kill -9";
+    }
+
     static int rate(String variant) {
         return Integer.parseInt(variant.substring(0, variant.indexOf(' ')));
     }
@@ -256,6 +260,42 @@ final class SagaSection {
             return "met";
         }
         return String.format("missed by %,.1f%s (%.1f× the target)", measured - limit, unit, measured / limit);
+    }
+
+    /** The kill -9 and restart runs: how soon the restarted service's consumer applied events again. */
+    static String renderRestarts(Results results) {
+        StringBuilder md = new StringBuilder("## Saga: a service killed with kill -9 and restarted at once\n\n");
+        md.append("Each run is a fresh sandbox as above, cold, with the inventory service as a process of its own ")
+                .append("(`--kill-inventory-after N`): after a third of the orders it is killed with SIGKILL and ")
+                .append("started again at once, the reservation deadline ").append(SagaRuns.RESTART_DEADLINE_MILLIS
+                        / 1000).append(" s. Resumed = its consumer's first applied event (inbox row, database ")
+                .append("clock) after the new process started, and after its HTTP API first answered.\n\n")
+                .append("| offered orders/s | orders | resumed after the process started, ms | after HTTP answered, ms ")
+                .append("| timed out | p99 ms | max ms | invariants |\n|---|---|---|---|---|---|---|---|\n");
+        List<String> variants = results.variants(Report.RESTART).stream().sorted(
+                Comparator.comparingInt(SagaSection::rate)).toList();
+        for (String variant : variants) {
+            md.append("| ").append(rate(variant)).append(" | ")
+                    .append(cell(restartStats(results, variant, "orders"), 0)).append(" | ")
+                    .append(cell(restartStats(results, variant, "resume_after_process_start_ms"), 0)).append(" | ")
+                    .append(cell(restartStats(results, variant, "resume_after_healthy_ms"), 0)).append(" | ")
+                    .append(cell(restartStats(results, variant, "timed_out"), 0)).append(" | ")
+                    .append(cell(restartStats(results, variant, "p99_ms"), 1)).append(" | ")
+                    .append(cell(restartStats(results, variant, "max_ms"), 1)).append(" | ")
+                    .append(restartStats(results, variant, "invariants_pass").map(p -> p.min() >= 1 ? "PASS" : "FAIL")
+                            .orElse("–")).append(" |\n");
+        }
+        Optional<Stats> worst = variants.stream()
+                .map(v -> restartStats(results, v, "resume_after_process_start_ms")).flatMap(Optional::stream)
+                .max(Comparator.comparingDouble(Stats::median));
+        md.append("\nTarget (issue 18): consumers process again within 5 s of the new process starting: ")
+                .append(worst.map(w -> String.format("%,.0f ms, %s", w.median(), atMost(w.median(), 5_000, " ms")))
+                        .orElse("not measured")).append(".\n\n");
+        return md.toString();
+    }
+
+    private static Optional<Stats> restartStats(Results results, String variant, String metric) {
+        return results.stats(Report.RESTART, variant, SAGA_CONTENDER, metric);
     }
 
     /** saga-throughput.png (offered and completed per variant) and saga-latency.png (p50 and p99 per variant). */

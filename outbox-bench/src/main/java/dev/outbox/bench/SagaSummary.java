@@ -16,7 +16,8 @@ import java.util.Optional;
 record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, long failedRequests, boolean durable,
         boolean disruption, Map<String, Long> sagasByState, long terminal, long timedOut, double p50Millis,
         double p99Millis, double maxMillis, double sagasPerSecond, double spanSeconds, boolean invariantsPass, List<String> violations,
-        Map<String, String> postgresSettings, double commitsPerSaga, Optional<Warmup> warmup) {
+        Map<String, String> postgresSettings, double commitsPerSaga, Optional<Warmup> warmup,
+        Optional<Restart> restart) {
 
     /**
      * The sandbox's warm-up before the measured run ({@code --warmup-orders}), reported apart; commits per saga
@@ -24,6 +25,10 @@ record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, lon
      */
     record Warmup(long ordersPlaced, long timedOut, double p50Millis, double p99Millis, double sagasPerSecond,
             double commitsPerSaga) {
+    }
+
+    /** The sandbox's kill -9 and restart of the inventory service ({@code --kill-inventory-after}), if it ran. */
+    record Restart(long afterOrders, long processStartToResumeMillis, long healthyToResumeMillis) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,7 +71,8 @@ record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, lon
                 required(root, "p50Millis").asDouble(), required(root, "p99Millis").asDouble(),
                 root.path("maxMillis").asDouble(Double.NaN), required(root, "sagasPerSecond").asDouble(), required(root, "spanSeconds").asDouble(),
                 invariants.equals("PASS"), List.copyOf(violations), postgres,
-                root.path("commitsPerSaga").asDouble(Double.NaN), warmup(root.path("warmup")));
+                root.path("commitsPerSaga").asDouble(Double.NaN), warmup(root.path("warmup")),
+                restart(root.path("restart")));
     }
 
     /** The warm-up's figures; empty when there was none (a null or missing field, as older sandboxes write). */
@@ -77,6 +83,15 @@ record SagaSummary(int offeredRate, long ordersRequested, long ordersPlaced, lon
         return Optional.of(new Warmup(required(node, "ordersPlaced").asLong(), required(node, "timedOut").asLong(),
                 required(node, "p50Millis").asDouble(), required(node, "p99Millis").asDouble(),
                 required(node, "sagasPerSecond").asDouble(), node.path("commitsPerSaga").asDouble(Double.NaN)));
+    }
+
+    /** The restart's figures; empty when there was none (a null or missing field). */
+    private static Optional<Restart> restart(JsonNode node) {
+        if (!node.isObject()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Restart(required(node, "afterOrders").asLong(),
+                required(node, "processStartToResumeMillis").asLong(), required(node, "healthyToResumeMillis").asLong()));
     }
 
     /**

@@ -186,6 +186,28 @@ class ReportTest {
     }
 
     @Test
+    void restartRunsAreReportedApartWithTheResumeTarget() {
+        Results results = sagaResults();
+        String variant = SagaSection.restartVariant(20);
+        for (int rep = 1; rep <= 2; rep++) {
+            results.add(Report.RESTART, variant, Report.SAGA_CONTENDER, rep, "orders", 400);
+            results.add(Report.RESTART, variant, Report.SAGA_CONTENDER, rep, "resume_after_process_start_ms",
+                    2_000 + 1_000 * rep);
+            results.add(Report.RESTART, variant, Report.SAGA_CONTENDER, rep, "resume_after_healthy_ms", 400);
+            results.add(Report.RESTART, variant, Report.SAGA_CONTENDER, rep, "timed_out", 0);
+            results.add(Report.RESTART, variant, Report.SAGA_CONTENDER, rep, "invariants_pass", 1);
+        }
+
+        String markdown = Report.markdown(results, environment());
+
+        assertThat(markdown).contains("## Saga: a service killed with kill -9 and restarted at once");
+        assertThat(markdown).contains("| 20 | 400 [400 – 400] | 3,500 [3,000 – 4,000] | 400 [400 – 400] | "
+                + "0 [0 – 0] | – | – | PASS |");
+        assertThat(markdown).contains("within 5 s of the new process starting: 3,500 ms, met.");
+        assertThat(markdown).doesNotContain("| 20 | warm |"); // restarts are not throughput rows
+    }
+
+    @Test
     void theSandboxJvmsThreadsAreAttributedToTheirPartByName() {
         assertThat(ProcStats.sandboxPart("data-plane-kafka-request-handler-N")).isEqualTo("broker");
         assertThat(ProcStats.sandboxPart("outbox-consumer-order-service-worker-N")).isEqualTo("order-consumer");

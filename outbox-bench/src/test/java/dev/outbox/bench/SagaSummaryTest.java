@@ -122,4 +122,14 @@ class SagaSummaryTest {
 
         assertThat(SagaSummary.knee(points).map(RatePoint::offeredRate)).contains(100);
     }
+
+    @Test
+    void theRestartIsReadWhenTheSandboxKilledAService() {
+        SagaSummary summary = SagaSummary.parse(SUMMARY.replace("\"invariants\" : \"PASS\",", """
+                "restart" : { "afterOrders" : 80, "processStartToResumeMillis" : 2934, "healthyToResumeMillis" : 450 },
+                "invariants" : "PASS","""));
+
+        assertThat(summary.restart()).contains(new SagaSummary.Restart(80, 2_934, 450));
+        assertThat(SagaSummary.parse(SUMMARY).restart()).isEmpty();
+    }
 }

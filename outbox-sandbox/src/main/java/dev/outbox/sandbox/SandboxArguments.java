@@ -9,7 +9,7 @@ import java.util.Optional;
 record SandboxArguments(Command command, boolean help, int postgresPort, int kafkaPort, int orders, int rate,
         int concurrency, Duration deadline, double duplicateRatio, boolean exitAfterSummary, long seed,
         int orderPort, int inventoryPort, boolean durable, boolean disruption, Optional<Path> summaryJson,
-        int warmupOrders) {
+        int warmupOrders, int killInventoryAfter) {
 
     enum Command { DEMO, INFRA }
 
@@ -35,6 +35,10 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
               --summary-json FILE also write the summary as JSON to FILE (for the benchmark's saga scenario)
               --warmup-orders N   first place N orders at the same rate, without disruption, wait until they are
                                   terminal, and leave them out of the figures (reported apart; default 0)
+              --kill-inventory-after N
+                                  run the inventory service as a process of its own, kill it (SIGKILL) after N
+                                  orders and start it again at once; the summary says how soon its consumer
+                                  applied events again (default 0: no kill)
             common options:
               --pg-port N         PostgreSQL port (default: a free port)
               --kafka-port N      Kafka port (default: a free port)
@@ -56,6 +60,10 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
         if (duplicateRatio < 0 || duplicateRatio > 1) {
             throw new IllegalArgumentException("--duplicates must be between 0 and 1, was " + duplicateRatio);
         }
+        if (killInventoryAfter > orders) {
+            throw new IllegalArgumentException("--kill-inventory-after must be at most --orders (" + orders
+                    + "), was " + killInventoryAfter);
+        }
         summaryJson.ifPresent(file -> {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
@@ -69,7 +77,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
 
     static SandboxArguments defaults() {
         return new SandboxArguments(Command.DEMO, false, 0, 0, 1000, 100, 32, Duration.ofMillis(5000), 0, false, 42,
-                8081, 8082, false, true, Optional.empty(), 0);
+                8081, 8082, false, true, Optional.empty(), 0, 0);
     }
 
     static SandboxArguments parse(String... args) {
@@ -90,6 +98,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
         boolean disruption = true;
         Optional<Path> summaryJson = Optional.empty();
         int warmupOrders = 0;
+        int killInventoryAfter = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -110,12 +119,13 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
                 case "--seed" -> seed = number(arg, value(args, ++i, arg));
                 case "--duplicates" -> duplicates = fraction(arg, value(args, ++i, arg));
                 case "--warmup-orders" -> warmupOrders = (int) number(arg, value(args, ++i, arg));
+                case "--kill-inventory-after" -> killInventoryAfter = (int) number(arg, value(args, ++i, arg));
                 default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
             }
         }
         return new SandboxArguments(command, help, postgresPort, kafkaPort, orders, rate, concurrency,
                 Duration.ofMillis(deadlineMillis), duplicates, exit, seed, orderPort, inventoryPort, durable, disruption,
-                summaryJson, warmupOrders);
+                summaryJson, warmupOrders, killInventoryAfter);
     }
 
     private static String value(String[] args, int index, String flag) {

@@ -3,8 +3,10 @@ package dev.outbox.sandbox;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,12 +55,27 @@ final class SandboxDemo {
 
     static SagaReport run(SandboxArguments arguments, SandboxSystem system, PrintStream out)
             throws InterruptedException {
-        return run(arguments, system, out,
-                arguments.disruption() ? List.of(inventoryRelayStall(arguments, system)) : List.of());
+        List<Disruption> disruptions = new ArrayList<>();
+        if (arguments.disruption()) {
+            disruptions.add(inventoryRelayStall(arguments, system));
+        }
+        Optional<InventoryRestart> restart = Optional.empty();
+        if (arguments.killInventoryAfter() > 0) {
+            out.println("Moving the inventory service into a process of its own, to be killed ...");
+            restart = Optional.of(InventoryRestart.handOver(system));
+            disruptions.add(restart.get().disruption(arguments.killInventoryAfter()));
+        }
+        return run(arguments, system, out, disruptions, restart);
     }
 
     static SagaReport run(SandboxArguments arguments, SandboxSystem system, PrintStream out,
             List<Disruption> disruptions) throws InterruptedException {
+        return run(arguments, system, out, disruptions, Optional.empty());
+    }
+
+    /** @param restart the inventory restart among the disruptions, whose figures the summary reports */
+    static SagaReport run(SandboxArguments arguments, SandboxSystem system, PrintStream out,
+            List<Disruption> disruptions, Optional<InventoryRestart> restart) throws InterruptedException {
         Workload workload = new Workload(system.orderUrl(), system.inventoryUrl(), SandboxSystem.ADMIN_TOKEN,
                 arguments.seed());
         workload.seed();
@@ -95,12 +112,14 @@ final class SandboxDemo {
         if (duplicator != null) {
             out.printf("  duplicates re-published: %d%n", duplicator.duplicated());
         }
+        Optional<InventoryRestart.Figures> restarted = restart.flatMap(InventoryRestart::figures);
+        restarted.ifPresent(figures -> out.print(figures.render()));
         if (workload.failedRequests() > 0) {
             out.printf("  %d order requests failed, e.g. %s%n", workload.failedRequests(), workload.errors());
         }
         if (arguments.summaryJson().isPresent()) {
             SummaryJson.write(arguments.summaryJson().get(), arguments, report, workload.placedTotal(),
-                    workload.failedRequests(), SummaryJson.postgresSettings(system.orders()), warmup);
+                    workload.failedRequests(), SummaryJson.postgresSettings(system.orders()), warmup, restarted);
             out.printf("  summary written to %s%n", arguments.summaryJson().get());
         }
         return report;

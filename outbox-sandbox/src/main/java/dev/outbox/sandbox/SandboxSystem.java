@@ -50,6 +50,7 @@ final class SandboxSystem implements AutoCloseable {
     private final Path workDirectory;
     private OrderService orderService;
     private InventoryService inventoryService;
+    private InventoryProcess inventoryProcess;
     private int inventoryPort;
 
     private SandboxSystem(SandboxArguments arguments, SandboxInfra infra, Path workDirectory) {
@@ -151,6 +152,17 @@ final class SandboxSystem implements AutoCloseable {
         inventoryService.close();
     }
 
+    /**
+     * Stops the in-JVM inventory service and starts it again as a process of its own on the same port, which can
+     * be killed; the system stops it on close.
+     */
+    InventoryProcess runInventoryAsProcess(Duration readyTimeout) {
+        stopInventoryService();
+        inventoryProcess = new InventoryProcess(inventoryConfig(), workDirectory);
+        inventoryProcess.start(readyTimeout);
+        return inventoryProcess;
+    }
+
     RelayProcess orderRelay() {
         return orderRelay;
     }
@@ -193,6 +205,7 @@ final class SandboxSystem implements AutoCloseable {
         // Producers of events first, so nothing is left half-sent: services, then relays, then the servers.
         closeQuietly(orderService);
         closeQuietly(inventoryService);
+        closeQuietly(inventoryProcess);
         closeQuietly(orderRelay);
         closeQuietly(inventoryRelay);
         closeQuietly(orderReads);

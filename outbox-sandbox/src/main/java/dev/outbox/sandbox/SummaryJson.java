@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The demo's summary, machine-readable ({@code --summary-json FILE}); {@code outbox-bench}'s saga scenario reads
@@ -27,7 +28,8 @@ final class SummaryJson {
     }
 
     static Map<String, Object> of(SandboxArguments arguments, SagaReport report, long ordersPlaced,
-            long failedRequests, Map<String, String> postgresSettings, Warmup warmup) {
+            long failedRequests, Map<String, String> postgresSettings, Warmup warmup,
+            Optional<InventoryRestart.Figures> restart) {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("format", FORMAT);
         summary.put("offeredRate", arguments.rate());
@@ -41,6 +43,7 @@ final class SummaryJson {
                 .mapToLong(state -> report.sagasByState().getOrDefault(state, 0L)).sum());
         putFigures(summary, report);
         summary.put("warmup", warmup == null ? null : warmupOf(warmup));
+        summary.put("restart", restart.map(SummaryJson::restartOf).orElse(null));
         summary.put("invariants", report.violations().isEmpty() ? "PASS" : "FAIL");
         summary.put("violations", report.violations().stream().limit(20).toList());
         return summary;
@@ -51,6 +54,14 @@ final class SummaryJson {
         SagaReport report = warmup.report();
         summary.put("ordersPlaced", warmup.ordersPlaced());
         putFigures(summary, report);
+        return summary;
+    }
+
+    private static Map<String, Object> restartOf(InventoryRestart.Figures restart) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("afterOrders", restart.afterOrders());
+        summary.put("processStartToResumeMillis", restart.sinceProcessStart().toMillis());
+        summary.put("healthyToResumeMillis", restart.sinceHealthy().toMillis());
         return summary;
     }
 
@@ -78,11 +89,12 @@ final class SummaryJson {
 
     /** Written to a temporary file and moved into place, so a reader never sees half a summary. */
     static void write(Path file, SandboxArguments arguments, SagaReport report, long ordersPlaced,
-            long failedRequests, Map<String, String> postgresSettings, Warmup warmup) {
+            long failedRequests, Map<String, String> postgresSettings, Warmup warmup,
+            Optional<InventoryRestart.Figures> restart) {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             JSON.writeValue(temporary.toFile(), of(arguments, report, ordersPlaced, failedRequests,
-                    postgresSettings, warmup));
+                    postgresSettings, warmup, restart));
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the summary to " + file, e);

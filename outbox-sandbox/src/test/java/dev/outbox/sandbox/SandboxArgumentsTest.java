@@ -83,5 +83,13 @@ class SandboxArgumentsTest {
                 .hasMessage("--kafka-port needs a value");
         assertThatThrownBy(() -> SandboxArguments.parse("--bogus"))
                 .hasMessage("unknown argument '--bogus'");
+        assertThatThrownBy(() -> SandboxArguments.parse("--orders", "100", "--kill-inventory-after", "101"))
+                .hasMessage("--kill-inventory-after must be at most --orders (100), was 101");
+    }
+
+    @Test
+    void theInventoryServiceIsKilledOnlyWhenAsked() {
+        assertThat(SandboxArguments.parse().killInventoryAfter()).isZero();
+        assertThat(SandboxArguments.parse("--kill-inventory-after", "80").killInventoryAfter()).isEqualTo(80);
     }
 }

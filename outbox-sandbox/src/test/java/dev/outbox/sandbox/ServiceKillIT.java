@@ -1,9 +1,7 @@
 package dev.outbox.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import dev.outbox.sandbox.SandboxDemo.Disruption;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,12 +10,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
@@ -30,69 +26,32 @@ import org.junit.jupiter.api.Test;
  */
 class ServiceKillIT {
 
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-
     @Test
     void aKilledInventoryServiceConsumesAgainWithinFiveSecondsOfItsRestartAndNoOrderTimesOut() throws Exception {
         // 240 orders at 20/s, the kill after 80: orders keep coming while the service is down and once it is back.
         SandboxArguments arguments = SandboxArguments.parse("--orders", "240", "--rate", "20", "--deadline-ms",
-                "10000", "--no-disruption", "--order-port", "0", "--inventory-port", String.valueOf(freePort()),
-                "--exit");
+                "10000", "--no-disruption", "--kill-inventory-after", "80", "--order-port", "0", "--inventory-port",
+                String.valueOf(freePort()), "--exit");
         try (SandboxSystem system = SandboxSystem.start(arguments)) {
-            // The in-JVM inventory service hands over to a process of its own, which a test can kill -9.
-            system.stopInventoryService();
-            InventoryProcess inventory = new InventoryProcess(system.inventoryConfig(), system.workDirectory());
-            try {
-                inventory.start(START_TIMEOUT);
-                AtomicReference<InventoryProcess.Started> restart = new AtomicReference<>();
-                AtomicReference<Instant> resumed = new AtomicReference<>();
-                AtomicReference<Throwable> failure = new AtomicReference<>();
-                Disruption kill = new Disruption(80, "the inventory service is killed (SIGKILL) and restarted",
-                        () -> {
-                            try {
-                                inventory.kill();
-                                restart.set(inventory.start(START_TIMEOUT));
-                                resumed.set(firstInboxRowAfter(system, restart.get().process()));
-                            } catch (Throwable e) {
-                                failure.set(e);
-                            }
-                        });
+            // The in-JVM inventory service hands over to a process of its own, which the demo kills -9.
+            InventoryRestart restart = InventoryRestart.handOver(system);
 
-                SagaReport report = SandboxDemo.run(arguments, system, printer(), List.of(kill));
+            SagaReport report = SandboxDemo.run(arguments, system, printer(),
+                    List.of(restart.disruption(arguments.killInventoryAfter())), Optional.of(restart));
 
-                assertThat(failure.get()).as("the kill and restart").isNull();
-                Duration sinceStart = Duration.between(restart.get().process(), resumed.get());
-                Duration sinceHealthy = Duration.between(restart.get().healthy(), resumed.get());
-                System.out.printf("inventory consumer resumed %d ms after its process started again "
-                        + "(%d ms after its HTTP API first answered)%n", sinceStart.toMillis(),
-                        sinceHealthy.toMillis());
-                // Bounded from the service being up, so that a slow JVM start on a busy machine does not count, and
-                // by the session timeout: a dynamic member would wait for the dead one's session to expire and a
-                // rebalance. The figure to compare with the 5 s is the printed one, on a quiet machine.
-                assertThat(sinceHealthy).as("resume time once the service is up, see " + inventory.logFile())
-                        .isLessThan(Duration.ofSeconds(10));
-                assertThat(groupInstanceIds(system)).as("the restarted consumer is the same static member")
-                        .containsExactly(system.inventoryConfig().staticMembershipId().orElseThrow());
-                assertThat(report.timedOutOrders()).as("orders timed out").isZero();
-                assertThat(report.violations()).isEmpty();
-                assertThat(report.sagasByState().get("PENDING")).isZero();
-                assertThat(report.sagasByState().get("CONFIRMED")).isPositive();
-            } finally {
-                inventory.stop();
-            }
+            InventoryRestart.Figures figures = restart.figures().orElseThrow();
+            // Bounded from the service being up, so that a slow JVM start on a busy machine does not count, and
+            // by the session timeout: a dynamic member would wait for the dead one's session to expire and a
+            // rebalance. The figure to compare with the 5 s is the printed one, on a quiet machine.
+            assertThat(figures.sinceHealthy()).as("resume time once the service is up, see "
+                    + restart.process().logFile()).isLessThan(Duration.ofSeconds(10));
+            assertThat(groupInstanceIds(system)).as("the restarted consumer is the same static member")
+                    .containsExactly(system.inventoryConfig().staticMembershipId().orElseThrow());
+            assertThat(report.timedOutOrders()).as("orders timed out").isZero();
+            assertThat(report.violations()).isEmpty();
+            assertThat(report.sagasByState().get("PENDING")).isZero();
+            assertThat(report.sagasByState().get("CONFIRMED")).isPositive();
         }
-    }
-
-    /** When the inventory's consumer first applied an event at or after {@code since} (its inbox row's time). */
-    private static Instant firstInboxRowAfter(SandboxSystem system, Instant since) {
-        AtomicReference<OffsetDateTime> first = new AtomicReference<>();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            first.set(system.inventory().fetchOne("SELECT min(processed_at) FROM processed_event "
-                    + "WHERE consumer_group = 'inventory-service' AND processed_at >= ?::timestamptz",
-                    since.toString()).get(0, OffsetDateTime.class));
-            return first.get() != null;
-        });
-        return first.get().toInstant();
     }
 
     private static List<String> groupInstanceIds(SandboxSystem system) throws Exception {

@@ -1,7 +1,5 @@
 package dev.outbox.sandbox;
 
-import static org.awaitility.Awaitility.await;
-
 import dev.outbox.sample.inventory.InventoryServiceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,15 +12,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.awaitility.core.ConditionTimeoutException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The inventory service as a process of its own ({@code InventoryServiceMain} on this JVM's class path, configured
- * by {@code INVENTORY_*} variables), so that a test can kill it with SIGKILL as an operator's {@code kill -9} would:
+ * by {@code INVENTORY_*} variables), so that the demo can kill it with SIGKILL as an operator's {@code kill -9} would:
  * no shutdown hook runs and its Kafka consumer never leaves the group.
  */
-final class InventoryProcess {
+final class InventoryProcess implements AutoCloseable {
 
     private final InventoryServiceConfig config;
     private final Path logFile;
@@ -63,7 +60,9 @@ final class InventoryProcess {
         }
     }
 
-    void stop() throws InterruptedException {
+    /** SIGTERM (the service's shutdown hook closes it cleanly), SIGKILL if it is still up after 30 s. */
+    @Override
+    public void close() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -96,11 +95,18 @@ final class InventoryProcess {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + config.httpPort() + "/health"))
                 .timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> answersHealthy(client, request));
-        } catch (ConditionTimeoutException e) {
-            throw new IllegalStateException("the inventory service did not answer within " + timeout + "; see "
-                    + logFile, e);
+            while (!answersHealthy(client, request)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the inventory service did not answer within " + timeout
+                            + "; see " + logFile);
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the inventory service started", e);
         }
     }
 
