@@ -9,6 +9,7 @@ import dev.outbox.saga.TimeoutHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -107,14 +108,38 @@ public class OutboxAutoConfiguration {
         }
         // Without a (single) transaction manager, the consumer commits its own connections, as outbox-lib does.
         InboxTransactions transactions = springTransactions.getIfAvailable(() -> InboxTransactions.of(dataSource));
-        return new OutboxConsumerRunner(() -> EventConsumer.builder(dataSource, settings.getBootstrapServers(), group)
-                .transactions(transactions)
-                .objectMapper(config.objectMapper())
-                .meterRegistry(meterRegistry.getIfAvailable(() -> Metrics.globalRegistry))
-                .maxAttempts(settings.getMaxAttempts())
-                .concurrency(settings.getConcurrency())
-                .deadLetterSuffix(settings.getDeadLetterSuffix())
-                .pollTimeout(settings.getPollTimeout()), configurers);
+        MeterRegistry registry = meterRegistry.getIfAvailable(() -> Metrics.globalRegistry);
+        Supplier<EventConsumer.Builder> builders = () -> consumerSettings(
+                EventConsumer.builder(dataSource, settings.getBootstrapServers(), group)
+                        .transactions(transactions)
+                        .objectMapper(config.objectMapper())
+                        .meterRegistry(registry), settings);
+        builders.get(); // a bad outbox.consumer.* value fails the context here, naming the property
+        return new OutboxConsumerRunner(builders, configurers);
+    }
+
+    static EventConsumer.Builder consumerSettings(EventConsumer.Builder builder,
+            OutboxProperties.Consumer settings) {
+        applying("max-attempts", () -> builder.maxAttempts(settings.getMaxAttempts()));
+        applying("concurrency", () -> builder.concurrency(settings.getConcurrency()));
+        applying("batch-size", () -> builder.batchSize(settings.getBatchSize()));
+        applying("dead-letter-suffix", () -> builder.deadLetterSuffix(settings.getDeadLetterSuffix()));
+        applying("poll-timeout", () -> builder.pollTimeout(settings.getPollTimeout()));
+        applying("offset-commit-interval", () -> builder.offsetCommitInterval(settings.getOffsetCommitInterval()));
+        applying("session-timeout", () -> builder.sessionTimeout(settings.getSessionTimeout()));
+        String instanceId = settings.getInstanceId();
+        if (instanceId != null && !instanceId.isBlank()) {
+            applying("instance-id", () -> builder.staticMembership(instanceId.strip()));
+        }
+        return builder;
+    }
+
+    private static void applying(String property, Runnable setting) {
+        try {
+            setting.run();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("outbox.consumer." + property + ": " + e.getMessage(), e);
+        }
     }
 
     @Bean(destroyMethod = "close")

@@ -115,6 +115,22 @@ public class OutboxProperties {
         /** Longest wait of one poll. */
         private Duration pollTimeout = Duration.ofMillis(500);
 
+        /** Most records of one partition handled in one database transaction (1 turns batching off). */
+        private int batchSize = 100;
+
+        /** How often the offsets of handled records are committed to Kafka (0: after every poll). */
+        private Duration offsetCommitInterval = Duration.ofMillis(100);
+
+        /** How long the broker waits for a heartbeat before it gives a member's partitions to the others. */
+        private Duration sessionTimeout = Duration.ofSeconds(10);
+
+        /**
+         * Static group membership (group.instance.id): a name stable across restarts of this instance and unique
+         * among the instances running, e.g. a StatefulSet pod's name. A restarted instance gets its partitions back
+         * as soon as it joins. Default: none (dynamic membership).
+         */
+        private String instanceId;
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -169,6 +185,38 @@ public class OutboxProperties {
 
         public void setPollTimeout(Duration pollTimeout) {
             this.pollTimeout = pollTimeout;
+        }
+
+        public int getBatchSize() {
+            return batchSize;
+        }
+
+        public void setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+        }
+
+        public Duration getOffsetCommitInterval() {
+            return offsetCommitInterval;
+        }
+
+        public void setOffsetCommitInterval(Duration offsetCommitInterval) {
+            this.offsetCommitInterval = offsetCommitInterval;
+        }
+
+        public Duration getSessionTimeout() {
+            return sessionTimeout;
+        }
+
+        public void setSessionTimeout(Duration sessionTimeout) {
+            this.sessionTimeout = sessionTimeout;
+        }
+
+        public String getInstanceId() {
+            return instanceId;
+        }
+
+        public void setInstanceId(String instanceId) {
+            this.instanceId = instanceId;
         }
     }
 

@@ -14,8 +14,13 @@ import dev.outbox.testkit.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -54,6 +59,7 @@ class StarterIT {
                         "spring.application.name", "starter-it",
                         "outbox.consumer.bootstrap-servers", kafka.bootstrapServers(),
                         "outbox.consumer.max-attempts", "2",
+                        "outbox.consumer.instance-id", "starter-it-1",
                         "outbox.saga-timeouts.enabled", "true",
                         "outbox.saga-timeouts.interval", "100ms"))
                 .run();
@@ -183,6 +189,19 @@ class StarterIT {
         assertThat(health.getClass().getMethod("getStatus").invoke(health)).hasToString("UP");
         Map<?, ?> details = (Map<?, ?>) health.getClass().getMethod("getDetails").invoke(health);
         assertThat(details.get("group")).isEqualTo("starter-it");
+    }
+
+    @Test
+    void theConsumerJoinsItsGroupAsTheStaticMemberNamedByTheInstanceIdProperty() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                app.getEnvironment().getProperty("outbox.consumer.bootstrap-servers")))) {
+            await().atMost(WAIT).until(() -> groupInstanceIds(admin), ids -> ids.contains(Optional.of("starter-it-1")));
+        }
+    }
+
+    private static List<Optional<String>> groupInstanceIds(Admin admin) throws Exception {
+        return admin.describeConsumerGroups(List.of("starter-it")).describedGroups().get("starter-it").get()
+                .members().stream().map(MemberDescription::groupInstanceId).toList();
     }
 
     @Test
