@@ -19,17 +19,13 @@ import dev.outbox.sample.inventory.OrderMessage.OrderPlaced;
 import dev.outbox.sample.support.ApiException;
 import dev.outbox.sample.support.Sql;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.jooq.Record2;
 import org.jooq.Record;
 import org.jooq.Result;
-import org.jooq.impl.DSL;
 
 /**
  * The inventory side of the saga: Try (reserve) on OrderPlaced, Confirm (commit) on OrderConfirmed, Cancel
@@ -68,9 +64,8 @@ final class Inventory {
     void onOrderPlaced(DSLContext tx, OrderPlaced placed, ConsumedEvent event) {
         requireOrderId(placed, event);
         UUID orderId = placed.orderId();
-        recordConsumed(tx, orderId, event);
-        Result<Record> existing = tx.fetch(
-                "SELECT sku, quantity, status FROM reservation WHERE order_id = ? ORDER BY sku", orderId);
+        sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
+        List<Record> existing = StockLedger.reservationsWithPrices(tx, orderId, event);
         if (!existing.isEmpty()) {
             answerAgain(tx, orderId, existing, event);
             return;
@@ -80,42 +75,13 @@ final class Inventory {
             refuse(tx, orderId, invalid, event);
             return;
         }
-        Map<String, Integer> wanted = new TreeMap<>();
-        placed.lines().forEach(line -> wanted.merge(line.sku(), line.quantity(), Integer::sum));
-        List<String> known = tx.fetch("SELECT sku FROM stock WHERE sku = ANY(?::text[])",
-                (Object) wanted.keySet().toArray(String[]::new)).map(r -> r.get(0, String.class));
-        for (String sku : wanted.keySet()) {
-            if (!known.contains(sku)) {
-                refuse(tx, orderId, "unknown sku " + sku, event);
-                return;
-            }
+        StockLedger.Reservation reservation = StockLedger.reserve(tx, orderId, StockLedger.bySku(placed.lines()));
+        if (!reservation.reserved()) {
+            refuse(tx, orderId, reservation.refusal(), event);
+            return;
         }
-        // All or nothing: a line that does not fit rolls the lines before it back to here.
-        Sql.execute(tx, "SAVEPOINT reserve_lines");
-        List<StockReserved.Line> reserved = new ArrayList<>();
-        long total = 0;
-        for (Map.Entry<String, Integer> line : wanted.entrySet()) {
-            Long price = tx.fetchOptional("""
-                            UPDATE stock SET available = available - ?, reserved = reserved + ?, updated_at = now()
-                            WHERE sku = ? AND available >= ?
-                            RETURNING unit_price_cents""", line.getValue(), line.getValue(), line.getKey(),
-                            line.getValue())
-                    .map(r -> r.get(0, Long.class))
-                    .orElse(null);
-            if (price == null) {
-                Sql.execute(tx, "ROLLBACK TO SAVEPOINT reserve_lines");
-                refuse(tx, orderId, "insufficient stock for sku " + line.getKey() + ": " + line.getValue()
-                        + " requested", event);
-                return;
-            }
-            Sql.execute(tx, "INSERT INTO reservation (order_id, sku, quantity, status) VALUES (?, ?, ?, 'RESERVED')",
-                    orderId, line.getKey(), line.getValue());
-            reserved.add(new StockReserved.Line(line.getKey(), line.getValue(), price));
-            total = Math.addExact(total, Math.multiplyExact(price, (long) line.getValue()));
-        }
-        Sql.execute(tx, "RELEASE SAVEPOINT reserve_lines");
-        sagaLog.startStep(tx, orderId, SAGA_TYPE, RESERVATION, Map.of("lines", reserved), reservationTtl);
-        publish(tx, new StockReserved(orderId, reserved, total), event);
+        sagaLog.startStep(tx, orderId, SAGA_TYPE, RESERVATION, Map.of("lines", reservation.lines()), reservationTtl);
+        publish(tx, new StockReserved(orderId, reservation.lines(), reservation.totalCents()), event);
     }
 
     /** Nothing reserved: the step is FAILED (a business outcome, not stuck) and the order is told why. */
@@ -130,23 +96,15 @@ final class Inventory {
      * A second OrderPlaced for an order (an operator's retry sends a new event id) is answered from the reservation
      * already made, never by reserving again.
      */
-    private void answerAgain(DSLContext tx, UUID orderId, Result<Record> existing, ConsumedEvent event) {
+    private void answerAgain(DSLContext tx, UUID orderId, List<Record> existing, ConsumedEvent event) {
         boolean held = existing.stream().anyMatch(r -> !"RELEASED".equals(r.get(2, String.class)));
         if (!held) {
             publish(tx, new StockReservationFailed(orderId, "the order was cancelled; its stock was released"),
                     event);
             return;
         }
-        List<StockReserved.Line> lines = new ArrayList<>();
-        long total = 0;
-        for (Record r : existing) {
-            long price = tx.fetchOne("SELECT unit_price_cents FROM stock WHERE sku = ?", r.get(0, String.class))
-                    .get(0, Long.class);
-            int quantity = r.get(1, Integer.class);
-            lines.add(new StockReserved.Line(r.get(0, String.class), quantity, price));
-            total += price * quantity;
-        }
-        publish(tx, new StockReserved(orderId, lines, total), event);
+        List<StockReserved.Line> lines = StockLedger.pricedLines(existing);
+        publish(tx, new StockReserved(orderId, lines, StockLedger.total(lines)), event);
     }
 
     /**
@@ -158,13 +116,16 @@ final class Inventory {
         requireOrderId(confirmed, event);
         UUID orderId = confirmed.orderId();
         lockStep(tx, orderId);
-        recordConsumed(tx, orderId, event);
-        for (Record2<String, Integer> row : moveReservations(tx, orderId, "COMMITTED")) {
-            Sql.execute(tx, """
-                    UPDATE stock SET reserved = reserved - ?, sold = sold + ?, updated_at = now()
-                    WHERE sku = ?""", row.value2(), row.value2(), row.value1());
+        sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
+        StockLedger.Moved moved = StockLedger.move(tx, orderId, StockLedger.Move.COMMITTED, event);
+        String problem;
+        if (!moved.anyReservation()) {
+            problem = "no reservation for order " + orderId;
+        } else if (!moved.releasedBefore().isEmpty()) {
+            problem = StockLedger.takeAgain(tx, orderId, moved.releasedBefore());
+        } else {
+            problem = null;
         }
-        String problem = takeReleasedAgain(tx, orderId);
         if (problem != null) {
             publish(tx, new StockCommitFailed(orderId, problem), event);
             return;
@@ -173,39 +134,12 @@ final class Inventory {
         publish(tx, new StockCommitted(orderId), event);
     }
 
-    /** Sells released lines of a confirmed order from the available stock, all or nothing; null when done. */
-    private static String takeReleasedAgain(DSLContext tx, UUID orderId) {
-        Result<Record> released = tx.fetch("""
-                SELECT sku, quantity FROM reservation WHERE order_id = ? AND status = 'RELEASED' ORDER BY sku""",
-                orderId);
-        if (released.isEmpty()) {
-            return tx.fetchExists(tx.selectOne().from("reservation").where("order_id = ?", orderId))
-                    ? null : "no reservation for order " + orderId;
-        }
-        Sql.execute(tx, "SAVEPOINT take_again");
-        for (Record r : released) {
-            int taken = Sql.execute(tx, """
-                    UPDATE stock SET available = available - ?, sold = sold + ?, updated_at = now()
-                    WHERE sku = ? AND available >= ?""", r.get(1, Integer.class), r.get(1, Integer.class),
-                    r.get(0, String.class), r.get(1, Integer.class));
-            if (taken == 0) {
-                Sql.execute(tx, "ROLLBACK TO SAVEPOINT take_again");
-                return "the reservation was released before the confirmation and sku " + r.get(0, String.class)
-                        + " no longer has " + r.get(1, Integer.class) + " available";
-            }
-        }
-        Sql.execute(tx, "UPDATE reservation SET status = 'COMMITTED', updated_at = now() "
-                + "WHERE order_id = ? AND status = 'RELEASED'", orderId);
-        Sql.execute(tx, "RELEASE SAVEPOINT take_again");
-        return null;
-    }
-
     /** Cancel: give back only what is still RESERVED, so a repeated cancellation changes nothing. */
     void onOrderCancelled(DSLContext tx, OrderCancelled cancelled, ConsumedEvent event) {
         requireOrderId(cancelled, event);
         lockStep(tx, cancelled.orderId());
-        recordConsumed(tx, cancelled.orderId(), event);
-        release(tx, cancelled.orderId());
+        sagaLog.recordConsumed(tx, cancelled.orderId(), RESERVATION, event);
+        StockLedger.move(tx, cancelled.orderId(), StockLedger.Move.RELEASED, event);
         sagaLog.markCompensated(tx, cancelled.orderId(), RESERVATION);
         publish(tx, new StockReleased(cancelled.orderId(), "order cancelled"), event);
     }
@@ -219,7 +153,7 @@ final class Inventory {
             return;
         }
         UUID orderId = step.sagaId();
-        release(tx, orderId);
+        StockLedger.move(tx, orderId, StockLedger.Move.RELEASED, null);
         String reason = "reservation expired at " + step.deadlineAt() + " without a confirmation";
         sagaLog.markCompensating(tx, orderId, RESERVATION, reason);
         sagaLog.markCompensated(tx, orderId, RESERVATION);
@@ -241,8 +175,7 @@ final class Inventory {
             sagaLog.retry(tx, orderId, RESERVATION, Duration.ZERO);
             return "reservation step back to PENDING; the timeout scanner releases it on its next scan";
         }
-        Result<Record> rows = tx.fetch("SELECT sku, quantity, status FROM reservation WHERE order_id = ? ORDER BY sku",
-                orderId);
+        List<Record> rows = StockLedger.reservationsWithPrices(tx, orderId);
         if (rows.isEmpty()) {
             throw ApiException.notFound("id", "no reservation for order " + orderId);
         }
@@ -254,15 +187,8 @@ final class Inventory {
             publishOwn(tx, new StockReleased(orderId, "re-sent by an operator"));
             return "StockReleased re-sent";
         }
-        List<StockReserved.Line> lines = new ArrayList<>();
-        long total = 0;
-        for (Record r : rows) {
-            long price = tx.fetchOne("SELECT unit_price_cents FROM stock WHERE sku = ?", r.get(0, String.class))
-                    .get(0, Long.class);
-            lines.add(new StockReserved.Line(r.get(0, String.class), r.get(1, Integer.class), price));
-            total += price * r.get(1, Integer.class);
-        }
-        publishOwn(tx, new StockReserved(orderId, lines, total));
+        List<StockReserved.Line> lines = StockLedger.pricedLines(rows);
+        publishOwn(tx, new StockReserved(orderId, lines, StockLedger.total(lines)));
         return "StockReserved re-sent";
     }
 
@@ -277,7 +203,7 @@ final class Inventory {
             throw ApiException.conflict("status", "the stock of order " + orderId + " is sold (COMMITTED); "
                     + "a confirmed order is final");
         }
-        release(tx, orderId);
+        StockLedger.move(tx, orderId, StockLedger.Move.RELEASED, null);
         sagaLog.markCompensating(tx, orderId, RESERVATION, "released by an operator");
         sagaLog.markCompensated(tx, orderId, RESERVATION);
         publishOwn(tx, new StockReleased(orderId, "released by an operator"));
@@ -292,26 +218,8 @@ final class Inventory {
         sagaLog.recordPublished(tx, reply.orderId(), RESERVATION, eventId, reply.eventType(), reservationTopic);
     }
 
-    private static void release(DSLContext tx, UUID orderId) {
-        for (Record2<String, Integer> row : moveReservations(tx, orderId, "RELEASED")) {
-            Sql.execute(tx, """
-                    UPDATE stock SET reserved = reserved - ?, available = available + ?, updated_at = now()
-                    WHERE sku = ?""", row.value2(), row.value2(), row.value1());
-        }
-    }
-
     private static void lockStep(DSLContext tx, UUID orderId) {
         Sql.execute(tx, "SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, RESERVATION);
-    }
-
-    private static List<Record2<String, Integer>> moveReservations(DSLContext tx, UUID orderId, String to) {
-        return tx.resultQuery("""
-                        UPDATE reservation SET status = ?, updated_at = now()
-                        WHERE order_id = ? AND status = 'RESERVED'
-                        RETURNING sku, quantity""", to, orderId)
-                .coerce(DSL.field("sku", String.class), DSL.field("quantity", Integer.class))
-                .fetch()
-                .sortAsc(DSL.field("sku", String.class));
     }
 
     /** An event without an order id can never be applied: straight to the dead-letter topic, no retries. */
@@ -350,17 +258,5 @@ final class Inventory {
         headers.put(OutboxHeaders.CAUSATION_ID, cause.eventId().toString());
         UUID eventId = outbox.publish(tx, reply, headers);
         sagaLog.recordPublished(tx, reply.orderId(), RESERVATION, eventId, reply.eventType(), reservationTopic);
-    }
-
-    /**
-     * The event in the saga log with its Kafka coordinates and the record's timestamp (the relay's send): the order
-     * service shows its own events' path from this service's view, so it need not read them back from its topic.
-     */
-    private void recordConsumed(DSLContext tx, UUID orderId, ConsumedEvent event) {
-        sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
-        Sql.execute(tx, """
-                UPDATE saga_event SET relayed_at = ?
-                WHERE saga_id = ? AND event_id = ? AND direction = 'CONSUMED' AND relayed_at IS NULL""",
-                java.sql.Timestamp.from(event.timestamp()), orderId, event.eventId());
     }
 }

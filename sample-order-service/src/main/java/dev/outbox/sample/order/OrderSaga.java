@@ -20,6 +20,7 @@ import dev.outbox.sample.order.OrderEvent.OrderPlaced;
 import dev.outbox.sample.support.ApiException;
 import dev.outbox.sample.support.Sql;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,20 +104,23 @@ final class OrderSaga {
     }
 
     private void insertOrder(DSLContext tx, UUID orderId, PlaceOrderRequest request) {
-        if (tx.fetchOptional("SELECT 1 FROM customer WHERE id = ?", request.customerId()).isEmpty()) {
+        int inserted = Sql.execute(tx, """
+                INSERT INTO orders (id, customer_id, status, total_cents)
+                SELECT ?, id, 'PENDING', 0 FROM customer WHERE id = ?""", orderId, request.customerId());
+        if (inserted == 0) {
             throw ApiException.badRequest("customerId", "unknown customer " + request.customerId());
         }
-        Sql.execute(tx, "INSERT INTO orders (id, customer_id, status, total_cents) VALUES (?, ?, 'PENDING', 0)",
-                orderId, request.customerId());
         List<OrderPlaced.Line> lines = request.lines().stream()
                 .map(l -> new OrderPlaced.Line(l.sku(), l.quantity()))
                 .toList();
+        List<Object[]> rows = new ArrayList<>(lines.size());
         for (int i = 0; i < lines.size(); i++) {
-            // The price is the inventory's: it arrives with StockReserved.
-            Sql.execute(tx, """
-                    INSERT INTO order_line (order_id, line_no, sku, quantity, unit_price_cents)
-                    VALUES (?, ?, ?, ?, 0)""", orderId, i + 1, lines.get(i).sku(), lines.get(i).quantity());
+            rows.add(new Object[] {orderId, i + 1, lines.get(i).sku(), lines.get(i).quantity()});
         }
+        // The price is the inventory's: it arrives with StockReserved.
+        Sql.executeBatch(tx, """
+                INSERT INTO order_line (order_id, line_no, sku, quantity, unit_price_cents)
+                VALUES (?, ?, ?, ?, 0)""", rows);
         OrderPlaced placed = new OrderPlaced(orderId, request.customerId(), lines);
         sagaLog.startStep(tx, orderId, SAGA_TYPE, RESERVE_STOCK, placed, reserveDeadline);
         publish(tx, RESERVE_STOCK, placed);
@@ -231,26 +235,11 @@ final class OrderSaga {
             return;
         }
         sagaLog.markSucceeded(tx, orderId, RESERVE_STOCK);
-        for (StockReserved.Line line : reply.lines()) {
-            Sql.execute(tx, "UPDATE order_line SET unit_price_cents = ? WHERE order_id = ? AND sku = ?",
-                    line.unitPriceCents(), orderId, line.sku());
-        }
         long total = reply.totalCents();
-        Sql.execute(tx, "UPDATE orders SET total_cents = ? WHERE id = ?", total, orderId);
-        String customerId = tx.fetchOne("SELECT customer_id FROM orders WHERE id = ?", orderId).get(0, String.class);
+        String customerId = OrderCharges.priceOrder(tx, orderId, reply.lines(), total);
         sagaLog.startStep(tx, orderId, SAGA_TYPE, CHARGE_CREDIT, Map.of("customerId", customerId, "amountCents", total),
                 null);
-        int charged = Sql.execute(tx, """
-                UPDATE customer SET credit_available_cents = credit_available_cents - ?, updated_at = now()
-                WHERE id = ? AND credit_available_cents >= ?""", total, customerId, total);
-        if (charged == 1) {
-            // The primary key on charge.order_id makes a second charge impossible, not merely unlikely.
-            Sql.execute(tx, """
-                    INSERT INTO charge (order_id, customer_id, amount_cents, status)
-                    VALUES (?, ?, ?, 'CHARGED')""", orderId, customerId, total);
-            Sql.execute(tx, """
-                    UPDATE orders SET status = 'CONFIRMED', updated_at = now()
-                    WHERE id = ? AND status = 'PENDING'""", orderId);
+        if (OrderCharges.chargeAndConfirm(tx, orderId, customerId, total)) {
             sagaLog.markSucceeded(tx, orderId, CHARGE_CREDIT);
             // The Confirm of the TCC: acknowledged by StockCommitted, re-sent by the scanner until then.
             sagaLog.startStep(tx, orderId, SAGA_TYPE, CONFIRM_STOCK, Map.of(), ops.confirmDeadline());
@@ -438,8 +427,10 @@ final class OrderSaga {
      * when it re-sends), then the order; the scanner takes confirm_stock then the order, so no cycle.
      */
     private static String lockConfirmation(DSLContext tx, UUID orderId) {
-        Sql.execute(tx, "SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, RESERVE_STOCK);
-        Sql.execute(tx, "SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, CONFIRM_STOCK);
+        // One round trip for both step rows; the sort, applied before the locks, keeps reserve_stock first.
+        Sql.execute(tx, """
+                SELECT 1 FROM saga_log WHERE saga_id = ? AND step IN (?, ?) ORDER BY step = ? FOR UPDATE""",
+                orderId, RESERVE_STOCK, CONFIRM_STOCK, CONFIRM_STOCK);
         return lockOrder(tx, orderId);
     }
 

@@ -1,6 +1,7 @@
 package dev.outbox.sample.support;
 
 import java.sql.PreparedStatement;
+import java.util.List;
 import org.jooq.DSLContext;
 
 /**
@@ -23,6 +24,28 @@ public final class Sql {
                 }
                 statement.execute();
                 return Math.max(statement.getUpdateCount(), 0);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code sql} once per row of {@code bindings}, in that order, as one JDBC batch: one round trip to the
+     * database instead of one per row, with the statements still executed one after the other (so rows are locked
+     * in the order given). Returns each statement's update count.
+     */
+    public static int[] executeBatch(DSLContext tx, String sql, List<Object[]> bindings) {
+        if (bindings.isEmpty()) {
+            return new int[0];
+        }
+        return tx.connectionResult(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                for (Object[] row : bindings) {
+                    for (int i = 0; i < row.length; i++) {
+                        statement.setObject(i + 1, row[i]);
+                    }
+                    statement.addBatch();
+                }
+                return statement.executeBatch();
             }
         });
     }

@@ -1,0 +1,228 @@
+package dev.outbox.sample.inventory;
+
+import dev.outbox.consumer.ConsumedEvent;
+import dev.outbox.sample.inventory.InventoryEvent.StockReserved;
+import dev.outbox.sample.support.Sql;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+/**
+ * The inventory's stock and reservation rows, moved in as few round trips as the rules allow: the consumer applies
+ * its events one after the other on one thread, so each statement it waits for is time no other order gets.
+ * Stock rows are always locked in sku order, the order every writer takes them in, so writers never deadlock on them.
+ */
+final class StockLedger {
+
+    /**
+     * The Try's first step: lock the order's stock rows in sku order. Once locked, what they hold cannot change
+     * before this transaction ends, so the second statement ({@link #TAKE_AND_HOLD}) needs no condition of its own.
+     */
+    private static final String LOCK_STOCK = """
+            SELECT sku, available, unit_price_cents FROM stock WHERE sku = ANY(?::text[]) ORDER BY sku FOR UPDATE""";
+
+    /** The Try's second step, when every line fits: take the units and insert the reservations, one statement. */
+    private static final String TAKE_AND_HOLD = """
+            WITH wanted AS MATERIALIZED (
+                SELECT sku, quantity FROM unnest(?::text[], ?::int[]) AS w (sku, quantity)
+            ), taken AS (
+                UPDATE stock s SET available = s.available - w.quantity, reserved = s.reserved + w.quantity,
+                                   updated_at = now()
+                FROM wanted w WHERE s.sku = w.sku
+            )
+            INSERT INTO reservation (order_id, sku, quantity, status)
+            SELECT ?::uuid, sku, quantity, 'RESERVED' FROM wanted""";
+
+    /** Stamps the consumed event's saga_event row with the record's timestamp (when the relay sent it). */
+    private static final String RELAYED = """
+            relayed AS (
+                UPDATE saga_event SET relayed_at = ?
+                WHERE saga_id = ? AND event_id = ? AND direction = 'CONSUMED' AND relayed_at IS NULL
+            )""";
+
+    /**
+     * Moves the order's RESERVED rows to a new status; returns them (status MOVED) with the order's other rows as
+     * they were, so one round trip tells what moved, what was released before, and whether there is any reservation.
+     */
+    private static final String MOVE_RESERVED = """
+            moved AS (
+                UPDATE reservation SET status = ?, updated_at = now()
+                WHERE order_id = ? AND status = 'RESERVED'
+                RETURNING sku, quantity
+            )
+            SELECT sku, quantity, 'MOVED' AS status FROM moved
+            UNION ALL
+            SELECT sku, quantity, status FROM reservation WHERE order_id = ? AND status <> 'RESERVED'
+            ORDER BY sku""";
+
+    private static final String SELL_RESERVED = """
+            UPDATE stock SET reserved = reserved - ?, sold = sold + ?, updated_at = now() WHERE sku = ?""";
+    private static final String RETURN_RESERVED = """
+            UPDATE stock SET reserved = reserved - ?, available = available + ?, updated_at = now() WHERE sku = ?""";
+
+    private StockLedger() {
+    }
+
+    /** What a Try did: the lines reserved at their prices, or why nothing was reserved. */
+    record Reservation(List<StockReserved.Line> lines, long totalCents, String refusal) {
+
+        boolean reserved() {
+            return refusal == null;
+        }
+    }
+
+    /** Where a reservation goes when it leaves RESERVED, and what happens to its units. */
+    enum Move {
+        COMMITTED(SELL_RESERVED),
+        RELEASED(RETURN_RESERVED);
+
+        private final String stockUpdate;
+
+        Move(String stockUpdate) {
+            this.stockUpdate = stockUpdate;
+        }
+    }
+
+    /** The order's reservation rows after a move: those that moved now and those released earlier. */
+    record Moved(List<Line> moved, List<Line> releasedBefore, boolean anyReservation) {
+    }
+
+    /** One reservation row. */
+    record Line(String sku, int quantity) {
+    }
+
+    /**
+     * Reserves every line of {@code wanted} (sku → quantity, in sku order) for the order, or nothing, in two round
+     * trips whatever the number of lines. The refusal names the first unknown sku, else the first sku without the
+     * quantity available.
+     */
+    static Reservation reserve(DSLContext tx, UUID orderId, Map<String, Integer> wanted) {
+        String[] skus = wanted.keySet().toArray(String[]::new);
+        Map<String, Record> locked = new HashMap<>();
+        for (Record row : tx.fetch(LOCK_STOCK, (Object) skus)) {
+            locked.put(row.get(0, String.class), row);
+        }
+        for (String sku : skus) {
+            if (!locked.containsKey(sku)) {
+                return refused("unknown sku " + sku);
+            }
+        }
+        List<StockReserved.Line> lines = new ArrayList<>(skus.length);
+        long total = 0;
+        for (Map.Entry<String, Integer> line : wanted.entrySet()) {
+            Record stock = locked.get(line.getKey());
+            int quantity = line.getValue();
+            if (stock.get(1, Integer.class) < quantity) {
+                return refused("insufficient stock for sku " + line.getKey() + ": " + quantity + " requested");
+            }
+            long price = stock.get(2, Long.class);
+            lines.add(new StockReserved.Line(line.getKey(), quantity, price));
+            total = Math.addExact(total, Math.multiplyExact(price, (long) quantity));
+        }
+        tx.execute(TAKE_AND_HOLD, skus, wanted.values().toArray(Integer[]::new), orderId);
+        return new Reservation(List.copyOf(lines), total, null);
+    }
+
+    private static Reservation refused(String reason) {
+        return new Reservation(List.of(), 0, reason);
+    }
+
+    /**
+     * Moves the order's RESERVED rows and their units ({@link Move}), in two round trips whatever the number of
+     * lines. With {@code consumed}, the same statement stamps that event's relay time in the saga log.
+     */
+    static Moved move(DSLContext tx, UUID orderId, Move move, ConsumedEvent consumed) {
+        List<Record> rows = consumed == null
+                ? tx.fetch("WITH " + MOVE_RESERVED, move.name(), orderId, orderId)
+                : tx.fetch("WITH " + RELAYED + ", " + MOVE_RESERVED, Timestamp.from(consumed.timestamp()), orderId,
+                        consumed.eventId(), move.name(), orderId, orderId);
+        List<Line> moved = new ArrayList<>();
+        List<Line> released = new ArrayList<>();
+        for (Record row : rows) {
+            Line line = new Line(row.get(0, String.class), row.get(1, Integer.class));
+            switch (row.get(2, String.class)) {
+                case "MOVED" -> moved.add(line);
+                case "RELEASED" -> released.add(line);
+                default -> { }
+            }
+        }
+        List<Object[]> stockUpdates = new ArrayList<>(moved.size());
+        moved.forEach(line -> stockUpdates.add(new Object[] {line.quantity(), line.quantity(), line.sku()}));
+        Sql.executeBatch(tx, move.stockUpdate, stockUpdates);
+        return new Moved(moved, released, !rows.isEmpty());
+    }
+
+    /** The reservations of an order as they stand, in sku order, with the stock's current unit prices. */
+    static List<Record> reservationsWithPrices(DSLContext tx, UUID orderId) {
+        return tx.fetch("""
+                SELECT r.sku, r.quantity, r.status, s.unit_price_cents
+                FROM reservation r JOIN stock s USING (sku) WHERE r.order_id = ? ORDER BY r.sku""", orderId);
+    }
+
+    /**
+     * As {@link #reservationsWithPrices}, in the same round trip stamping the consumed event's relay time in the
+     * saga log.
+     */
+    static List<Record> reservationsWithPrices(DSLContext tx, UUID orderId, ConsumedEvent consumed) {
+        return tx.fetch("WITH " + RELAYED + """
+                 SELECT r.sku, r.quantity, r.status, s.unit_price_cents
+                FROM reservation r JOIN stock s USING (sku) WHERE r.order_id = ? ORDER BY r.sku""",
+                Timestamp.from(consumed.timestamp()), orderId, consumed.eventId(), orderId);
+    }
+
+    /** The reserved lines at the given rows' prices (rows from {@link #reservationsWithPrices}). */
+    static List<StockReserved.Line> pricedLines(Collection<Record> reservations) {
+        List<StockReserved.Line> lines = new ArrayList<>(reservations.size());
+        for (Record r : reservations) {
+            lines.add(new StockReserved.Line(r.get(0, String.class), r.get(1, Integer.class), r.get(3, Long.class)));
+        }
+        return lines;
+    }
+
+    static long total(List<StockReserved.Line> lines) {
+        long total = 0;
+        for (StockReserved.Line line : lines) {
+            total = Math.addExact(total, Math.multiplyExact(line.unitPriceCents(), (long) line.quantity()));
+        }
+        return total;
+    }
+
+    /**
+     * Sells released lines of a confirmed order again from the available stock, all or nothing (in sku order); null
+     * when done, else why not.
+     */
+    static String takeAgain(DSLContext tx, UUID orderId, List<Line> released) {
+        Sql.execute(tx, "SAVEPOINT take_again");
+        int[] taken = Sql.executeBatch(tx, """
+                UPDATE stock SET available = available - ?, sold = sold + ?, updated_at = now()
+                WHERE sku = ? AND available >= ?""", released.stream()
+                .map(line -> new Object[] {line.quantity(), line.quantity(), line.sku(), line.quantity()})
+                .toList());
+        for (int i = 0; i < taken.length; i++) {
+            if (taken[i] == 0) {
+                Sql.execute(tx, "ROLLBACK TO SAVEPOINT take_again");
+                Line line = released.get(i);
+                return "the reservation was released before the confirmation and sku " + line.sku()
+                        + " no longer has " + line.quantity() + " available";
+            }
+        }
+        Sql.execute(tx, "UPDATE reservation SET status = 'COMMITTED', updated_at = now() "
+                + "WHERE order_id = ? AND status = 'RELEASED'", orderId);
+        Sql.execute(tx, "RELEASE SAVEPOINT take_again");
+        return null;
+    }
+
+    /** Sku → quantity, summed over repeated skus, in sku order. */
+    static Map<String, Integer> bySku(List<OrderMessage.OrderPlaced.Line> lines) {
+        Map<String, Integer> wanted = new TreeMap<>();
+        lines.forEach(line -> wanted.merge(line.sku(), line.quantity(), Integer::sum));
+        return wanted;
+    }
+}
