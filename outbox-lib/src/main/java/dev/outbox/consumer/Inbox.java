@@ -4,9 +4,13 @@ import dev.outbox.OutboxHeaders;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -22,6 +26,11 @@ public final class Inbox {
     private static final String INSERT = """
             INSERT INTO processed_event (consumer_group, event_id) VALUES (?, ?)
             ON CONFLICT DO NOTHING
+            """;
+    private static final String INSERT_ALL = """
+            INSERT INTO processed_event (consumer_group, event_id) SELECT ?, unnest(?::uuid[])
+            ON CONFLICT DO NOTHING
+            RETURNING event_id
             """;
     private static final String SELECT = """
             SELECT 1 FROM processed_event WHERE consumer_group = ? AND event_id = ?
@@ -55,6 +64,29 @@ public final class Inbox {
             insert.setString(1, consumerGroup);
             insert.setObject(2, eventId);
             return insert.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * {@link #firstDelivery} for several events in one statement (one round trip for a whole batch): the ids among
+     * {@code eventIds} that this transaction inserted, so whose effects it must apply. An id given twice is inserted
+     * once; the caller applies only its first occurrence.
+     */
+    static Set<UUID> firstDeliveries(Connection connection, String consumerGroup, List<UUID> eventIds)
+            throws SQLException {
+        if (eventIds.size() == 1) {
+            return firstDelivery(connection, consumerGroup, eventIds.get(0)) ? Set.of(eventIds.get(0)) : Set.of();
+        }
+        try (PreparedStatement insert = connection.prepareStatement(INSERT_ALL)) {
+            insert.setString(1, consumerGroup);
+            insert.setArray(2, connection.createArrayOf("uuid", eventIds.toArray()));
+            Set<UUID> inserted = new HashSet<>();
+            try (ResultSet rows = insert.executeQuery()) {
+                while (rows.next()) {
+                    inserted.add(rows.getObject(1, UUID.class));
+                }
+            }
+            return inserted;
         }
     }
 

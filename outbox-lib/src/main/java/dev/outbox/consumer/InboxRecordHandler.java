@@ -7,9 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The inbox transaction of one record or of several: choose each record's handler by {@code ce_type}, read its JSON
- * value, then in one transaction, record after record, insert the inbox row and, unless it was there already, run
- * the handler.
+ * value, then in one transaction insert the inbox rows of all (one statement) and, record after record, run the
+ * handler of each whose row was not there already.
  */
 final class InboxRecordHandler implements RecordHandler {
 
@@ -69,8 +71,13 @@ final class InboxRecordHandler implements RecordHandler {
         if (deliveries.stream().anyMatch(delivery -> delivery != null)) {
             transactions.inTransaction(connection -> {
                 outcomes.clear(); // an implementation may run the work again after a rollback
+                Set<UUID> firstDeliveries = new HashSet<>(Inbox.firstDeliveries(connection, group,
+                        deliveries.stream().filter(Objects::nonNull).map(d -> d.context().eventId()).toList()));
                 for (Delivery delivery : deliveries) {
-                    outcomes.add(delivery == null ? Outcome.IGNORED : applyOnce(connection, delivery));
+                    // remove: an event id twice in one batch is applied at its first occurrence only
+                    outcomes.add(delivery == null ? Outcome.IGNORED
+                            : firstDeliveries.remove(delivery.context().eventId()) ? apply(connection, delivery)
+                            : Outcome.DUPLICATE);
                 }
             });
         } else {
@@ -119,13 +126,10 @@ final class InboxRecordHandler implements RecordHandler {
         return new Delivery(registration, event, context);
     }
 
-    /** Inserts the inbox row and, when it is the first delivery, runs the handler, all in the caller's transaction. */
+    /** Runs the handler of a first delivery (its inbox row inserted) in the caller's transaction. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Outcome applyOnce(Connection connection, Delivery delivery) throws Exception {
+    private Outcome apply(Connection connection, Delivery delivery) throws Exception {
         ConsumedEvent context = delivery.context();
-        if (!Inbox.firstDelivery(connection, group, context.eventId())) {
-            return Outcome.DUPLICATE;
-        }
         DSLContext tx = DSL.using(connection, SQLDialect.POSTGRES);
         EventHandler handler = delivery.registration().handler();
         long start = System.nanoTime();

@@ -137,6 +137,25 @@ class ConsumerBatchIT {
     }
 
     @Test
+    void anEventAppliedBeforeOrRepeatedWithinABatchIsAppliedOnceAndCountedAsADuplicate(
+            DataSource dataSource, DSLContext dsl, Kafka kafka) {
+        List<UUID> earlier = sendSteps(0, 3);
+        started(consumer(dataSource, kafka).batchSize(50).on("Step", Step.class, ConsumerBatchIT::applyEffect));
+        await().atMost(Duration.ofSeconds(60)).until(() -> committed(kafka) == 3);
+
+        UUID repeated = UUID.randomUUID();
+        relay.send(topic, 0, earlier.get(1), "Step", "aggregate-1", "{\"seq\":1}", Map.of());
+        relay.send(topic, 0, repeated, "Step", "aggregate-1", "{\"seq\":3}", Map.of());
+        relay.send(topic, 0, repeated, "Step", "aggregate-1", "{\"seq\":3}", Map.of());
+        sendSteps(4, 5);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> committed(kafka) == 7);
+        assertThat(appliedInOrder(dsl)).containsExactly(0, 1, 2, 3, 4);
+        assertThat(count("outbox.consumer.processed")).isEqualTo(5);
+        assertThat(count("outbox.consumer.duplicates")).isEqualTo(2);
+    }
+
+    @Test
     void aPoisonRecordInTheMiddleOfABatchIsRetriedAndDeadLetteredAloneAndTheOthersAreAppliedOnceInOrder(
             DataSource dataSource, DSLContext dsl, Kafka kafka) {
         List<UUID> ids = sendSteps(0, 7);
