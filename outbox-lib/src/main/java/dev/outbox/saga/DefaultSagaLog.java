@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outbox.consumer.ConsumedEvent;
 import java.sql.PreparedStatement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -97,39 +98,41 @@ final class DefaultSagaLog implements SagaLog {
 
     @Override
     public void recordPublished(DSLContext tx, UUID sagaId, String step, UUID eventId, String type, String topic) {
-        record(tx, sagaId, step, eventId, SagaEvent.Direction.PUBLISHED, type, topic, null, null);
+        record(tx, sagaId, step, eventId, SagaEvent.Direction.PUBLISHED, type, topic, null, null, null);
     }
 
     @Override
     public void recordConsumed(DSLContext tx, UUID sagaId, String step, ConsumedEvent event) {
         record(tx, sagaId, step, event.eventId(), SagaEvent.Direction.CONSUMED, event.type(), event.topic(),
-                event.partition(), event.offset());
+                event.partition(), event.offset(), event.timestamp() == null ? null : Timestamp.from(event.timestamp()));
     }
 
     private static void record(DSLContext tx, UUID sagaId, String step, UUID eventId, SagaEvent.Direction direction,
-                               String type, String topic, Integer partition, Long offset) {
+                               String type, String topic, Integer partition, Long offset, Timestamp relayedAt) {
         Objects.requireNonNull(sagaId, "sagaId must not be null");
         Objects.requireNonNull(eventId, "eventId must not be null");
         requireText("type", type);
         if (step == null) {
             update(tx, """
-                    INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset)
-                    VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint)
+                    INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset,
+                                            relayed_at)
+                    VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint, ?::timestamptz)
                     ON CONFLICT DO NOTHING
-                    """, sagaId, eventId, direction.name(), type, topic, partition, offset);
+                    """, sagaId, eventId, direction.name(), type, topic, partition, offset, relayedAt);
             return;
         }
         // One statement, one round trip, for both rows: every handler of a saga pays it at least once.
         update(tx, """
                 WITH recorded AS (
-                    INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset)
-                    VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint)
+                    INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset,
+                                            relayed_at)
+                    VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint, ?::timestamptz)
                     ON CONFLICT DO NOTHING
                 )
                 UPDATE saga_log SET event_ids = array_append(event_ids, ?::uuid), updated_at = now()
                 WHERE saga_id = ?::uuid AND step = ? AND NOT (?::uuid = ANY(event_ids))
-                """, sagaId, eventId, direction.name(), type, topic, partition, offset, eventId, sagaId, step,
-                eventId);
+                """, sagaId, eventId, direction.name(), type, topic, partition, offset, relayedAt, eventId, sagaId,
+                step, eventId);
     }
 
     @Override

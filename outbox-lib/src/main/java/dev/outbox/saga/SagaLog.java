@@ -93,7 +93,10 @@ public interface SagaLog {
      */
     void recordPublished(DSLContext tx, UUID sagaId, String step, UUID eventId, String type, String topic);
 
-    /** Records a consumed event (id, type, topic, partition, offset from {@code event}); idempotent. */
+    /**
+     * Records a consumed event (id, type, topic, partition, offset from {@code event}, and the record's timestamp as
+     * {@code saga_event.relayed_at}: when the relay sent it); idempotent.
+     */
     void recordConsumed(DSLContext tx, UUID sagaId, String step, ConsumedEvent event);
 
     /** One step, or empty. */

@@ -120,8 +120,9 @@ class SagaLogIT {
             sagaLog.recordPublished(tx, sagaId, "reserve_stock", placed, "OrderPlaced", "outbox.event.order");
             sagaLog.recordPublished(tx, sagaId, "reserve_stock", placed, "OrderPlaced", "outbox.event.order");
         });
+        Instant relayedAt = Instant.parse("2026-12-04T10:15:30.123Z");
         ConsumedEvent consumed = new ConsumedEvent(reserved, "StockReserved", "outbox.event.inventory", 2, 41L, "o-1",
-                Instant.now(), Map.of("saga_id", sagaId.toString()));
+                relayedAt, Map.of("saga_id", sagaId.toString()));
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
             sagaLog.recordConsumed(tx, sagaId, "reserve_stock", consumed);
@@ -129,6 +130,10 @@ class SagaLogIT {
         });
 
         SagaView view = sagaLog.status(dsl, sagaId).orElseThrow();
+        assertThat(dsl.fetchOne("SELECT relayed_at FROM saga_event WHERE event_id = ?::uuid", reserved)
+                .get(0, java.time.OffsetDateTime.class).toInstant()).isEqualTo(relayedAt);
+        assertThat(dsl.fetchOne("SELECT relayed_at FROM saga_event WHERE event_id = ?::uuid", placed).get(0))
+                .isNull();
         assertThat(view.state()).isEqualTo("COMPLETED");
         assertThat(view.sagaType()).isEqualTo("order");
         assertThat(view.steps()).singleElement().satisfies(step -> {

@@ -19,7 +19,7 @@ class MigrationsIT {
         var second = OutboxSchema.migrateLibrary(database.dataSource());
 
         assertThat(first.success).isTrue();
-        assertThat(first.migrationsExecuted).isEqualTo(5);
+        assertThat(first.migrationsExecuted).isEqualTo(6);
         assertThat(second.success).isTrue();
         assertThat(second.migrationsExecuted).isZero();
         assertThat(tables(database.dsl()))
@@ -64,7 +64,7 @@ class MigrationsIT {
             var libraryRun = OutboxSchema.migrateLibrary(database.dataSource());
 
             assertThat(serviceRun.migrationsExecuted).isEqualTo(1);
-            assertThat(libraryRun.migrationsExecuted).isEqualTo(5);
+            assertThat(libraryRun.migrationsExecuted).isEqualTo(6);
             assertThat(service.info().applied()).extracting(m -> m.getScript())
                     .containsExactly("V1__service_account.sql");
             assertThat(tables(database.dsl())).contains("account", "outbox", "processed_event",

@@ -65,7 +65,7 @@ final class Inventory {
         requireOrderId(placed, event);
         UUID orderId = placed.orderId();
         sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
-        List<Record> existing = StockLedger.reservationsWithPrices(tx, orderId, event);
+        List<Record> existing = StockLedger.reservationsWithPrices(tx, orderId);
         if (!existing.isEmpty()) {
             answerAgain(tx, orderId, existing, event);
             return;
@@ -117,7 +117,7 @@ final class Inventory {
         UUID orderId = confirmed.orderId();
         lockStep(tx, orderId);
         sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
-        StockLedger.Moved moved = StockLedger.move(tx, orderId, StockLedger.Move.COMMITTED, event);
+        StockLedger.Moved moved = StockLedger.move(tx, orderId, StockLedger.Move.COMMITTED);
         String problem;
         if (!moved.anyReservation()) {
             problem = "no reservation for order " + orderId;
@@ -139,7 +139,7 @@ final class Inventory {
         requireOrderId(cancelled, event);
         lockStep(tx, cancelled.orderId());
         sagaLog.recordConsumed(tx, cancelled.orderId(), RESERVATION, event);
-        StockLedger.move(tx, cancelled.orderId(), StockLedger.Move.RELEASED, event);
+        StockLedger.move(tx, cancelled.orderId(), StockLedger.Move.RELEASED);
         sagaLog.markCompensated(tx, cancelled.orderId(), RESERVATION);
         publish(tx, new StockReleased(cancelled.orderId(), "order cancelled"), event);
     }
@@ -153,7 +153,7 @@ final class Inventory {
             return;
         }
         UUID orderId = step.sagaId();
-        StockLedger.move(tx, orderId, StockLedger.Move.RELEASED, null);
+        StockLedger.move(tx, orderId, StockLedger.Move.RELEASED);
         String reason = "reservation expired at " + step.deadlineAt() + " without a confirmation";
         sagaLog.markCompensating(tx, orderId, RESERVATION, reason);
         sagaLog.markCompensated(tx, orderId, RESERVATION);
@@ -203,7 +203,7 @@ final class Inventory {
             throw ApiException.conflict("status", "the stock of order " + orderId + " is sold (COMMITTED); "
                     + "a confirmed order is final");
         }
-        StockLedger.move(tx, orderId, StockLedger.Move.RELEASED, null);
+        StockLedger.move(tx, orderId, StockLedger.Move.RELEASED);
         sagaLog.markCompensating(tx, orderId, RESERVATION, "released by an operator");
         sagaLog.markCompensated(tx, orderId, RESERVATION);
         publishOwn(tx, new StockReleased(orderId, "released by an operator"));

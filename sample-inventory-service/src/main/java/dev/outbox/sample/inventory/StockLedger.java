@@ -1,9 +1,7 @@
 package dev.outbox.sample.inventory;
 
-import dev.outbox.consumer.ConsumedEvent;
 import dev.outbox.sample.inventory.InventoryEvent.StockReserved;
 import dev.outbox.sample.support.Sql;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -40,19 +38,12 @@ final class StockLedger {
             INSERT INTO reservation (order_id, sku, quantity, status)
             SELECT ?::uuid, sku, quantity, 'RESERVED' FROM wanted""";
 
-    /** Stamps the consumed event's saga_event row with the record's timestamp (when the relay sent it). */
-    private static final String RELAYED = """
-            relayed AS (
-                UPDATE saga_event SET relayed_at = ?
-                WHERE saga_id = ? AND event_id = ? AND direction = 'CONSUMED' AND relayed_at IS NULL
-            )""";
-
     /**
      * Moves the order's RESERVED rows to a new status; returns them (status MOVED) with the order's other rows as
      * they were, so one round trip tells what moved, what was released before, and whether there is any reservation.
      */
     private static final String MOVE_RESERVED = """
-            moved AS (
+            WITH moved AS (
                 UPDATE reservation SET status = ?, updated_at = now()
                 WHERE order_id = ? AND status = 'RESERVED'
                 RETURNING sku, quantity
@@ -136,13 +127,10 @@ final class StockLedger {
 
     /**
      * Moves the order's RESERVED rows and their units ({@link Move}), in two round trips whatever the number of
-     * lines. With {@code consumed}, the same statement stamps that event's relay time in the saga log.
+     * lines.
      */
-    static Moved move(DSLContext tx, UUID orderId, Move move, ConsumedEvent consumed) {
-        List<Record> rows = consumed == null
-                ? tx.fetch("WITH " + MOVE_RESERVED, move.name(), orderId, orderId)
-                : tx.fetch("WITH " + RELAYED + ", " + MOVE_RESERVED, Timestamp.from(consumed.timestamp()), orderId,
-                        consumed.eventId(), move.name(), orderId, orderId);
+    static Moved move(DSLContext tx, UUID orderId, Move move) {
+        List<Record> rows = tx.fetch(MOVE_RESERVED, move.name(), orderId, orderId);
         List<Line> moved = new ArrayList<>();
         List<Line> released = new ArrayList<>();
         for (Record row : rows) {
@@ -164,17 +152,6 @@ final class StockLedger {
         return tx.fetch("""
                 SELECT r.sku, r.quantity, r.status, s.unit_price_cents
                 FROM reservation r JOIN stock s USING (sku) WHERE r.order_id = ? ORDER BY r.sku""", orderId);
-    }
-
-    /**
-     * As {@link #reservationsWithPrices}, in the same round trip stamping the consumed event's relay time in the
-     * saga log.
-     */
-    static List<Record> reservationsWithPrices(DSLContext tx, UUID orderId, ConsumedEvent consumed) {
-        return tx.fetch("WITH " + RELAYED + """
-                 SELECT r.sku, r.quantity, r.status, s.unit_price_cents
-                FROM reservation r JOIN stock s USING (sku) WHERE r.order_id = ? ORDER BY r.sku""",
-                Timestamp.from(consumed.timestamp()), orderId, consumed.eventId(), orderId);
     }
 
     /** The reserved lines at the given rows' prices (rows from {@link #reservationsWithPrices}). */

@@ -98,7 +98,7 @@ class StockLedgerIT {
         boolean reserved = db.transactionResult(c -> StockLedger.reserve(c.dsl(), orderId, wanted).reserved());
         if (reserved && release) {
             db.transaction(c -> {
-                StockLedger.Moved moved = StockLedger.move(DSL.using(c), orderId, StockLedger.Move.RELEASED, null);
+                StockLedger.Moved moved = StockLedger.move(DSL.using(c), orderId, StockLedger.Move.RELEASED);
                 assertThat(moved.moved()).hasSize(wanted.size());
             });
         }

@@ -3,7 +3,6 @@ package dev.outbox.sample.order;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxHeaders;
 import dev.outbox.consumer.ConsumedEvent;
-import dev.outbox.consumer.EventHandler;
 import dev.outbox.consumer.NonRetriableException;
 import dev.outbox.saga.SagaLog;
 import dev.outbox.saga.SagaQueries;
@@ -315,28 +314,6 @@ final class OrderSaga {
         sagaLog.recordConsumed(tx, orderId, CONFIRM_STOCK, event);
         sagaLog.markFailed(tx, orderId, CONFIRM_STOCK, SagaQueries.STUCK_MARK + reply.reason());
         log.warn("order {} is CONFIRMED but the inventory could not commit its stock: {}", orderId, reply.reason());
-    }
-
-    /**
-     * The inventory's replies: {@code handler}, then the record's Kafka timestamp (the inventory relay's send) on the
-     * row the handler recorded, so the status shows the relay's time for the inventory's events too.
-     */
-    static <E> EventHandler<E> recordingRelayTime(EventHandler<E> handler) {
-        return (tx, event, context) -> {
-            handler.handle(tx, event, context);
-            java.sql.Timestamp relayedAt = java.sql.Timestamp.from(context.timestamp());
-            // By primary key when the record names its saga (the inventory's replies do): without the saga id the
-            // statement scans saga_event, which grows with every saga kept.
-            UUID sagaId = context.sagaId().orElse(null);
-            if (sagaId == null || Sql.execute(tx, """
-                    UPDATE saga_event SET relayed_at = ?
-                    WHERE saga_id = ? AND event_id = ? AND direction = 'CONSUMED'""",
-                    relayedAt, sagaId, context.eventId()) == 0) {
-                Sql.execute(tx, """
-                        UPDATE saga_event SET relayed_at = ? WHERE event_id = ? AND direction = 'CONSUMED'""",
-                        relayedAt, context.eventId());
-            }
-        };
     }
 
     /**

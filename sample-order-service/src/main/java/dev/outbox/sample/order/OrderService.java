@@ -81,17 +81,13 @@ public final class OrderService implements AutoCloseable {
                 // Not its own topic: the inventory records where and when each of this service's events arrived,
                 // and the saga status takes those coordinates from the inventory's view (no inbox row, no commit).
                 .topics(config.inventoryTopic())
-                // The inventory's replies; each also records the relay's send time for the status view.
-                .on(InventoryReply.STOCK_RESERVED, StockReserved.class,
-                        OrderSaga.recordingRelayTime(saga::onStockReserved))
+                // The inventory's replies (the saga log records each with the relay's send time, for the status).
+                .on(InventoryReply.STOCK_RESERVED, StockReserved.class, saga::onStockReserved)
                 .on(InventoryReply.STOCK_RESERVATION_FAILED, StockReservationFailed.class,
-                        OrderSaga.recordingRelayTime(saga::onStockReservationFailed))
-                .on(InventoryReply.STOCK_RELEASED, StockReleased.class,
-                        OrderSaga.recordingRelayTime(saga::onStockReleased))
-                .on(InventoryReply.STOCK_COMMITTED, StockCommitted.class,
-                        OrderSaga.recordingRelayTime(saga::onStockCommitted))
-                .on(InventoryReply.STOCK_COMMIT_FAILED, StockCommitFailed.class,
-                        OrderSaga.recordingRelayTime(saga::onStockCommitFailed))
+                        saga::onStockReservationFailed)
+                .on(InventoryReply.STOCK_RELEASED, StockReleased.class, saga::onStockReleased)
+                .on(InventoryReply.STOCK_COMMITTED, StockCommitted.class, saga::onStockCommitted)
+                .on(InventoryReply.STOCK_COMMIT_FAILED, StockCommitFailed.class, saga::onStockCommitFailed)
                 // Other types on these topics are not this saga's business.
                 .ignoreUnknownTypes(true)
                 // A step left undone holds stock or blocks a saga: retry longer than the default before the
