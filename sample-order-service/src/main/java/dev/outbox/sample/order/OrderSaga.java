@@ -395,8 +395,7 @@ final class OrderSaga {
      * @return the order's status; null when there is no such order
      */
     private static String lockSaga(DSLContext tx, UUID orderId) {
-        Sql.execute(tx, "SELECT 1 FROM saga_log WHERE saga_id = ? AND step = ? FOR UPDATE", orderId, RESERVE_STOCK);
-        return lockOrder(tx, orderId);
+        return lockStepsThenOrder(tx, orderId, RESERVE_STOCK, RESERVE_STOCK);
     }
 
     /**
@@ -404,11 +403,26 @@ final class OrderSaga {
      * when it re-sends), then the order; the scanner takes confirm_stock then the order, so no cycle.
      */
     private static String lockConfirmation(DSLContext tx, UUID orderId) {
-        // One round trip for both step rows; the sort, applied before the locks, keeps reserve_stock first.
-        Sql.execute(tx, """
-                SELECT 1 FROM saga_log WHERE saga_id = ? AND step IN (?, ?) ORDER BY step = ? FOR UPDATE""",
-                orderId, RESERVE_STOCK, CONFIRM_STOCK, CONFIRM_STOCK);
-        return lockOrder(tx, orderId);
+        return lockStepsThenOrder(tx, orderId, RESERVE_STOCK, CONFIRM_STOCK);
+    }
+
+    /**
+     * One round trip for the saga's locks: the step rows (reserve_stock first: the sort comes before the locks),
+     * then the order row. The step count is an init plan of the order's query, so PostgreSQL takes the step locks
+     * before it reads the order.
+     *
+     * @return the order's status; null when there is no such order
+     */
+    private static String lockStepsThenOrder(DSLContext tx, UUID orderId, String firstStep, String secondStep) {
+        return tx.fetchOptional("""
+                        WITH steps AS MATERIALIZED (
+                            SELECT 1 FROM saga_log WHERE saga_id = ? AND step IN (?, ?)
+                            ORDER BY step = ? FOR UPDATE
+                        )
+                        SELECT status FROM orders WHERE id = ? AND (SELECT count(*) FROM steps) >= 0 FOR UPDATE""",
+                        orderId, firstStep, secondStep, CONFIRM_STOCK, orderId)
+                .map(r -> r.get(0, String.class))
+                .orElse(null);
     }
 
     private boolean givenUp(DSLContext tx, UUID orderId, String step) {
