@@ -65,7 +65,7 @@ final class Inventory {
         requireOrderId(placed, event);
         UUID orderId = placed.orderId();
         sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
-        List<Record> existing = StockLedger.reservationsWithPrices(tx, orderId);
+        List<StockLedger.PricedReservation> existing = StockLedger.reservationsWithPrices(tx, orderId);
         if (!existing.isEmpty()) {
             answerAgain(tx, orderId, existing, event);
             return;
@@ -96,8 +96,9 @@ final class Inventory {
      * A second OrderPlaced for an order (an operator's retry sends a new event id) is answered from the reservation
      * already made, never by reserving again.
      */
-    private void answerAgain(DSLContext tx, UUID orderId, List<Record> existing, ConsumedEvent event) {
-        boolean held = existing.stream().anyMatch(r -> !"RELEASED".equals(r.get(2, String.class)));
+    private void answerAgain(DSLContext tx, UUID orderId, List<StockLedger.PricedReservation> existing,
+                             ConsumedEvent event) {
+        boolean held = existing.stream().anyMatch(r -> !"RELEASED".equals(r.status()));
         if (!held) {
             publish(tx, new StockReservationFailed(orderId, "the order was cancelled; its stock was released"),
                     event);
@@ -175,15 +176,15 @@ final class Inventory {
             sagaLog.retry(tx, orderId, RESERVATION, Duration.ZERO);
             return "reservation step back to PENDING; the timeout scanner releases it on its next scan";
         }
-        List<Record> rows = StockLedger.reservationsWithPrices(tx, orderId);
+        List<StockLedger.PricedReservation> rows = StockLedger.reservationsWithPrices(tx, orderId);
         if (rows.isEmpty()) {
             throw ApiException.notFound("id", "no reservation for order " + orderId);
         }
-        if (rows.stream().anyMatch(r -> "COMMITTED".equals(r.get(2, String.class)))) {
+        if (rows.stream().anyMatch(r -> "COMMITTED".equals(r.status()))) {
             publishOwn(tx, new StockCommitted(orderId));
             return "StockCommitted re-sent";
         }
-        if (rows.stream().allMatch(r -> "RELEASED".equals(r.get(2, String.class)))) {
+        if (rows.stream().allMatch(r -> "RELEASED".equals(r.status()))) {
             publishOwn(tx, new StockReleased(orderId, "re-sent by an operator"));
             return "StockReleased re-sent";
         }

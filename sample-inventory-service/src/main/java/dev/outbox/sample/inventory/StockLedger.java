@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.jooq.Record;
 
 /**
  * The inventory's stock and reservation rows, moved in as few round trips as the rules allow: the consumer applies
@@ -89,6 +88,14 @@ final class StockLedger {
     record Line(String sku, int quantity) {
     }
 
+    /** A reservation row with its status and the stock's current unit price. */
+    record PricedReservation(String sku, int quantity, String status, long unitPriceCents) {
+    }
+
+    /** A stock row as locked by the Try. */
+    private record LockedStock(String sku, int available, long unitPriceCents) {
+    }
+
     /**
      * Reserves every line of {@code wanted} (sku → quantity, in sku order) for the order, or nothing, in two round
      * trips whatever the number of lines. The refusal names the first unknown sku, else the first sku without the
@@ -96,9 +103,10 @@ final class StockLedger {
      */
     static Reservation reserve(DSLContext tx, UUID orderId, Map<String, Integer> wanted) {
         String[] skus = wanted.keySet().toArray(String[]::new);
-        Map<String, Record> locked = new HashMap<>();
-        for (Record row : tx.fetch(LOCK_STOCK, (Object) skus)) {
-            locked.put(row.get(0, String.class), row);
+        Map<String, LockedStock> locked = new HashMap<>();
+        for (LockedStock row : Sql.query(tx, LOCK_STOCK,
+                r -> new LockedStock(r.getString(1), r.getInt(2), r.getLong(3)), (Object) skus)) {
+            locked.put(row.sku(), row);
         }
         for (String sku : skus) {
             if (!locked.containsKey(sku)) {
@@ -108,16 +116,16 @@ final class StockLedger {
         List<StockReserved.Line> lines = new ArrayList<>(skus.length);
         long total = 0;
         for (Map.Entry<String, Integer> line : wanted.entrySet()) {
-            Record stock = locked.get(line.getKey());
+            LockedStock stock = locked.get(line.getKey());
             int quantity = line.getValue();
-            if (stock.get(1, Integer.class) < quantity) {
+            if (stock.available() < quantity) {
                 return refused("insufficient stock for sku " + line.getKey() + ": " + quantity + " requested");
             }
-            long price = stock.get(2, Long.class);
+            long price = stock.unitPriceCents();
             lines.add(new StockReserved.Line(line.getKey(), quantity, price));
             total = Math.addExact(total, Math.multiplyExact(price, (long) quantity));
         }
-        tx.execute(TAKE_AND_HOLD, skus, wanted.values().toArray(Integer[]::new), orderId);
+        Sql.execute(tx, TAKE_AND_HOLD, skus, wanted.values().toArray(Integer[]::new), orderId);
         return new Reservation(List.copyOf(lines), total, null);
     }
 
@@ -130,12 +138,14 @@ final class StockLedger {
      * lines.
      */
     static Moved move(DSLContext tx, UUID orderId, Move move) {
-        List<Record> rows = tx.fetch(MOVE_RESERVED, move.name(), orderId, orderId);
+        List<PricedReservation> rows = Sql.query(tx, MOVE_RESERVED,
+                r -> new PricedReservation(r.getString(1), r.getInt(2), r.getString(3), 0), move.name(), orderId,
+                orderId);
         List<Line> moved = new ArrayList<>();
         List<Line> released = new ArrayList<>();
-        for (Record row : rows) {
-            Line line = new Line(row.get(0, String.class), row.get(1, Integer.class));
-            switch (row.get(2, String.class)) {
+        for (PricedReservation row : rows) {
+            Line line = new Line(row.sku(), row.quantity());
+            switch (row.status()) {
                 case "MOVED" -> moved.add(line);
                 case "RELEASED" -> released.add(line);
                 default -> { }
@@ -148,19 +158,18 @@ final class StockLedger {
     }
 
     /** The reservations of an order as they stand, in sku order, with the stock's current unit prices. */
-    static List<Record> reservationsWithPrices(DSLContext tx, UUID orderId) {
-        return tx.fetch("""
+    static List<PricedReservation> reservationsWithPrices(DSLContext tx, UUID orderId) {
+        return Sql.query(tx, """
                 SELECT r.sku, r.quantity, r.status, s.unit_price_cents
-                FROM reservation r JOIN stock s USING (sku) WHERE r.order_id = ? ORDER BY r.sku""", orderId);
+                FROM reservation r JOIN stock s USING (sku) WHERE r.order_id = ? ORDER BY r.sku""",
+                r -> new PricedReservation(r.getString(1), r.getInt(2), r.getString(3), r.getLong(4)), orderId);
     }
 
-    /** The reserved lines at the given rows' prices (rows from {@link #reservationsWithPrices}). */
-    static List<StockReserved.Line> pricedLines(Collection<Record> reservations) {
-        List<StockReserved.Line> lines = new ArrayList<>(reservations.size());
-        for (Record r : reservations) {
-            lines.add(new StockReserved.Line(r.get(0, String.class), r.get(1, Integer.class), r.get(3, Long.class)));
-        }
-        return lines;
+    /** The reserved lines at the given rows' prices. */
+    static List<StockReserved.Line> pricedLines(Collection<PricedReservation> reservations) {
+        return reservations.stream()
+                .map(r -> new StockReserved.Line(r.sku(), r.quantity(), r.unitPriceCents()))
+                .toList();
     }
 
     static long total(List<StockReserved.Line> lines) {

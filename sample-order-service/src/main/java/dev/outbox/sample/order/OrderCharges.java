@@ -1,6 +1,7 @@
 package dev.outbox.sample.order;
 
 import dev.outbox.sample.order.InventoryReply.StockReserved;
+import dev.outbox.sample.support.Sql;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -44,12 +45,13 @@ final class OrderCharges {
     static String priceOrder(DSLContext tx, UUID orderId, List<StockReserved.Line> lines, long totalCents) {
         String[] skus = lines.stream().map(StockReserved.Line::sku).toArray(String[]::new);
         Long[] prices = lines.stream().map(StockReserved.Line::unitPriceCents).toArray(Long[]::new);
-        return tx.fetchOne(PRICE_ORDER, skus, prices, orderId, totalCents, orderId).get(0, String.class);
+        return Sql.query(tx, PRICE_ORDER, row -> row.getString(1), skus, prices, orderId, totalCents, orderId)
+                .getFirst();
     }
 
     /** Charges the customer and confirms the order; false (nothing changed) when the credit does not cover it. */
     static boolean chargeAndConfirm(DSLContext tx, UUID orderId, String customerId, long totalCents) {
-        return tx.fetchOne(CHARGE_AND_CONFIRM, totalCents, customerId, totalCents, orderId, totalCents, orderId)
-                .get(0, Long.class) == 1;
+        return Sql.query(tx, CHARGE_AND_CONFIRM, row -> row.getLong(1), totalCents, customerId, totalCents, orderId,
+                totalCents, orderId).getFirst() == 1;
     }
 }

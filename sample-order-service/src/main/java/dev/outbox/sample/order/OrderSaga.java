@@ -414,15 +414,14 @@ final class OrderSaga {
      * @return the order's status; null when there is no such order
      */
     private static String lockStepsThenOrder(DSLContext tx, UUID orderId, String firstStep, String secondStep) {
-        return tx.fetchOptional("""
+        return Sql.query(tx, """
                         WITH steps AS MATERIALIZED (
                             SELECT 1 FROM saga_log WHERE saga_id = ? AND step IN (?, ?)
                             ORDER BY step = ? FOR UPDATE
                         )
                         SELECT status FROM orders WHERE id = ? AND (SELECT count(*) FROM steps) >= 0 FOR UPDATE""",
-                        orderId, firstStep, secondStep, CONFIRM_STOCK, orderId)
-                .map(r -> r.get(0, String.class))
-                .orElse(null);
+                        row -> row.getString(1), orderId, firstStep, secondStep, CONFIRM_STOCK, orderId)
+                .stream().findFirst().orElse(null);
     }
 
     private boolean givenUp(DSLContext tx, UUID orderId, String step) {
