@@ -12,7 +12,8 @@ import org.apache.kafka.connect.source.SourceRecord;
 /**
  * Debezium's PostgreSQL task, whose poll first waits without spinning until its {@link WakingQueue} holds a batch
  * worth taking: a whole transaction, a full batch, or what came within {@link #BATCH_DELAY_NANOS} of the first event.
- * Debezium's own poll then takes what is queued and returns once its {@code poll.interval.ms} (1 ms) runs out.
+ * Debezium's own poll then takes what is queued and returns once its {@code poll.interval.ms} (1 ms) runs out,
+ * without spinning through its last millisecond ({@link WakingQueue#size}).
  * Its streaming thread, idle, waits on the replication connection instead of sleeping ({@link WakingStreamPause}).
  * Public for Debezium, which creates tasks by reflection.
  */
@@ -52,9 +53,15 @@ public final class WakingPostgresTask extends PostgresConnectorTask {
             streamPauseInstalled = WakingStreamPause.install(coordinator);
         }
         WakingQueue<?> waking = queue;
-        if (waking != null) {
-            waking.awaitBatch(LONGEST_WAIT_NANOS, BATCH_DELAY_NANOS);
+        if (waking == null) {
+            return super.doPoll();
         }
-        return super.doPoll();
+        waking.awaitBatch(LONGEST_WAIT_NANOS, BATCH_DELAY_NANOS);
+        waking.debeziumPollBegins();
+        try {
+            return super.doPoll();
+        } finally {
+            waking.debeziumPollEnded();
+        }
     }
 }

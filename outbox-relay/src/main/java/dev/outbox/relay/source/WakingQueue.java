@@ -2,10 +2,12 @@ package dev.outbox.relay.source;
 
 import io.debezium.connector.base.QueueProvider;
 import io.debezium.pipeline.DataChangeEvent;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -21,6 +23,13 @@ import org.apache.kafka.connect.source.SourceRecord;
  * waits here instead, without spinning, until the streaming thread has queued a transaction's end (its END marker,
  * or the relay's own position message), a full batch, or the first item has waited {@code batchDelayNanos}; only
  * then does Debezium poll, with an interval of a millisecond, so its poll takes the whole transaction and returns.
+ *
+ * <p>Debezium's poll spins through the last millisecond of its interval: it asks this queue for its {@link #size}
+ * in a loop, holding its own lock, which the streaming thread needs to queue anything. Nothing can arrive meanwhile,
+ * so {@link #size} asked by the polling thread of an empty queue, once the poll's first millisecond has passed, parks
+ * until the wall clock's millisecond turns (the unit of Debezium's poll timer) instead of answering at once; the poll
+ * then returns the same batch at the same moment, without the spin. Were Debezium ever to ask otherwise, such an
+ * answer would only come up to a millisecond late.
  *
  * <p>Debezium creates the provider by {@link java.util.ServiceLoader} when the task starts, so the task finds it by
  * the connector's {@code name}. Public for the service loader only.
@@ -47,6 +56,9 @@ public final class WakingQueue<T> implements QueueProvider<T> {
     private String messageTopic;
     private String connector;
     private boolean closed;
+    /** The thread inside Debezium's poll ({@link #debeziumPollBegins}), or {@code null}. */
+    private volatile Thread pollingThread;
+    private volatile long pollBeganAtMillis;
 
     /** The queue Debezium created for the connector of this {@code name}, or {@code null}. */
     static WakingQueue<?> of(String connector) {
@@ -112,11 +124,42 @@ public final class WakingQueue<T> implements QueueProvider<T> {
 
     @Override
     public int size() {
+        int size;
         lock.lock();
         try {
-            return items.size();
+            size = items.size();
         } finally {
             lock.unlock();
+        }
+        if (size == 0 && Thread.currentThread() == pollingThread) {
+            waitOutDebeziumsSpin();
+        }
+        return size;
+    }
+
+    /** The calling thread now runs Debezium's poll on this queue, until {@link #debeziumPollEnded}. */
+    void debeziumPollBegins() {
+        pollBeganAtMillis = System.currentTimeMillis();
+        pollingThread = Thread.currentThread();
+    }
+
+    void debeziumPollEnded() {
+        pollingThread = null;
+    }
+
+    /**
+     * Parks until the wall clock's next millisecond, unless the poll is still in its first one (then Debezium waits,
+     * releasing its lock, rather than spins).
+     */
+    private void waitOutDebeziumsSpin() {
+        Instant now = Instant.now();
+        long millisecond = now.toEpochMilli();
+        if (millisecond <= pollBeganAtMillis) {
+            return;
+        }
+        while (now.toEpochMilli() == millisecond && !Thread.currentThread().isInterrupted()) {
+            LockSupport.parkNanos(1_000_000L - now.getNano() % 1_000_000L);
+            now = Instant.now();
         }
     }
 

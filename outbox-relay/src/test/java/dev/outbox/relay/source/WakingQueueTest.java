@@ -103,6 +103,20 @@ class WakingQueueTest {
     }
 
     @Test
+    void debeziumsPollAskingAnEmptyQueueAfterItsFirstMillisecondIsAnsweredWhenTheMillisecondTurns() {
+        queue.debeziumPollBegins();
+        long began = System.currentTimeMillis();
+        Awaitility.await().pollInterval(Duration.ofMillis(1)).atMost(Duration.ofSeconds(5))
+                .until(() -> System.currentTimeMillis() > began);
+        long asked = System.currentTimeMillis();
+
+        assertThat(queue.size()).isZero();
+        // Debezium's poll timer counts whole milliseconds of this clock: its spin would have lasted until now.
+        assertThat(System.currentTimeMillis()).isGreaterThan(asked);
+        queue.debeziumPollEnded();
+    }
+
+    @Test
     void withNothingQueuedThePollWaitsItsTimeAndReportsNothing() throws Exception {
         long started = System.nanoTime();
 
