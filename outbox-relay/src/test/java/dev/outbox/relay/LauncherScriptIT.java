@@ -28,7 +28,7 @@ class LauncherScriptIT {
     void runsTheJarWithASmallSerialCollectedHeapByDefault() throws Exception {
         String command = launch(Map.of());
 
-        assertThat(command).isEqualTo("-XX:+UseSerialGC -Xmx128m -XX:+ExitOnOutOfMemoryError -jar "
+        assertThat(command).isEqualTo("-XX:+UseSerialGC -Xmx128m -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError -jar "
                 + directory.resolve("outbox-relay.jar"));
     }
 

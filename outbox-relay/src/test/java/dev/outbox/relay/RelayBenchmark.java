@@ -374,6 +374,8 @@ public final class RelayBenchmark {
                 }
             });
             int received = 0;
+            CpuUse measuredCpu = null;
+            long measuredFrom = 0;
             long deadline = System.nanoTime() + LATENCY_WARM_UP.plus(LATENCY_RUN).plusSeconds(60).toNanos();
             while (received < total && System.nanoTime() < deadline && !failed.get()) {
                 for (var record : consumer.poll(Duration.ofMillis(50))) {
@@ -382,11 +384,19 @@ public final class RelayBenchmark {
                         latencies[received++] = now - record.timestamp();
                     }
                 }
+                if (measuredCpu == null && received >= warmUp) {
+                    measuredCpu = CpuUse.now();
+                    measuredFrom = System.nanoTime();
+                }
             }
             writer.join();
             if (received < total) {
                 throw new IllegalStateException("only " + received + " of " + total + " events arrived");
             }
+            // The relay's CPU at this rate (Debezium's poll spins through the last millisecond of each wait), with
+            // this JVM's writer and consumer.
+            System.out.printf("CPU while measuring latency: %s%n",
+                    measuredCpu.perSecondSince(Duration.ofNanos(System.nanoTime() - measuredFrom)));
         }
         return Arrays.copyOfRange(latencies, warmUp, total);
     }

@@ -146,10 +146,12 @@ final class DebeziumStream implements ChangeStream {
         p.put("tombstones.on.delete", "false");
         p.put("heartbeat.interval.ms", Long.toString(TICK.toMillis()));
         // Debezium's queue hands over a batch when max.batch.size rows are in or poll.interval.ms has passed since
-        // the poll began; its default of 500 ms is the latency trap. The poll begins only once an event is queued
-        // (WakingPostgresTask), so the interval is how long a batch may wait for more rows, and an idle relay does
-        // not spin through the end of each interval. Batches of 256 fill at once while a backlog streams.
-        p.put("poll.interval.ms", "5");
+        // the poll began (its default of 500 ms is the latency trap). The relay's task decides when to poll instead:
+        // once a whole transaction is queued (WakingPostgresTask), so every row would wait out the interval for
+        // nothing; 1 ms is the least Debezium accepts (its clock counts whole milliseconds, so 1-2 ms). An idle
+        // relay does not poll, so it does not spin through the end of each interval. Batches of 256 fill at once
+        // while a backlog streams. The interval also paces Debezium's streaming thread while its queue is full.
+        p.put("poll.interval.ms", "1");
         p.put("max.batch.size", "256");
         p.put("max.queue.size", "32768");
         p.put("status.update.interval.ms", "1000");

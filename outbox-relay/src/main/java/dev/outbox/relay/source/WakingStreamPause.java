@@ -9,6 +9,7 @@ import java.lang.reflect.Field;
 import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.locks.Lock;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.PGStream;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * connection's socket has bytes (or {@link #LONGEST_WAIT_MILLIS} passed) instead of sleeping {@code poll.interval.ms}.
  *
  * <p>Why: Debezium's PostgreSQL streaming loop reads what is pending, and after five empty reads sleeps
- * {@code poll.interval.ms} (the relay's 5 ms), so an idle relay wakes about 200 times a second, and a row that
+ * {@code poll.interval.ms} (the relay's 1 ms), so an idle relay would wake about 1,000 times a second, and a row that
  * arrives during a sleep waits for its end. Waiting on the socket wakes at once when the server sends something (a
  * row, a keepalive) and about ten times a second otherwise, which is often enough for the loop's status updates and
  * heartbeats (each on its own interval of a second or more).
@@ -30,24 +31,25 @@ import org.slf4j.LoggerFactory;
  * so the thread that confirms positions on the same connection writes before or after it (at most
  * {@link #LONGEST_WAIT_MILLIS} later), never in the middle. Debezium gives no setting for this pause:
  * {@link #install} replaces its {@code pauseNoMessage} field, and if Debezium's or the driver's internals ever
- * differ, the relay logs that once and keeps Debezium's own sleep.
+ * differ, the relay logs that once and keeps Debezium's own sleep. Should the wait on the socket fail once installed
+ * (the connection closed), the thread sleeps {@link #FALLBACK_SLEEP} instead: Debezium's own 1 ms would spin.
  */
 final class WakingStreamPause implements DelayStrategy {
 
     static final int LONGEST_WAIT_MILLIS = 100;
+    /** The pause when the socket cannot be waited on: as long as the relay can wait before reading the slot again. */
+    private static final DelayStrategy FALLBACK_SLEEP = DelayStrategy.constant(Duration.ofMillis(5));
 
     private static final Logger log = LoggerFactory.getLogger(WakingStreamPause.class);
 
     private final JdbcConnection replication;
-    private final DelayStrategy debeziums;
     private final Field jdbcConnection;
     private Connection resolvedFor;
     private PGStream stream;
     private Lock lock;
 
-    private WakingStreamPause(JdbcConnection replication, DelayStrategy debeziums) throws NoSuchFieldException {
+    private WakingStreamPause(JdbcConnection replication) throws NoSuchFieldException {
         this.replication = replication;
-        this.debeziums = debeziums;
         this.jdbcConnection = accessible(JdbcConnection.class, "conn");
     }
 
@@ -67,12 +69,13 @@ final class WakingStreamPause implements DelayStrategy {
             if (pause.get(source) instanceof WakingStreamPause) {
                 return true;
             }
-            pause.set(source, new WakingStreamPause((JdbcConnection) replication, (DelayStrategy) pause.get(source)));
+            pause.set(source, new WakingStreamPause((JdbcConnection) replication));
             log.debug("Debezium's streaming thread waits on the replication connection when idle");
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            log.info("Debezium's streaming thread keeps its own poll.interval.ms sleep when idle (this Debezium or "
-                    + "driver version differs from the one the relay was built with: {})", e.toString());
+            log.warn("Debezium's streaming thread keeps its own poll.interval.ms sleep when idle, so an idle relay "
+                    + "uses more CPU (this Debezium or driver version differs from the one the relay was built with: "
+                    + "{})", e.toString());
             return true;
         }
     }
@@ -90,7 +93,7 @@ final class WakingStreamPause implements DelayStrategy {
         } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
             log.debug("waiting on the replication connection failed; sleeping instead", e);
         }
-        return debeziums.sleepWhen(true);
+        return FALLBACK_SLEEP.sleepWhen(true);
     }
 
     /** Finds the driver's stream and lock of the replication connection Debezium has open now. */
