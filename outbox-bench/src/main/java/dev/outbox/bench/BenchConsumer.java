@@ -31,6 +31,7 @@ final class BenchConsumer implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong firstMicros = new AtomicLong(-1);
     private final AtomicLong lastMicros = new AtomicLong(-1);
+    private final AtomicLong windowFirstMicros = new AtomicLong(-1);
     private final AtomicLong lastCommitLatency = new AtomicLong(-1);
     private final AtomicLong measured = new AtomicLong();
     private volatile long measureFromMicros = Long.MAX_VALUE;
@@ -91,6 +92,7 @@ final class BenchConsumer implements AutoCloseable {
                     measured.incrementAndGet();
                 }
                 firstMicros.compareAndSet(-1, now);
+                windowFirstMicros.compareAndSet(-1, now);
                 lastMicros.set(now);
                 distinct.incrementAndGet();
             }
@@ -99,6 +101,27 @@ final class BenchConsumer implements AutoCloseable {
 
     void measureFrom(long micros) {
         measureFromMicros = micros;
+    }
+
+    /**
+     * Starts a new latency window: the histograms and the measured count start empty and count the events scheduled
+     * from {@code micros} on. Call it while no measured event is in flight.
+     */
+    synchronized void restartMeasurement(long micros) {
+        fromCommit.reset();
+        fromSchedule.reset();
+        measured.set(0);
+        measureFromMicros = micros;
+    }
+
+    /** Starts a new window: {@link #windowFirstMicros} becomes the arrival of the next distinct event. */
+    void markWindow() {
+        windowFirstMicros.set(-1);
+    }
+
+    /** When the first distinct event after {@link #markWindow} (or the first ever) arrived; -1 until then. */
+    long windowFirstMicros() {
+        return windowFirstMicros.get();
     }
 
     long distinct() {

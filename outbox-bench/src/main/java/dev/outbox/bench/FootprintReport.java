@@ -5,7 +5,10 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
 
-/** The markdown report of {@link RelayFootprint}: one table of figures, one of ratios to the stock pipeline. */
+/**
+ * The markdown report of {@link RelayFootprint}: the cold figures, the warm/idle/memory ones, their ratios to the stock
+ * pipeline and the default source's targets.
+ */
 final class FootprintReport {
 
     private FootprintReport() {
@@ -23,30 +26,52 @@ final class FootprintReport {
                 + "Load average before: %s; after: %s. The run took %.0f s.%n%n",
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
                 Runtime.version(), run.loadBefore(), run.loadAfter(), run.seconds()));
-        out.append("Each phase is a fresh process on a fresh database, slot and topic (durable PostgreSQL, one broker "
+        out.append("The start and drain phases each run a fresh process on a fresh database, slot and topic (durable PostgreSQL, one broker "
                 + "with Kafka's shipped JVM settings). Relay JVM options with `java -jar`: `")
                 .append(run.relayJvmOptions()).append("`; the launcher (`bin/outbox-relay`) runs with its defaults "
                 + "and the cache trained by this run; the stock pipeline gets `-Xmx1g -Xms256m`, as outbox-bench "
                 + "runs it. CPU is in seconds of one CPU and RSS in MB, both the process's own from /proc.\n\n");
-        out.append(String.format(Locale.ROOT, "| contender | start → first event | CPU to first event | p99 at "
-                + "1,000 events/s, first minute | idle CPU (%d s) | idle RSS | %,d cold drain, first → last | "
-                + "launch → last | drain CPU | drain peak RSS | RSS at 5,000 events/s | p99 at 5,000 events/s |%n",
-                run.idleSeconds(), run.backlog()));
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (FootprintFigures f : figures) {
-            out.append(String.format(Locale.ROOT,
-                    "| %s | %s ms | %s s | %s ms | %s %% | %s MB | %s events/s | %s s | %s s | %s MB | %s MB "
-                            + "| %s ms |%n",
-                    f.contender().label, number(f.firstEventMs(), 0), number(f.cpuToFirstEventS(), 1),
-                    number(f.p99At1000Ms(), 1), number(f.idleCpuPercent(), 1), number(f.idleRssMb(), 0),
-                    number(f.drainEventsPerSecond(), 0), number(f.drainFromLaunchS(), 1), number(f.drainCpuS(), 1),
-                    number(f.drainPeakRssMb(), 0), number(f.rssAt5000Mb(), 0), number(f.p99At5000Ms(), 1)));
-        }
+        out.append(coldTable(figures, run));
+        out.append(warmTable(figures, run));
         out.append(ratios(figures));
+        out.append(targets(figures));
         out.append("\n## Idle CPU by thread\n\n");
         for (FootprintFigures f : figures) {
             out.append("- ").append(f.contender().label).append(": ").append(f.idleThreads())
                     .append(" (load average after it: ").append(f.loadAverage()).append(")\n");
+        }
+        return out.toString();
+    }
+
+    private static String coldTable(List<FootprintFigures> figures, Run run) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "## Cold: a fresh process%n%n"
+                + "| contender | start → first event | CPU to first event | p99 at 1,000 events/s, first minute "
+                + "| %,d cold drain, first → last | launch → last | drain CPU | drain peak RSS |%n"
+                + "|---|---|---|---|---|---|---|---|%n", run.backlog()));
+        for (FootprintFigures f : figures) {
+            out.append(String.format(Locale.ROOT, "| %s | %s ms | %s s | %s ms | %s events/s | %s s | %s s | %s MB |%n",
+                    f.contender().label, number(f.firstEventMs(), 0), number(f.cpuToFirstEventS(), 1),
+                    number(f.p99At1000Ms(), 1), number(f.drainEventsPerSecond(), 0), number(f.drainFromLaunchS(), 1),
+                    number(f.drainCpuS(), 1), number(f.drainPeakRssMb(), 0)));
+        }
+        return out.toString();
+    }
+
+    private static String warmTable(List<FootprintFigures> figures, Run run) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%n## Warm, idle and memory%n%n"
+                + "Warm: the cold drain's process after that drain and the 5,000 events/s phase; backlogs of %,d "
+                + "written while it is stopped (SIGSTOP) and drained once it goes on, the last one counted. Idle: "
+                + "the start phase's process, after its first minute.%n%n"
+                + "| contender | warm drain, first → last | CPU per event, warm drain | p99 at 1,000 events/s, warm "
+                + "| idle CPU (%d s) | idle RSS | RSS at 5,000 events/s | p99 at 5,000 events/s, after the cold "
+                + "drain |%n|---|---|---|---|---|---|---|---|%n", run.backlog(), run.idleSeconds()));
+        for (FootprintFigures f : figures) {
+            out.append(String.format(Locale.ROOT, "| %s | %s events/s | %s µs | %s ms | %s %% | %s MB | %s MB "
+                            + "| %s ms |%n",
+                    f.contender().label, number(f.warmDrainEventsPerSecond(), 0),
+                    number(f.warmDrainCpuMicrosPerEvent(), 1), number(f.warmP99At1000Ms(), 1),
+                    number(f.idleCpuPercent(), 1), number(f.idleRssMb(), 0), number(f.rssAt5000Mb(), 0),
+                    number(f.p99At5000Ms(), 1)));
         }
         return out.toString();
     }
@@ -59,23 +84,84 @@ final class FootprintReport {
             return "";
         }
         StringBuilder out = new StringBuilder("\n## Against the stock pipeline (contender ÷ stock)\n\n"
-                + "Drain: higher is better; every other column: lower is better.\n\n"
-                + "| contender | drain | start → first event | CPU to first event | p99 at 1,000 events/s | idle CPU "
-                + "| idle RSS | RSS at 5,000 events/s |\n|---|---|---|---|---|---|---|---|\n");
+                + "Drains: higher is better; every other column: lower is better.\n\n"
+                + "| contender | cold drain | warm drain | start → first event | CPU to first event | p99 at 1,000 "
+                + "events/s, first minute | p99 at 1,000 events/s, warm | idle CPU | idle RSS | RSS at 5,000 events/s "
+                + "|\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (FootprintFigures f : figures) {
             if (f.contender() == FootprintContender.STOCK_TUNED) {
                 continue;
             }
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", f.contender().label,
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    f.contender().label,
                     ratio(f, stock.get(), FootprintFigures::drainEventsPerSecond),
+                    ratio(f, stock.get(), FootprintFigures::warmDrainEventsPerSecond),
                     ratio(f, stock.get(), FootprintFigures::firstEventMs),
                     ratio(f, stock.get(), FootprintFigures::cpuToFirstEventS),
                     ratio(f, stock.get(), FootprintFigures::p99At1000Ms),
+                    ratio(f, stock.get(), FootprintFigures::warmP99At1000Ms),
                     ratio(f, stock.get(), FootprintFigures::idleCpuPercent),
                     ratio(f, stock.get(), FootprintFigures::idleRssMb),
                     ratio(f, stock.get(), FootprintFigures::rssAt5000Mb)));
         }
         return out.toString();
+    }
+
+    /** One of the relay's targets for its default source: met when the figure is on the right side of the bound. */
+    record Target(String name, ToDoubleFunction<FootprintFigures> figure, double bound, boolean atLeast,
+            String unit) {
+
+        boolean met(double value) {
+            return atLeast ? value >= bound : value <= bound;
+        }
+    }
+
+    static final List<Target> TARGETS = List.of(
+            new Target("start → first event ≤ 1,000 ms", FootprintFigures::firstEventMs, 1_000, false, " ms"),
+            new Target("p99 ≤ 20 ms at 1,000 events/s, first minute", FootprintFigures::p99At1000Ms, 20, false, " ms"),
+            new Target("warm drain ≥ 60,000 events/s", FootprintFigures::warmDrainEventsPerSecond, 60_000, true,
+                    " events/s"),
+            new Target("p99 ≤ 10 ms at 1,000 events/s, warm", FootprintFigures::warmP99At1000Ms, 10, false, " ms"),
+            new Target("idle CPU ≤ 3 % of one CPU", FootprintFigures::idleCpuPercent, 3, false, " %"),
+            new Target("RSS ≤ 256 MB at 5,000 events/s", FootprintFigures::rssAt5000Mb, 256, false, " MB"));
+
+    /**
+     * The default source's targets, for each Debezium-source contender: the cold drain against twice the stock
+     * pipeline's (when it ran), then {@link #TARGETS}.
+     */
+    static String targets(List<FootprintFigures> figures) {
+        List<FootprintFigures> debezium = figures.stream().filter(f -> f.contender() == FootprintContender.RELAY_DEBEZIUM
+                || f.contender() == FootprintContender.RELAY_DEBEZIUM_AOT).toList();
+        if (debezium.isEmpty()) {
+            return "";
+        }
+        Optional<FootprintFigures> stock = figures.stream()
+                .filter(f -> f.contender() == FootprintContender.STOCK_TUNED).findFirst();
+        StringBuilder out = new StringBuilder("\n## Targets of the default (Debezium) source\n\n| target |");
+        debezium.forEach(f -> out.append(' ').append(f.contender().label).append(" |"));
+        out.append("\n|---|").append("---|".repeat(debezium.size())).append('\n');
+        if (stock.isPresent()) {
+            out.append("| cold drain ≥ 2× the stock pipeline's |");
+            for (FootprintFigures f : debezium) {
+                double times = f.drainEventsPerSecond() / stock.get().drainEventsPerSecond();
+                out.append(' ').append(verdict(times >= 2, number(times, 2) + "×")).append(" |");
+            }
+            out.append('\n');
+        }
+        for (Target target : TARGETS) {
+            out.append("| ").append(target.name()).append(" |");
+            for (FootprintFigures f : debezium) {
+                double value = target.figure().applyAsDouble(f);
+                out.append(' ').append(Double.isNaN(value) ? "–"
+                        : verdict(target.met(value), number(value, value < 100 ? 1 : 0) + target.unit())).append(" |");
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String verdict(boolean met, String value) {
+        return value + (met ? ", met" : ", missed");
     }
 
     static String ratio(FootprintFigures contender, FootprintFigures stock, ToDoubleFunction<FootprintFigures> figure) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -23,7 +24,9 @@ import org.HdrHistogram.Histogram;
  *       1,000 events/s (one row per transaction) from that moment, p99 commit → consume (a fresh JVM's first
  *       minute); then a settle pause and the idle window: CPU % of one CPU, RSS, busiest threads;</li>
  *   <li>drain: the backlog committed (10-row transactions), a fresh process; events/s first → last, launch → last,
- *       CPU, peak RSS; then 5,000 events/s for a while: the highest RSS sampled and the p99.</li>
+ *       CPU, peak RSS; then 5,000 events/s for a while: the highest RSS sampled and the p99;</li>
+ *   <li>warm, the drain's process: more backlogs written while it is stopped, each drained once it goes on
+ *       (events/s first → last and CPU per event of the last), then 1,000 events/s: the warm p99.</li>
  * </ol>
  * CPU time and RSS are the process's own, from /proc, so a busy machine lengthens wall times far more than them.
  * Writes {@code RELAY-FOOTPRINT.md} and the processes' logs into {@code --out}.
@@ -33,7 +36,7 @@ import org.HdrHistogram.Histogram;
  *     [--contenders debezium,pgoutput,debezium-aot,stock-tuned] [--jar outbox-relay/target/outbox-relay.jar] \
  *     [--launcher outbox-relay/bin/outbox-relay] [--aot-cache <jar's directory>/outbox-relay-footprint.aot] \
  *     [--relay-jvm "options"] \
- *     [--backlog 100000] [--idle-seconds 30] [--steady-seconds 20] [--rss-seconds 10]
+ *     [--backlog 100000] [--idle-seconds 30] [--steady-seconds 20] [--rss-seconds 10] [--warm-drains 2]
  * </pre>
  */
 public final class RelayFootprint {
@@ -105,7 +108,8 @@ public final class RelayFootprint {
         DrainPhase drain = drainPhase(contender);
         return new FootprintFigures(contender, start.firstEventMs, start.cpuToFirstEventS, start.p99At1000Ms,
                 start.idleCpuPercent, start.idleRssMb, start.idleThreads, drain.eventsPerSecond, drain.fromLaunchS,
-                drain.cpuS, drain.peakRssMb, drain.p99At5000Ms, drain.rssAt5000Mb, ProcStats.loadAverage());
+                drain.cpuS, drain.peakRssMb, drain.p99At5000Ms, drain.rssAt5000Mb, drain.warm.drainEventsPerSecond,
+                drain.warm.drainCpuMicrosPerEvent, drain.warm.p99At1000Ms, ProcStats.loadAverage());
     }
 
     private record StartPhase(double firstEventMs, double cpuToFirstEventS, double p99At1000Ms,
@@ -113,7 +117,10 @@ public final class RelayFootprint {
     }
 
     private record DrainPhase(double eventsPerSecond, double fromLaunchS, double cpuS, double peakRssMb,
-            double p99At5000Ms, double rssAt5000Mb) {
+            double p99At5000Ms, double rssAt5000Mb, WarmPhase warm) {
+    }
+
+    private record WarmPhase(double drainEventsPerSecond, double drainCpuMicrosPerEvent, double p99At1000Ms) {
     }
 
     private StartPhase startPhase(FootprintContender contender) throws Exception {
@@ -164,9 +171,50 @@ public final class RelayFootprint {
                     consumer.measureFrom(writer.firstIntendedMicros());
                     double rssAt5000 = writeSamplingRss(writer, process) / 1024.0;
                     double p99 = awaitMeasured(consumer, writer.total(), process);
-                    return new DrainPhase(eventsPerSecond, fromLaunch, cpu, peakRss, p99, rssAt5000);
+                    WarmPhase warm = warmPhase(database, name, consumer, process);
+                    return new DrainPhase(eventsPerSecond, fromLaunch, cpu, peakRss, p99, rssAt5000, warm);
                 }
             }
+        }
+    }
+
+    /**
+     * The same process, warmed by the cold drain and the 5,000 events/s phase: {@code warm-drains} more backlogs,
+     * each written while the process is stopped (SIGSTOP, so that the backlog waits in the slot as after an outage)
+     * and drained once it goes on (SIGCONT); the last one's events/s first → last and CPU per event count. Then
+     * 1,000 events/s for {@code steady-seconds}: the warm p99.
+     */
+    private WarmPhase warmPhase(TestDatabase database, String name, BenchConsumer consumer, ChildProcess process)
+            throws Exception {
+        long backlog = intOption(options, "backlog", 100_000);
+        int drains = intOption(options, "warm-drains", 2);
+        double eventsPerSecond = Double.NaN;
+        double cpuMicrosPerEvent = Double.NaN;
+        for (int i = 0; i < drains; i++) {
+            long expected = consumer.distinct() + backlog;
+            signal(process, "STOP");
+            double cpuBefore;
+            try {
+                databases.insert(database, name, backlog, 10);
+                consumer.markWindow();
+                cpuBefore = cpuSeconds(process.pid());
+            } finally {
+                signal(process, "CONT");
+            }
+            awaitEvents(consumer, expected, System.nanoTime(), process);
+            eventsPerSecond = (backlog - 1) / ((consumer.lastMicros() - consumer.windowFirstMicros()) / 1e6);
+            cpuMicrosPerEvent = (cpuSeconds(process.pid()) - cpuBefore) * 1e6 / backlog;
+        }
+        SteadyWriter writer = new SteadyWriter(database, name, 1_000, intOption(options, "steady-seconds", 20));
+        consumer.restartMeasurement(writer.firstIntendedMicros());
+        writer.run();
+        return new WarmPhase(eventsPerSecond, cpuMicrosPerEvent, awaitMeasured(consumer, writer.total(), process));
+    }
+
+    private static void signal(ChildProcess process, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
         }
     }
 
