@@ -98,15 +98,29 @@ final class FootprintLauncher {
         return environment;
     }
 
+    /**
+     * The benchmark's pgoutput decode ceiling on the phase's slot: a JVM that receives the decoded WAL and counts
+     * {@code count} Insert messages, nothing else, then prints its RESULT line.
+     */
+    ChildProcess decodeCeiling(String name, TestDatabase database, long count) {
+        return child(contenderMainCommand("pgoutput-decode", name, database, List.of("count=" + count)), Map.of(),
+                name);
+    }
+
     /** As {@code BenchMain} runs its Debezium contenders: the same JVM options and settings. */
     private List<String> stockCommand(String name, TestDatabase database) {
+        return contenderMainCommand("debezium-tuned", name, database, List.of());
+    }
+
+    private List<String> contenderMainCommand(String kind, String name, TestDatabase database, List<String> extra) {
         List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx1g", "-Xms256m",
                 "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-                ContenderMain.class.getName(), "debezium-tuned"));
+                ContenderMain.class.getName(), kind));
         Map<String, String> settings = Map.of("dbHost", database.host(), "dbPort", Integer.toString(database.port()),
                 "dbName", database.name(), "dbUser", database.user(), "dbPassword", database.password(),
-                "bootstrap", bootstrap, "slot", "bench_" + name);
+                "dbUrl", database.jdbcUrl(), "bootstrap", bootstrap, "slot", "bench_" + name);
         settings.forEach((key, value) -> command.add(key + "=" + value));
+        command.addAll(extra);
         return command;
     }
 }

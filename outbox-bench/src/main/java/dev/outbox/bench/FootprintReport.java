@@ -16,7 +16,7 @@ final class FootprintReport {
 
     /** What the run was: the relay's JVM options, the load average around it, its length and sizes. */
     record Run(String relayJvmOptions, String loadBefore, String loadAfter, double seconds, long backlog,
-            int idleSeconds) {
+            int idleSeconds, double decodeCeilingEventsPerSecond) {
     }
 
     static String markdown(List<FootprintFigures> figures, Run run) {
@@ -31,6 +31,10 @@ final class FootprintReport {
                 .append(run.relayJvmOptions()).append("`; the launcher (`bin/outbox-relay`) runs with its defaults "
                 + "and the cache trained by this run; the stock pipeline gets `-Xmx1g -Xms256m`, as outbox-bench "
                 + "runs it. CPU is in seconds of one CPU and RSS in MB, both the process's own from /proc.\n\n");
+        out.append(String.format(Locale.ROOT, "The machine's ceiling for a relay reading the slot, in this run: "
+                + "PostgreSQL decodes the %,d backlog with pgoutput into a process that only counts the rows at %s "
+                + "events/s (first → last, the faster of two fresh runs).%n%n", run.backlog(),
+                number(run.decodeCeilingEventsPerSecond(), 0)));
         out.append(coldTable(figures, run));
         out.append(warmTable(figures, run));
         out.append(ratios(figures));

@@ -70,6 +70,7 @@ public final class RelayFootprint {
         String loadBefore = ProcStats.loadAverage();
         long started = System.nanoTime();
         List<FootprintFigures> figures = new ArrayList<>();
+        double decodeCeiling;
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         EmbeddedPostgresServer.Options.defaults().withDurable(true));
                 KafkaBrokerProcess kafka = KafkaBrokerProcess.startAsShipped()) {
@@ -90,10 +91,12 @@ public final class RelayFootprint {
                 figures.add(row);
                 System.out.println("# " + row);
             }
+            decodeCeiling = footprint.decodeCeiling();
+            System.out.printf("# pgoutput decode ceiling: %,.0f events/s%n", decodeCeiling);
         }
         String report = FootprintReport.markdown(figures, new FootprintReport.Run(relayJvm, loadBefore,
                 ProcStats.loadAverage(), (System.nanoTime() - started) / 1e9, intOption(options, "backlog", 100_000),
-                intOption(options, "idle-seconds", 30)));
+                intOption(options, "idle-seconds", 30), decodeCeiling));
         Files.writeString(out.resolve("RELAY-FOOTPRINT.md"), report);
         System.out.println(report);
         System.exit(0);
@@ -216,6 +219,33 @@ public final class RelayFootprint {
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
         }
+    }
+
+    /**
+     * The machine's ceiling for any relay reading the slot: PostgreSQL decoding the backlog with pgoutput into a JVM
+     * that only counts the Insert messages (fresh database, slot and process; the faster of two runs).
+     */
+    private double decodeCeiling() throws Exception {
+        long backlog = intOption(options, "backlog", 100_000);
+        double best = Double.NaN;
+        for (int i = 0; i < 2; i++) {
+            String name = String.format("fp%02d_decode_ceiling", ++runs);
+            try (TestDatabase database = databases.create(name)) {
+                databases.insert(database, name, backlog, 10);
+                try (ChildProcess process = launcher.decodeCeiling(name, database, backlog)) {
+                    String line = process.awaitResult(600);
+                    if (line == null) {
+                        throw new IllegalStateException("the decode ceiling gave no result; see logs/" + name + ".log");
+                    }
+                    Map<String, String> fields = BenchMain.parseResult(line);
+                    double seconds = (Long.parseLong(fields.get("endMicros"))
+                            - Long.parseLong(fields.get("startMicros"))) / 1e6;
+                    double eventsPerSecond = (backlog - 1) / seconds;
+                    best = Double.isNaN(best) ? eventsPerSecond : Math.max(best, eventsPerSecond);
+                }
+            }
+        }
+        return best;
     }
 
     /** Runs the writer, sampling the process's resident memory every 200 ms; returns the highest, in KB. */
