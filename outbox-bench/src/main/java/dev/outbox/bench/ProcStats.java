@@ -3,6 +3,8 @@ package dev.outbox.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /** CPU time and peak RSS of a process, read from /proc (Linux). */
@@ -95,41 +97,51 @@ final class ProcStats {
         return false;
     }
 
+    /** Linux keeps the first 15 characters of a thread's name (/proc/<pid>/task/<tid>/comm and stat). */
+    private static final int KERNEL_NAME_LENGTH = 15;
+
+    /** Thread name prefixes of the sandbox JVM and the part each works for; the first that matches counts. */
+    private static final List<Map.Entry<String, String>> SANDBOX_PARTS = List.of(
+            Map.entry("outbox-consumer", "services-consumers"),
+            Map.entry("outbox-saga", "order-timeouts"),
+            Map.entry("kafka-coordinator-heartbeat", "services-kafka-clients"),
+            Map.entry("kafka-producer", "services-kafka-clients"),
+            Map.entry("data-plane-kafka", "broker"),
+            Map.entry("kafka-", "broker"),
+            Map.entry("quorum", "broker"),
+            Map.entry("group-coordinator", "broker"),
+            Map.entry("broker-", "broker"),
+            Map.entry("share-coordinator", "broker"),
+            Map.entry("executor-", "broker"),
+            Map.entry("ExpirationReaper", "broker"),
+            Map.entry("raft", "broker"),
+            Map.entry("ForkJoinPool-", "services-http"), // virtual threads' carriers: the services' HTTP handlers
+            Map.entry("HttpClient", "load-generator"),
+            Map.entry("sandbox-", "load-generator"),
+            Map.entry("C1 ", "jit"),
+            Map.entry("C2 ", "jit"),
+            Map.entry("GC ", "gc-vm"),
+            Map.entry("G1 ", "gc-vm"));
+
     /**
-     * The part of the saga system a thread of the sandbox JVM works for, by its name: the in-JVM Kafka broker, each
-     * service's consumer, the services' HTTP handlers, the timeout scanner, the load generator (workload, progress
-     * bar, its HTTP client), the JIT compilers, the garbage collector, or "other".
+     * The part of the saga system a thread of the sandbox JVM works for, by its name as the kernel keeps it (15
+     * characters, so the two services' consumer threads are one part): the in-JVM Kafka broker, the services'
+     * consumers, their Kafka clients' background threads, the services' HTTP handlers, the timeout scanner, the load
+     * generator (workload, progress bar, its HTTP client, the main thread), the JIT compilers, the garbage collector
+     * and VM thread, or "other".
      */
     static String sandboxPart(String thread) {
-        if (thread.startsWith("outbox-consumer-order")) {
-            return "order-consumer";
+        if (thread.equals("main") || thread.equals("java")) {
+            return "load-generator"; // the main thread: "java" in /proc
         }
-        if (thread.startsWith("outbox-consumer-inventory")) {
-            return "inventory-consumer";
-        }
-        if (thread.startsWith("outbox-saga")) {
-            return "order-timeouts";
-        }
-        if (thread.startsWith("kafka-coordinator-heartbeat") || thread.startsWith("kafka-producer")) {
-            return "services-kafka-clients";
-        }
-        if (thread.startsWith("data-plane-kafka") || thread.startsWith("kafka-") || thread.startsWith("quorum")
-                || thread.startsWith("group-coordinator") || thread.startsWith("broker-")
-                || thread.startsWith("share-coordinator") || thread.startsWith("executor-")
-                || thread.startsWith("ExpirationReaper") || thread.startsWith("raft")) {
-            return "broker";
-        }
-        if (thread.startsWith("ForkJoinPool-")) {
-            return "services-http"; // virtual threads' carriers: the services' HTTP handlers
-        }
-        if (thread.equals("main") || thread.startsWith("HttpClient") || thread.startsWith("sandbox-")) {
-            return "load-generator";
-        }
-        if (thread.startsWith("C1 ") || thread.startsWith("C2 ")) {
-            return "jit";
-        }
-        if (thread.startsWith("GC ") || thread.startsWith("G1 ") || thread.equals("VM Thread")) {
+        if (thread.equals("VM Thread")) {
             return "gc-vm";
+        }
+        for (Map.Entry<String, String> rule : SANDBOX_PARTS) {
+            String prefix = rule.getKey();
+            if (thread.startsWith(prefix.substring(0, Math.min(prefix.length(), KERNEL_NAME_LENGTH)))) {
+                return rule.getValue();
+            }
         }
         return "other";
     }

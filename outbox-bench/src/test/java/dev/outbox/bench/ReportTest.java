@@ -210,8 +210,13 @@ class ReportTest {
     @Test
     void theSandboxJvmsThreadsAreAttributedToTheirPartByName() {
         assertThat(ProcStats.sandboxPart("data-plane-kafka-request-handler-N")).isEqualTo("broker");
-        assertThat(ProcStats.sandboxPart("outbox-consumer-order-service-worker-N")).isEqualTo("order-consumer");
-        assertThat(ProcStats.sandboxPart("outbox-consumer-inventory-service")).isEqualTo("inventory-consumer");
+        assertThat(ProcStats.sandboxPart("data-plane-kafk")).isEqualTo("broker"); // as /proc gives it: 15 chars
+        assertThat(ProcStats.sandboxPart("outbox-consumer")).isEqualTo("services-consumers");
+        assertThat(ProcStats.sandboxPart("outbox-consumer-order-service-worker-N")).isEqualTo("services-consumers");
+        assertThat(ProcStats.sandboxPart("kafka-coordinat")).isEqualTo("services-kafka-clients");
+        assertThat(ProcStats.sandboxPart("group-coordinat")).isEqualTo("broker");
+        assertThat(ProcStats.sandboxPart("outbox-saga-tim")).isEqualTo("order-timeouts");
+        assertThat(ProcStats.sandboxPart("java")).isEqualTo("load-generator");
         assertThat(ProcStats.sandboxPart("HttpClient-N-Worker-N")).isEqualTo("load-generator");
         assertThat(ProcStats.sandboxPart("ForkJoinPool-N-worker-N")).isEqualTo("services-http");
         assertThat(ProcStats.sandboxPart("C2 CompilerThre")).isEqualTo("jit");
