@@ -38,17 +38,36 @@ final class DefaultSagaLog implements SagaLog {
         Objects.requireNonNull(sagaId, "sagaId must not be null");
         requireText("sagaType", sagaType);
         requireText("step", step);
-        String json;
-        try {
-            json = payload == null ? "{}" : mapper.writeValueAsString(payload);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("payload: Jackson cannot write " + payload.getClass().getName(), e);
-        }
+        String json = json(payload);
         return update(tx, """
                 INSERT INTO saga_log (saga_id, saga_type, step, status, payload, attempts, deadline_at)
                 VALUES (?::uuid, ?, ?, 'PENDING', ?::jsonb, 1, now() + ?::interval)
                 ON CONFLICT (saga_id, step) DO NOTHING
                 """, sagaId, sagaType, step, json, interval(timeout)) == 1;
+    }
+
+    @Override
+    public boolean recordFinishedStep(DSLContext tx, UUID sagaId, String sagaType, String step, Object payload,
+                                      SagaStatus status, String error) {
+        Objects.requireNonNull(sagaId, "sagaId must not be null");
+        requireText("sagaType", sagaType);
+        requireText("step", step);
+        if (status != SagaStatus.SUCCEEDED && status != SagaStatus.FAILED) {
+            throw new IllegalArgumentException("a finished step is SUCCEEDED or FAILED, not " + status);
+        }
+        return update(tx, """
+                INSERT INTO saga_log (saga_id, saga_type, step, status, payload, attempts, last_error)
+                VALUES (?::uuid, ?, ?, ?, ?::jsonb, 1, ?)
+                ON CONFLICT (saga_id, step) DO NOTHING
+                """, sagaId, sagaType, step, status.name(), json(payload), error) == 1;
+    }
+
+    private String json(Object payload) {
+        try {
+            return payload == null ? "{}" : mapper.writeValueAsString(payload);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("payload: Jackson cannot write " + payload.getClass().getName(), e);
+        }
     }
 
     @Override

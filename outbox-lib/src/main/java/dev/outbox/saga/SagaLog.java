@@ -51,6 +51,19 @@ public interface SagaLog {
      */
     boolean startStep(DSLContext tx, UUID sagaId, String sagaType, String step, Object payload, Duration timeout);
 
+    /**
+     * Records step {@code step} that began and ended within this transaction (a local action such as a charge) as
+     * one row in its final state, attempts 1 and no deadline: one statement instead of {@link #startStep} followed by
+     * {@link #markSucceeded} or {@link #markFailed}.
+     *
+     * @param status  {@link SagaStatus#SUCCEEDED} or {@link SagaStatus#FAILED}
+     * @param payload anything Jackson can write (stored as JSON), or {@code null}
+     * @param error   last_error (a FAILED step's reason), or {@code null}
+     * @return {@code false} if the step already existed (nothing changed)
+     */
+    boolean recordFinishedStep(DSLContext tx, UUID sagaId, String sagaType, String step, Object payload,
+                               SagaStatus status, String error);
+
     /** PENDING → SUCCEEDED. */
     boolean markSucceeded(DSLContext tx, UUID sagaId, String step);
 

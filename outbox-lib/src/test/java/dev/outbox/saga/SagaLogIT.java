@@ -56,6 +56,34 @@ class SagaLogIT {
     }
 
     @Test
+    void aFinishedStepIsWrittenOnceInItsOutcomeAndNeverOverAnExistingStep(DSLContext dsl) {
+        UUID sagaId = UUID.randomUUID();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            assertThat(sagaLog.recordFinishedStep(tx, sagaId, "order", "charge_credit", Map.of("amountCents", 500),
+                    SagaStatus.SUCCEEDED, null)).isTrue();
+            assertThat(sagaLog.recordFinishedStep(tx, sagaId, "order", "charge_credit", null, SagaStatus.FAILED,
+                    "insufficient credit")).isFalse();
+            assertThat(sagaLog.recordFinishedStep(tx, sagaId, "order", "refused", null, SagaStatus.FAILED,
+                    "insufficient credit")).isTrue();
+        });
+
+        SagaStep charged = sagaLog.step(dsl, sagaId, "charge_credit").orElseThrow();
+        assertThat(charged.status()).isEqualTo(SagaStatus.SUCCEEDED);
+        assertThat(charged.attempts()).isEqualTo(1);
+        assertThat(charged.deadlineAt()).isNull();
+        assertThat(charged.lastError()).isNull();
+        assertThat(charged.payload().get("amountCents").asInt()).isEqualTo(500);
+        SagaStep refused = sagaLog.step(dsl, sagaId, "refused").orElseThrow();
+        assertThat(refused.status()).isEqualTo(SagaStatus.FAILED);
+        assertThat(refused.lastError()).isEqualTo("insufficient credit");
+        // A finished step can still be compensated like any other.
+        assertThat(sagaLog.markCompensating(dsl, sagaId, "charge_credit", "order cancelled")).isTrue();
+        assertThatThrownBy(() -> sagaLog.recordFinishedStep(dsl, sagaId, "order", "other", null, SagaStatus.PENDING,
+                null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SUCCEEDED or FAILED");
+    }
+
+    @Test
     void stepMovesThroughItsStatusesOnlyAlongAllowedTransitions(DSLContext dsl) {
         UUID sagaId = UUID.randomUUID();
         dsl.transaction(cfg -> {

@@ -3,13 +3,15 @@ package dev.outbox.sandbox;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /** The sandbox's command line: a command and its flags. Invalid input fails naming the flag. */
 record SandboxArguments(Command command, boolean help, int postgresPort, int kafkaPort, int orders, int rate,
         int concurrency, Duration deadline, double duplicateRatio, boolean exitAfterSummary, long seed,
         int orderPort, int inventoryPort, boolean durable, boolean disruption, Optional<Path> summaryJson,
-        int warmupOrders, int killInventoryAfter) {
+        int warmupOrders, int killInventoryAfter, Map<String, String> postgresSettings) {
 
     enum Command { DEMO, INFRA }
 
@@ -41,6 +43,8 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
                                   applied events again (default 0: no kill)
             common options:
               --pg-port N         PostgreSQL port (default: a free port)
+              --pg-setting K=V    a PostgreSQL server setting over the test kit's, repeatable (e.g.
+                                  shared_preload_libraries=pg_stat_statements to measure statements)
               --kafka-port N      Kafka port (default: a free port)
               --help              this text""";
 
@@ -77,7 +81,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
 
     static SandboxArguments defaults() {
         return new SandboxArguments(Command.DEMO, false, 0, 0, 1000, 100, 32, Duration.ofMillis(5000), 0, false, 42,
-                8081, 8082, false, true, Optional.empty(), 0, 0);
+                8081, 8082, false, true, Optional.empty(), 0, 0, Map.of());
     }
 
     static SandboxArguments parse(String... args) {
@@ -99,6 +103,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
         Optional<Path> summaryJson = Optional.empty();
         int warmupOrders = 0;
         int killInventoryAfter = 0;
+        Map<String, String> postgresSettings = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -109,6 +114,7 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
                 case "--no-disruption" -> disruption = false;
                 case "--summary-json" -> summaryJson = Optional.of(file(arg, value(args, ++i, arg)));
                 case "--pg-port" -> postgresPort = port(arg, value(args, ++i, arg));
+                case "--pg-setting" -> setting(postgresSettings, arg, value(args, ++i, arg));
                 case "--kafka-port" -> kafkaPort = port(arg, value(args, ++i, arg));
                 case "--order-port" -> orderPort = port(arg, value(args, ++i, arg));
                 case "--inventory-port" -> inventoryPort = port(arg, value(args, ++i, arg));
@@ -125,7 +131,15 @@ record SandboxArguments(Command command, boolean help, int postgresPort, int kaf
         }
         return new SandboxArguments(command, help, postgresPort, kafkaPort, orders, rate, concurrency,
                 Duration.ofMillis(deadlineMillis), duplicates, exit, seed, orderPort, inventoryPort, durable, disruption,
-                summaryJson, warmupOrders, killInventoryAfter);
+                summaryJson, warmupOrders, killInventoryAfter, postgresSettings);
+    }
+
+    private static void setting(Map<String, String> settings, String flag, String value) {
+        int equals = value.indexOf('=');
+        if (equals < 1) {
+            throw new IllegalArgumentException(flag + " must be NAME=VALUE, was '" + value + "'");
+        }
+        settings.put(value.substring(0, equals).trim(), value.substring(equals + 1).trim());
     }
 
     private static String value(String[] args, int index, String flag) {

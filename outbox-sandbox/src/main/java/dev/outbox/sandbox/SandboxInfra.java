@@ -29,8 +29,13 @@ final class SandboxInfra implements AutoCloseable {
 
     /** {@code durable}: fsync, full_page_writes and synchronous_commit on (else the test kit's fast settings). */
     static SandboxInfra start(int postgresPort, int kafkaPort, boolean durable) {
+        return start(postgresPort, kafkaPort, durable, Map.of());
+    }
+
+    /** {@code postgresSettings}: server settings over the test kit's, e.g. to load pg_stat_statements. */
+    static SandboxInfra start(int postgresPort, int kafkaPort, boolean durable, Map<String, String> postgresSettings) {
         var pg = CompletableFuture.supplyAsync(() -> EmbeddedPostgresServer.start(
-                new EmbeddedPostgresServer.Options(postgresPort, Optional.empty(), durable)));
+                new EmbeddedPostgresServer.Options(postgresPort, Optional.empty(), durable, postgresSettings)));
         var broker = CompletableFuture.supplyAsync(() -> EmbeddedKafkaBroker.start(
                 new EmbeddedKafkaBroker.Options(kafkaPort, 0, Optional.empty(), Map.of())));
         try {

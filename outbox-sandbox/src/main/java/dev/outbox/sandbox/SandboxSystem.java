@@ -87,7 +87,7 @@ final class SandboxSystem implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         SandboxInfra infra = SandboxInfra.start(arguments.postgresPort(), arguments.kafkaPort(),
-                arguments.durable());
+                arguments.durable(), arguments.postgresSettings());
         SandboxSystem system = null;
         try {
             system = new SandboxSystem(arguments, infra, workDirectory);

@@ -92,4 +92,16 @@ class SandboxArgumentsTest {
         assertThat(SandboxArguments.parse().killInventoryAfter()).isZero();
         assertThat(SandboxArguments.parse("--kill-inventory-after", "80").killInventoryAfter()).isEqualTo(80);
     }
+
+    @Test
+    void postgresSettingsAreReadInOrderAndABadOneNamesTheFlag() {
+        assertThat(SandboxArguments.parse().postgresSettings()).isEmpty();
+        assertThat(SandboxArguments.parse("--pg-setting", "shared_preload_libraries=pg_stat_statements",
+                "--pg-setting", "track_io_timing = on").postgresSettings())
+                .containsEntry("shared_preload_libraries", "pg_stat_statements")
+                .containsEntry("track_io_timing", "on")
+                .hasSize(2);
+        assertThatThrownBy(() -> SandboxArguments.parse("--pg-setting", "=on"))
+                .hasMessage("--pg-setting must be NAME=VALUE, was '=on'");
+    }
 }

@@ -19,7 +19,7 @@ class MigrationsIT {
         var second = OutboxSchema.migrateLibrary(database.dataSource());
 
         assertThat(first.success).isTrue();
-        assertThat(first.migrationsExecuted).isEqualTo(6);
+        assertThat(first.migrationsExecuted).isEqualTo(7);
         assertThat(second.success).isTrue();
         assertThat(second.migrationsExecuted).isZero();
         assertThat(tables(database.dsl()))
@@ -31,6 +31,25 @@ class MigrationsIT {
                 "SELECT tablename FROM pg_publication_tables WHERE pubname = 'outbox_pub'").stream()
                 .map(String::valueOf).toList())
                 .containsExactly("outbox");
+    }
+
+    @Test
+    void theTimeoutScannersClaimCanReadOnlyTheWaitingStepsThroughAnIndex(Postgres postgres) {
+        try (TestDatabase database = postgres.createDatabase("t_saga_log_deadline_index")) {
+            OutboxSchema.migrateLibrary(database.dataSource());
+
+            // With sequential scans priced out, the plan shows whether an index can answer the claim's predicate.
+            String plan = database.dsl().transactionResult(cfg -> {
+                cfg.dsl().execute("SET LOCAL enable_seqscan = off");
+                return String.join("\n", cfg.dsl().fetchValues("""
+                        EXPLAIN SELECT saga_id, step FROM saga_log
+                         WHERE status IN ('PENDING', 'COMPENSATING') AND deadline_at <= now()
+                         ORDER BY deadline_at LIMIT 100 FOR UPDATE SKIP LOCKED""")
+                        .stream().map(String::valueOf).toList());
+            });
+
+            assertThat(plan).contains("saga_log_waiting_deadline_idx").doesNotContain("Seq Scan");
+        }
     }
 
     @Test
@@ -64,7 +83,7 @@ class MigrationsIT {
             var libraryRun = OutboxSchema.migrateLibrary(database.dataSource());
 
             assertThat(serviceRun.migrationsExecuted).isEqualTo(1);
-            assertThat(libraryRun.migrationsExecuted).isEqualTo(6);
+            assertThat(libraryRun.migrationsExecuted).isEqualTo(7);
             assertThat(service.info().applied()).extracting(m -> m.getScript())
                     .containsExactly("V1__service_account.sql");
             assertThat(tables(database.dsl())).contains("account", "outbox", "processed_event",

@@ -86,9 +86,7 @@ final class Inventory {
 
     /** Nothing reserved: the step is FAILED (a business outcome, not stuck) and the order is told why. */
     private void refuse(DSLContext tx, UUID orderId, String reason, ConsumedEvent event) {
-        if (sagaLog.startStep(tx, orderId, SAGA_TYPE, RESERVATION, Map.of(), null)) {
-            sagaLog.markFailed(tx, orderId, RESERVATION, reason);
-        }
+        sagaLog.recordFinishedStep(tx, orderId, SAGA_TYPE, RESERVATION, Map.of(), SagaStatus.FAILED, reason);
         publish(tx, new StockReservationFailed(orderId, reason), event);
     }
 

@@ -236,17 +236,17 @@ final class OrderSaga {
         sagaLog.markSucceeded(tx, orderId, RESERVE_STOCK);
         long total = reply.totalCents();
         String customerId = OrderCharges.priceOrder(tx, orderId, reply.lines(), total);
-        sagaLog.startStep(tx, orderId, SAGA_TYPE, CHARGE_CREDIT, Map.of("customerId", customerId, "amountCents", total),
-                null);
+        // The charge begins and ends in this transaction: its step is written once, in its outcome.
+        Map<String, Object> charge = Map.of("customerId", customerId, "amountCents", total);
         if (OrderCharges.chargeAndConfirm(tx, orderId, customerId, total)) {
-            sagaLog.markSucceeded(tx, orderId, CHARGE_CREDIT);
+            sagaLog.recordFinishedStep(tx, orderId, SAGA_TYPE, CHARGE_CREDIT, charge, SagaStatus.SUCCEEDED, null);
             // The Confirm of the TCC: acknowledged by StockCommitted, re-sent by the scanner until then.
             sagaLog.startStep(tx, orderId, SAGA_TYPE, CONFIRM_STOCK, Map.of(), ops.confirmDeadline());
             publish(tx, CONFIRM_STOCK, new OrderConfirmed(orderId));
         } else {
             String reason = "insufficient credit: the order costs " + total + " cents, more than customer "
                     + customerId + " has available";
-            sagaLog.markFailed(tx, orderId, CHARGE_CREDIT, reason);
+            sagaLog.recordFinishedStep(tx, orderId, SAGA_TYPE, CHARGE_CREDIT, charge, SagaStatus.FAILED, reason);
             cancel(tx, orderId, REJECTED, reason);
         }
     }
