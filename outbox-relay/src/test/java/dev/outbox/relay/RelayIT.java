@@ -262,6 +262,23 @@ class RelayIT {
                         .contains("outbox_relay_slot_retained_wal_bytes"));
     }
 
+    /**
+     * Debezium's streaming metrics (JMX, named by the slot) count the rows it streamed but keep no printed summary of
+     * the last one: the relay's Debezium task spared its streaming thread that per-row printing.
+     */
+    @Test
+    void debeziumKeepsNoSummaryOfTheLastEvent(TestDatabase database) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("debezium".equals(source()), "Debezium source only");
+        Outboxes.insertCommitted(database, "summary", "s-1", "{\"n\": 1}");
+        var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        var streaming = new javax.management.ObjectName(
+                "debezium.postgres:type=connector-metrics,context=streaming,server=" + name);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat((Long) server.getAttribute(streaming, "TotalNumberOfEventsSeen")).isPositive());
+        assertThat(server.getAttribute(streaming, "LastEvent"))
+                .isEqualTo("not kept by outbox-relay");
+    }
+
     /** The row's created_at as an instant, which ce_time must print the way Instant does, whatever the source. */
     private static java.time.Instant createdAt(TestDatabase database, String id) throws Exception {
         try (Connection connection = database.dataSource().getConnection();

@@ -14,7 +14,8 @@ import org.apache.kafka.connect.source.SourceRecord;
  * worth taking: a whole transaction, a full batch, or what came within {@link #BATCH_DELAY_NANOS} of the first event.
  * Debezium's own poll then takes what is queued and returns once its {@code poll.interval.ms} (1 ms) runs out,
  * without spinning through its last millisecond ({@link WakingQueue#size}).
- * Its streaming thread, idle, waits on the replication connection instead of sleeping ({@link WakingStreamPause}).
+ * Its streaming thread, idle, waits on the replication connection instead of sleeping ({@link WakingStreamPause}),
+ * and does not print every event for a metric the relay never reads ({@link UnsummarizedEvents}).
  * Public for Debezium, which creates tasks by reflection.
  */
 public final class WakingPostgresTask extends PostgresConnectorTask {
@@ -41,6 +42,7 @@ public final class WakingPostgresTask extends PostgresConnectorTask {
     public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
         ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> coordinator = super.start(config);
         queue = WakingQueue.of(config.getString("name"));
+        UnsummarizedEvents.install(coordinator);
         this.coordinator = coordinator;
         return coordinator;
     }
