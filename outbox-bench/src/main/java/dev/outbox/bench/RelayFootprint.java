@@ -42,7 +42,7 @@ import org.HdrHistogram.Histogram;
 public final class RelayFootprint {
 
     /** The relay's documented JVM options for {@code java -jar}, the launcher's defaults (RELAY_MEMORY_OPTS). */
-    static final String RELAY_JVM_OPTIONS = "-XX:+UseSerialGC -Xmx128m -XX:+ExitOnOutOfMemoryError";
+    static final String RELAY_JVM_OPTIONS = "-XX:+UseSerialGC -Xmx128m -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError";
 
     private static final long SETTLE_MILLIS = 3_000;
 
