@@ -149,9 +149,10 @@ class ConsoleBrowserIT {
         orderRelay.pause(true);
         UUID orderId = placeByHttp();
         assertThat(orderHttp.send("POST", "/orders/" + orderId + "/cancel", null, null).status()).isEqualTo(202);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
-                orderHttp.get("/saga/status?order_id=" + orderId).body().path("wholeChain").path("waitingOn").asText()
-                        .startsWith("an operator"));
+        // untilAsserted: a timeout names what the saga was waiting on instead.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                assertThat(orderHttp.get("/saga/status?order_id=" + orderId).body().path("wholeChain")
+                        .path("waitingOn").asText()).startsWith("an operator"));
         // Its events were lost on the way: only an operator can move it on.
         orderDb.execute("DELETE FROM outbox WHERE aggregateid = ?", orderId.toString());
         orderRelay.pause(false);

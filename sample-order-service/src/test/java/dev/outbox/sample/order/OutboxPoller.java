@@ -46,6 +46,7 @@ final class OutboxPoller implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     private final AtomicBoolean paused = new AtomicBoolean();
+    private final Object pollLock = new Object();
     private final AtomicLong sent = new AtomicLong();
 
     OutboxPoller(DataSource dataSource, String bootstrapServers, String topicPrefix, boolean duplicates) {
@@ -79,9 +80,15 @@ final class OutboxPoller implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::pollQuietly, 0, 20, TimeUnit.MILLISECONDS);
     }
 
-    /** While paused, rows stay in the outbox (like a relay that is down). */
+    /**
+     * While paused, rows stay in the outbox (like a relay that is down). Pausing waits for a poll under way, so that
+     * nothing committed after this returns is sent: a poll that had read the flag before could otherwise still select
+     * the rows a test commits right after pausing (seen under load, where opening the poll's connection is slow).
+     */
     void pause(boolean pause) {
-        paused.set(pause);
+        synchronized (pollLock) {
+            paused.set(pause);
+        }
     }
 
     long sent() {
@@ -89,14 +96,16 @@ final class OutboxPoller implements AutoCloseable {
     }
 
     private void pollQuietly() {
-        if (paused.get()) {
-            return;
-        }
-        try {
-            pollOnce();
-        } catch (Exception e) {
-            // A failed batch stays in the table and is sent again by the next poll: at least once, like the relay.
-            org.slf4j.LoggerFactory.getLogger(OutboxPoller.class).warn("outbox poll failed", e);
+        synchronized (pollLock) {
+            if (paused.get()) {
+                return;
+            }
+            try {
+                pollOnce();
+            } catch (Exception e) {
+                // A failed batch stays in the table and is sent again by the next poll: at least once, like the relay.
+                org.slf4j.LoggerFactory.getLogger(OutboxPoller.class).warn("outbox poll failed", e);
+            }
         }
     }
 
