@@ -2,10 +2,7 @@ package dev.outbox.bench;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,10 +10,7 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A read_committed consumer of one topic in the driver's JVM: counts distinct event ids (header {@code id}) and
@@ -41,23 +35,7 @@ final class BenchConsumer implements AutoCloseable {
     private final Histogram fromSchedule = new Histogram(3_600_000_000L, 3);
 
     BenchConsumer(String bootstrap, String topic) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        p.put("isolation.level", "read_committed");
-        p.put("enable.auto.commit", "false");
-        p.put("max.poll.records", "5000");
-        p.put("fetch.max.wait.ms", "100");
-        consumer = new KafkaConsumer<>(p);
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(topic, info.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        // Resolve the starting offsets now, so the first measured fetch pays no metadata round trips.
-        partitions.forEach(consumer::position);
+        consumer = TopicFromStart.open(bootstrap, topic, 100);
         thread = new Thread(this::loop, "bench-consumer");
         thread.setDaemon(true);
         thread.start();

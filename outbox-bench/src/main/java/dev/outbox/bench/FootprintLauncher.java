@@ -33,6 +33,26 @@ final class FootprintLauncher {
         this.logs = logs;
     }
 
+    /**
+     * From a main's {@code --jar}, {@code --launcher} and {@code --aot-cache} options (defaults: the built relay jar,
+     * {@code outbox-relay/bin/outbox-relay}, a cache beside the jar: tens of MB, kept out of the report's directory).
+     */
+    static FootprintLauncher fromOptions(Map<String, String> options, String relayJvm, String bootstrap, Path logs) {
+        Path jar = Path.of(options.getOrDefault("jar", OurRelay.jar().toString())).toAbsolutePath();
+        return new FootprintLauncher(jar, Path.of(options.getOrDefault("launcher", "outbox-relay/bin/outbox-relay")),
+                Path.of(options.getOrDefault("aot-cache", jar.resolveSibling("outbox-relay-footprint.aot").toString())),
+                List.of(relayJvm.trim().split("\\s+")), bootstrap, logs);
+    }
+
+    /** A main's arguments as {@code --name value} pairs, without the dashes. */
+    static Map<String, String> options(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        return options;
+    }
+
     ChildProcess start(FootprintContender contender, String name, TestDatabase database) {
         return switch (contender) {
             case RELAY_DEBEZIUM, RELAY_PGOUTPUT -> {

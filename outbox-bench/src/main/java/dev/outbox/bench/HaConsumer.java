@@ -3,16 +3,12 @@ package dev.outbox.bench;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A {@code read_committed} consumer of one topic from its beginning: when each event id (header {@code id}) was
@@ -27,18 +23,7 @@ final class HaConsumer implements AutoCloseable {
     private volatile boolean running = true;
 
     HaConsumer(String bootstrap, String topic) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        p.put("isolation.level", "read_committed");
-        p.put("enable.auto.commit", "false");
-        p.put("fetch.max.wait.ms", "50");
-        consumer = new KafkaConsumer<>(p);
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(info -> new TopicPartition(topic, info.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        consumer = TopicFromStart.open(bootstrap, topic, 50);
         thread = Thread.ofPlatform().name("ha-consumer").daemon().start(this::loop);
     }
 

@@ -7,22 +7,16 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Where a fresh relay's first-minute latency goes: per contender (a fresh process on a fresh database, slot and
@@ -44,10 +38,7 @@ public final class RelayColdTimeline {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = FootprintLauncher.options(args);
         Path out = Path.of(options.getOrDefault("out", "/tmp/relay-cold-timeline"));
         Files.createDirectories(out.resolve("logs"));
         List<FootprintContender> contenders = FootprintContender.parse(
@@ -58,12 +49,8 @@ public final class RelayColdTimeline {
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         EmbeddedPostgresServer.Options.defaults().withDurable(true));
                 KafkaBrokerProcess kafka = KafkaBrokerProcess.startAsShipped()) {
-            Path jar = Path.of(options.getOrDefault("jar", OurRelay.jar().toString())).toAbsolutePath();
-            FootprintLauncher launcher = new FootprintLauncher(jar,
-                    Path.of(options.getOrDefault("launcher", "outbox-relay/bin/outbox-relay")),
-                    Path.of(options.getOrDefault("aot-cache",
-                            jar.resolveSibling("outbox-relay-footprint.aot").toString())),
-                    List.of(relayJvm.trim().split("\\s+")), kafka.bootstrapServers(), out.resolve("logs"));
+            FootprintLauncher launcher = FootprintLauncher.fromOptions(options, relayJvm, kafka.bootstrapServers(),
+                    out.resolve("logs"));
             FootprintDatabases databases = new FootprintDatabases(postgres, kafka);
             int run = 0;
             StringBuilder report = new StringBuilder();
@@ -153,22 +140,7 @@ public final class RelayColdTimeline {
         private volatile boolean running = true;
 
         TimelineConsumer(String bootstrap, String topic) {
-            Properties p = new Properties();
-            p.put("bootstrap.servers", bootstrap);
-            p.put("key.deserializer", ByteArrayDeserializer.class.getName());
-            p.put("value.deserializer", ByteArrayDeserializer.class.getName());
-            p.put("isolation.level", "read_committed");
-            p.put("enable.auto.commit", "false");
-            p.put("max.poll.records", "5000");
-            p.put("fetch.max.wait.ms", "100");
-            consumer = new KafkaConsumer<>(p);
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            partitions.forEach(consumer::position);
+            consumer = TopicFromStart.open(bootstrap, topic, 100);
             thread = new Thread(this::loop, "timeline-consumer");
             thread.setDaemon(true);
             thread.start();

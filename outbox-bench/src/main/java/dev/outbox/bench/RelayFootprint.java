@@ -6,7 +6,6 @@ import dev.outbox.testkit.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -26,7 +25,8 @@ import org.HdrHistogram.Histogram;
  *   <li>drain: the backlog committed (10-row transactions), a fresh process; events/s first → last, launch → last,
  *       CPU, peak RSS; then 5,000 events/s for a while: the highest RSS sampled and the p99;</li>
  *   <li>warm, the drain's process: more backlogs written while it is stopped, each drained once it goes on
- *       (events/s first → last and CPU per event of the last), then 1,000 events/s: the warm p99.</li>
+ *       (events/s first → last and CPU per event of the last), then a checkpoint, a vacuum, unmeasured seconds
+ *       and 1,000 events/s: the warm p99.</li>
  * </ol>
  * CPU time and RSS are the process's own, from /proc, so a busy machine lengthens wall times far more than them.
  * Writes {@code RELAY-FOOTPRINT.md} and the processes' logs into {@code --out}.
@@ -36,7 +36,8 @@ import org.HdrHistogram.Histogram;
  *     [--contenders debezium,pgoutput,debezium-aot,stock-tuned] [--jar outbox-relay/target/outbox-relay.jar] \
  *     [--launcher outbox-relay/bin/outbox-relay] [--aot-cache <jar's directory>/outbox-relay-footprint.aot] \
  *     [--relay-jvm "options"] \
- *     [--backlog 100000] [--idle-seconds 30] [--steady-seconds 20] [--rss-seconds 10] [--warm-drains 2]
+ *     [--backlog 100000] [--idle-seconds 30] [--steady-seconds 20] [--rss-seconds 10] [--warm-drains 2] \
+ *     [--warm-unmeasured-seconds 10]
  * </pre>
  */
 public final class RelayFootprint {
@@ -58,10 +59,7 @@ public final class RelayFootprint {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = FootprintLauncher.options(args);
         Path out = Path.of(options.getOrDefault("out", "outbox-bench/results/footprint"));
         Files.createDirectories(out.resolve("logs"));
         List<FootprintContender> contenders = FootprintContender.parse(
@@ -74,13 +72,8 @@ public final class RelayFootprint {
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(
                         EmbeddedPostgresServer.Options.defaults().withDurable(true));
                 KafkaBrokerProcess kafka = KafkaBrokerProcess.startAsShipped()) {
-            Path jar = Path.of(options.getOrDefault("jar", OurRelay.jar().toString())).toAbsolutePath();
-            // Beside the jar (a build directory), not in the report's directory: the cache is tens of MB.
-            FootprintLauncher launcher = new FootprintLauncher(jar,
-                    Path.of(options.getOrDefault("launcher", "outbox-relay/bin/outbox-relay")),
-                    Path.of(options.getOrDefault("aot-cache",
-                            jar.resolveSibling("outbox-relay-footprint.aot").toString())),
-                    List.of(relayJvm.trim().split("\\s+")), kafka.bootstrapServers(), out.resolve("logs"));
+            FootprintLauncher launcher = FootprintLauncher.fromOptions(options, relayJvm, kafka.bootstrapServers(),
+                    out.resolve("logs"));
             FootprintDatabases databases = new FootprintDatabases(postgres, kafka);
             if (contenders.contains(FootprintContender.RELAY_DEBEZIUM_AOT)) {
                 launcher.trainCacheIfMissing(databases, 5);
@@ -185,7 +178,8 @@ public final class RelayFootprint {
      * The same process, warmed by the cold drain and the 5,000 events/s phase: {@code warm-drains} more backlogs,
      * each written while the process is stopped (SIGSTOP, so that the backlog waits in the slot as after an outage)
      * and drained once it goes on (SIGCONT); the last one's events/s first → last and CPU per event count. Then
-     * 1,000 events/s for {@code steady-seconds}: the warm p99.
+     * 1,000 events/s for {@code steady-seconds}: the warm p99, after a checkpoint, a vacuum of the outbox and
+     * {@code warm-unmeasured-seconds} (10) at that rate.
      */
     private WarmPhase warmPhase(TestDatabase database, String name, BenchConsumer consumer, ChildProcess process)
             throws Exception {
@@ -208,6 +202,11 @@ public final class RelayFootprint {
             eventsPerSecond = (backlog - 1) / ((consumer.lastMicros() - consumer.windowFirstMicros()) / 1e6);
             cpuMicrosPerEvent = (cpuSeconds(process.pid()) - cpuBefore) * 1e6 / backlog;
         }
+        // Measured as the relay's warm benchmark measures: after the backlogs are checkpointed and vacuumed and after
+        // unmeasured seconds at the same rate (a fresh window otherwise holds the broker's and the database's own
+        // aftermath of the drains).
+        databases.settleAfterBacklogs(database);
+        new SteadyWriter(database, name, 1_000, intOption(options, "warm-unmeasured-seconds", 10)).run();
         SteadyWriter writer = new SteadyWriter(database, name, 1_000, intOption(options, "steady-seconds", 20));
         consumer.restartMeasurement(writer.firstIntendedMicros());
         writer.run();
