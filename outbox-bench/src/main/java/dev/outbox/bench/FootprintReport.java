@@ -29,8 +29,9 @@ final class FootprintReport {
         out.append("The start and drain phases each run a fresh process on a fresh database, slot and topic (durable PostgreSQL, one broker "
                 + "with Kafka's shipped JVM settings). Relay JVM options with `java -jar`: `")
                 .append(run.relayJvmOptions()).append("`; the launcher (`bin/outbox-relay`) runs with its defaults "
-                + "and the cache trained by this run; the stock pipeline gets `-Xmx1g -Xms256m`, as outbox-bench "
-                + "runs it. CPU is in seconds of one CPU and RSS in MB, both the process's own from /proc.\n\n");
+                + "and the cache trained for its jar (by this run, or by an earlier one on the same jar); the stock "
+                + "pipeline gets `-Xmx1g -Xms256m`, as outbox-bench runs it. CPU is in seconds of one CPU and RSS in "
+                + "MB, both the process's own from /proc.\n\n");
         out.append(String.format(Locale.ROOT, "The machine's ceiling for a relay reading the slot, in this run: "
                 + "PostgreSQL decodes the %,d backlog with pgoutput into a process that only counts the rows at %s "
                 + "events/s (first → last, the faster of two fresh runs).%n%n", run.backlog(),

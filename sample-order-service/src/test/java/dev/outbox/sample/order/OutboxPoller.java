@@ -83,7 +83,7 @@ final class OutboxPoller implements AutoCloseable {
     /**
      * While paused, rows stay in the outbox (like a relay that is down). Pausing waits for a poll under way, so that
      * nothing committed after this returns is sent: a poll that had read the flag before could otherwise still select
-     * the rows a test commits right after pausing (seen under load, where opening the poll's connection is slow).
+     * the rows a test commits right after pausing (a window that grows under load: each poll opens its connection).
      */
     void pause(boolean pause) {
         synchronized (pollLock) {
