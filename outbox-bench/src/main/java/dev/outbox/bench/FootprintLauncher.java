@@ -44,15 +44,6 @@ final class FootprintLauncher {
                 List.of(relayJvm.trim().split("\\s+")), bootstrap, logs);
     }
 
-    /** A main's arguments as {@code --name value} pairs, without the dashes. */
-    static Map<String, String> options(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        return options;
-    }
-
     ChildProcess start(FootprintContender contender, String name, TestDatabase database) {
         return switch (contender) {
             case RELAY_DEBEZIUM, RELAY_PGOUTPUT -> {

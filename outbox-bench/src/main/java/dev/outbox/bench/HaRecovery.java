@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +33,7 @@ public final class HaRecovery {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = MainOptions.parse(args);
         String jar = options.getOrDefault("jar", OurRelay.jar().toString());
         if (!Files.isRegularFile(Path.of(jar))) {
             throw new IllegalArgumentException("no relay jar at " + jar + ": build it first (mvn -pl outbox-relay -am "

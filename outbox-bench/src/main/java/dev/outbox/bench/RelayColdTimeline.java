@@ -38,7 +38,7 @@ public final class RelayColdTimeline {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = FootprintLauncher.options(args);
+        Map<String, String> options = MainOptions.parse(args);
         Path out = Path.of(options.getOrDefault("out", "/tmp/relay-cold-timeline"));
         Files.createDirectories(out.resolve("logs"));
         List<FootprintContender> contenders = FootprintContender.parse(

@@ -59,7 +59,7 @@ public final class RelayFootprint {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = FootprintLauncher.options(args);
+        Map<String, String> options = MainOptions.parse(args);
         Path out = Path.of(options.getOrDefault("out", "outbox-bench/results/footprint"));
         Files.createDirectories(out.resolve("logs"));
         List<FootprintContender> contenders = FootprintContender.parse(

@@ -17,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -45,8 +44,9 @@ final class OutboxPoller implements AutoCloseable {
     private final boolean keepRows;
     private final KafkaProducer<String, String> producer;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    private final AtomicBoolean paused = new AtomicBoolean();
     private final Object pollLock = new Object();
+    // Read and written only while holding pollLock.
+    private boolean paused;
     private final AtomicLong sent = new AtomicLong();
 
     OutboxPoller(DataSource dataSource, String bootstrapServers, String topicPrefix, boolean duplicates) {
@@ -87,7 +87,7 @@ final class OutboxPoller implements AutoCloseable {
      */
     void pause(boolean pause) {
         synchronized (pollLock) {
-            paused.set(pause);
+            paused = pause;
         }
     }
 
@@ -97,7 +97,7 @@ final class OutboxPoller implements AutoCloseable {
 
     private void pollQuietly() {
         synchronized (pollLock) {
-            if (paused.get()) {
+            if (paused) {
                 return;
             }
             try {
