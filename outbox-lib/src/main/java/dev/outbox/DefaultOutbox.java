@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outbox.internal.ConsumedScope;
+import dev.outbox.internal.PublishWithFollowUp;
 import dev.outbox.internal.Tracing;
 import dev.outbox.internal.UuidV7;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 
-final class DefaultOutbox implements Outbox {
+final class DefaultOutbox implements Outbox, PublishWithFollowUp {
 
     private static final String SPRING_ADVICE = " With Spring, publish inside a @Transactional method (or a "
             + "TransactionTemplate) through outbox-spring-boot-starter's OutboxPublisher, which joins that transaction.";
@@ -240,10 +241,25 @@ final class DefaultOutbox implements Outbox {
         return node.toString();
     }
 
+    @Override
+    public UUID publishWith(DSLContext tx, OutboxEvent event, Map<String, String> headers, String followUp,
+                            Object... followUpBindings) {
+        Objects.requireNonNull(tx, "tx must not be null");
+        List<Row> rows = prepare(singleton(event), headers);
+        String sql = "WITH published AS (" + insertSql + "RETURNING id, type\n) " + followUp;
+        return tx.connectionResult(connection -> {
+            requireTransaction(connection, OUTSIDE_TRANSACTION_DSL);
+            return write(connection, rows, sql, followUpBindings).getFirst();
+        });
+    }
+
     private List<UUID> write(Connection connection, List<Row> rows) throws SQLException {
-        if (rows.isEmpty()) {
-            return List.of();
-        }
+        return rows.isEmpty() ? List.of() : write(connection, rows, insertSql);
+    }
+
+    /** Runs {@code sql}, whose first six parameters are the rows' columns as arrays, then the extra bindings. */
+    private List<UUID> write(Connection connection, List<Row> rows, String sql, Object... extraBindings)
+            throws SQLException {
         int n = rows.size();
         UUID[] ids = new UUID[n];
         String[] types = new String[n];
@@ -261,13 +277,16 @@ final class DefaultOutbox implements Outbox {
             headers[i] = row.headers();
         }
         Array idArray = connection.createArrayOf("uuid", ids);
-        try (PreparedStatement insert = connection.prepareStatement(insertSql)) {
+        try (PreparedStatement insert = connection.prepareStatement(sql)) {
             insert.setArray(1, idArray);
             insert.setArray(2, connection.createArrayOf("text", types));
             insert.setArray(3, connection.createArrayOf("text", aggregateIds));
             insert.setArray(4, connection.createArrayOf("text", eventTypes));
             insert.setArray(5, connection.createArrayOf("text", payloads));
             insert.setArray(6, connection.createArrayOf("text", headers));
+            for (int i = 0; i < extraBindings.length; i++) {
+                insert.setObject(7 + i, extraBindings[i]);
+            }
             insert.executeUpdate();
         }
         if (config.deleteAfterInsert()) {

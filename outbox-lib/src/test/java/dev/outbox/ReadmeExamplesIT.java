@@ -200,8 +200,8 @@ class ReadmeExamplesIT {
             DSLContext tx = DSL.using(cfg);
             tx.execute("INSERT INTO orders (id, status) VALUES (?, 'PENDING')", orderId);
             sagaLog.startStep(tx, sagaId, "order", "reserve_stock", Map.of("orderId", orderId), Duration.ofSeconds(30));
-            UUID eventId = outbox.publish(tx, new OrderPlaced(orderId, "customer-1", lines), OutboxHeaders.saga(sagaId));
-            sagaLog.recordPublished(tx, sagaId, "reserve_stock", eventId, "OrderPlaced", "outbox.event.order");
+            UUID eventId = sagaLog.publish(tx, outbox, sagaId, "reserve_stock",
+                    new OrderPlaced(orderId, "customer-1", lines), OutboxHeaders.saga(sagaId), "outbox.event.order");
         });
 
         // What the relay does: the committed row becomes a Kafka record.

@@ -3,8 +3,12 @@ package dev.outbox.saga;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.Outbox;
+import dev.outbox.OutboxEvent;
 import dev.outbox.consumer.ConsumedEvent;
+import dev.outbox.internal.PublishWithFollowUp;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +16,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -121,9 +126,87 @@ final class DefaultSagaLog implements SagaLog {
     }
 
     @Override
+    public UUID publish(DSLContext tx, Outbox outbox, UUID sagaId, String step, OutboxEvent event,
+                        Map<String, String> headers, String topic) {
+        Objects.requireNonNull(sagaId, "sagaId must not be null");
+        if (!(outbox instanceof PublishWithFollowUp oneStatement)) {
+            return SagaLog.super.publish(tx, outbox, sagaId, step, event, headers, topic);
+        }
+        String recordEvent = """
+                INSERT INTO saga_event (saga_id, event_id, direction, type, topic)
+                SELECT ?::uuid, id, 'PUBLISHED', type, ? FROM published
+                ON CONFLICT DO NOTHING
+                """;
+        if (step == null) {
+            return oneStatement.publishWith(tx, event, headers, recordEvent, sagaId, topic);
+        }
+        // The outbox row, the saga_event row and the step's event_ids: the same three writes as publish followed by
+        // recordPublished, in the one statement the outbox insert already costs.
+        return oneStatement.publishWith(tx, event, headers, ", recorded AS (" + recordEvent + """
+                )
+                UPDATE saga_log SET event_ids = event_ids || ARRAY(SELECT id FROM published), updated_at = now()
+                WHERE saga_id = ?::uuid AND step = ?
+                """, sagaId, topic, sagaId, step);
+    }
+
+    @Override
     public void recordConsumed(DSLContext tx, UUID sagaId, String step, ConsumedEvent event) {
         record(tx, sagaId, step, event.eventId(), SagaEvent.Direction.CONSUMED, event.type(), event.topic(),
                 event.partition(), event.offset(), event.timestamp() == null ? null : Timestamp.from(event.timestamp()));
+    }
+
+    @Override
+    public boolean recordConsumedAndMark(DSLContext tx, UUID sagaId, String step, ConsumedEvent event,
+                                         SagaStatus to, String error) {
+        requireEndOfStep(to);
+        Objects.requireNonNull(sagaId, "sagaId must not be null");
+        Objects.requireNonNull(event.eventId(), "eventId must not be null");
+        requireText("type", event.type());
+        requireText("step", step);
+        // "prior" reads the step's status under its row lock (the newest version, even if it changed after this
+        // statement's snapshot), so the answer is whether this statement made the move. A row with the event
+        // already recorded and no move to make is left untouched.
+        return tx.connectionResult(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("""
+                    WITH recorded AS (
+                        INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition,
+                                                kafka_offset, relayed_at)
+                        VALUES (?::uuid, ?::uuid, 'CONSUMED', ?, ?, ?::int, ?::bigint, ?::timestamptz)
+                        ON CONFLICT DO NOTHING
+                    ), prior AS (
+                        SELECT status = ANY(string_to_array(?, ',')) AS allowed
+                        FROM saga_log WHERE saga_id = ?::uuid AND step = ? FOR UPDATE
+                    )
+                    UPDATE saga_log s SET
+                        event_ids = CASE WHEN ?::uuid = ANY(s.event_ids) THEN s.event_ids
+                                         ELSE array_append(s.event_ids, ?::uuid) END,
+                        status = CASE WHEN prior.allowed THEN ? ELSE s.status END,
+                        last_error = CASE WHEN prior.allowed THEN coalesce(?, s.last_error) ELSE s.last_error END,
+                        updated_at = now()
+                    FROM prior
+                    WHERE s.saga_id = ?::uuid AND s.step = ? AND (prior.allowed OR NOT (?::uuid = ANY(s.event_ids)))
+                    RETURNING prior.allowed
+                    """)) {
+                UUID eventId = event.eventId();
+                Object[] bindings = {sagaId, eventId, event.type(), event.topic(), event.partition(), event.offset(),
+                        event.timestamp() == null ? null : Timestamp.from(event.timestamp()),
+                        names(to.allowedFrom()), sagaId, step,
+                        eventId, eventId, to.name(), error,
+                        sagaId, step, eventId};
+                for (int i = 0; i < bindings.length; i++) {
+                    statement.setObject(i + 1, bindings[i]);
+                }
+                try (ResultSet moved = statement.executeQuery()) {
+                    return moved.next() && moved.getBoolean(1);
+                }
+            }
+        });
+    }
+
+    static void requireEndOfStep(SagaStatus to) {
+        if (to != SagaStatus.SUCCEEDED && to != SagaStatus.FAILED && to != SagaStatus.COMPENSATED) {
+            throw new IllegalArgumentException("a reply ends a step as SUCCEEDED, FAILED or COMPENSATED, not " + to);
+        }
     }
 
     private static void record(DSLContext tx, UUID sagaId, String step, UUID eventId, SagaEvent.Direction direction,

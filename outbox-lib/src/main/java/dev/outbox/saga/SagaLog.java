@@ -1,9 +1,12 @@
 package dev.outbox.saga;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
+import dev.outbox.OutboxEvent;
 import dev.outbox.consumer.ConsumedEvent;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -18,8 +21,8 @@ import org.jooq.DSLContext;
  *     DSLContext tx = DSL.using(cfg);
  *     UUID sagaId = UUID.randomUUID();
  *     sagaLog.startStep(tx, sagaId, "order", "reserve_stock", Map.of("orderId", orderId), Duration.ofSeconds(30));
- *     UUID eventId = outbox.publish(tx, new OrderPlaced(orderId, lines), OutboxHeaders.saga(sagaId));
- *     sagaLog.recordPublished(tx, sagaId, "reserve_stock", eventId, "OrderPlaced", "outbox.event.order");
+ *     sagaLog.publish(tx, outbox, sagaId, "reserve_stock", new OrderPlaced(orderId, lines),
+ *             OutboxHeaders.saga(sagaId), "outbox.event.order");
  * });
  * }</pre>
  *
@@ -107,10 +110,46 @@ public interface SagaLog {
     void recordPublished(DSLContext tx, UUID sagaId, String step, UUID eventId, String type, String topic);
 
     /**
+     * Publishes {@code event} through {@code outbox} and records it as {@link #recordPublished} does: the same rows as
+     * {@code outbox.publish(tx, event, headers)} followed by {@code recordPublished(...)}, written by one statement
+     * (one round trip) when {@code outbox} is the library's own ({@link Outbox#create}).
+     *
+     * @param step  the step whose event_ids get the event's id, or {@code null}
+     * @param topic the topic the relay will route it to, or {@code null}
+     * @return the new event id
+     */
+    default UUID publish(DSLContext tx, Outbox outbox, UUID sagaId, String step, OutboxEvent event,
+                         Map<String, String> headers, String topic) {
+        UUID eventId = outbox.publish(tx, event, headers);
+        recordPublished(tx, sagaId, step, eventId, event.eventType(), topic);
+        return eventId;
+    }
+
+    /**
      * Records a consumed event (id, type, topic, partition, offset from {@code event}, and the record's timestamp as
      * {@code saga_event.relayed_at}: when the relay sent it); idempotent.
      */
     void recordConsumed(DSLContext tx, UUID sagaId, String step, ConsumedEvent event);
+
+    /**
+     * Records a consumed event as {@link #recordConsumed} does and moves the step to {@code to} as
+     * {@link #markSucceeded}, {@link #markFailed} or {@link #markCompensated} would, in one statement: the reply that
+     * ends a step costs one round trip instead of two. The event is recorded even when the move is not allowed.
+     *
+     * @param to    {@link SagaStatus#SUCCEEDED}, {@link SagaStatus#FAILED} or {@link SagaStatus#COMPENSATED}
+     * @param error last_error (a FAILED step's reason), or {@code null} to keep the current one
+     * @return {@code false} if the step does not exist or its status does not allow the move (the status is unchanged)
+     */
+    default boolean recordConsumedAndMark(DSLContext tx, UUID sagaId, String step, ConsumedEvent event,
+                                          SagaStatus to, String error) {
+        DefaultSagaLog.requireEndOfStep(to);
+        recordConsumed(tx, sagaId, step, event);
+        return switch (to) {
+            case SUCCEEDED -> markSucceeded(tx, sagaId, step);
+            case FAILED -> markFailed(tx, sagaId, step, error);
+            default -> markCompensated(tx, sagaId, step);
+        };
+    }
 
     /** One step, or empty. */
     Optional<SagaStep> step(DSLContext tx, UUID sagaId, String step);

@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.Outbox;
 import dev.outbox.OutboxConfig;
+import dev.outbox.OutboxEvent;
+import dev.outbox.OutboxHeaders;
 import dev.outbox.consumer.ConsumedEvent;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.testkit.OutboxInfraTest;
@@ -14,6 +17,7 @@ import dev.outbox.testkit.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,7 +45,7 @@ class SagaLogIT {
 
     @BeforeEach
     void empty(TestDatabase database) {
-        database.execute("TRUNCATE saga_log, saga_event, timeout_effect");
+        database.execute("TRUNCATE saga_log, saga_event, timeout_effect, outbox");
     }
 
     @Test
@@ -184,6 +188,131 @@ class SagaLogIT {
         assertThat(consumedNode.get("partition").asInt()).isEqualTo(2);
         assertThat(consumedNode.get("offset").asLong()).isEqualTo(41L);
         assertThat(sagaLog.status(dsl, UUID.randomUUID())).isEmpty();
+    }
+
+    record OrderPlaced(UUID orderId) implements OutboxEvent {
+        public String aggregateType() {
+            return "order";
+        }
+
+        public String aggregateId() {
+            return orderId.toString();
+        }
+
+        public String eventType() {
+            return "OrderPlaced";
+        }
+    }
+
+    /** Publishes through another Outbox implementation: the saga log falls back to publish + recordPublished. */
+    private static Outbox wrapped(Outbox outbox) {
+        return (Outbox) java.lang.reflect.Proxy.newProxyInstance(Outbox.class.getClassLoader(),
+                new Class<?>[] {Outbox.class}, (proxy, method, args) -> method.invoke(outbox, args));
+    }
+
+    @Test
+    void publishWritesTheEventAndRecordsItAsPublishThenRecordPublishedWould(DSLContext dsl) {
+        Outbox outbox = Outbox.create();
+        for (Outbox publisher : List.of(outbox, wrapped(outbox), Outbox.create(OutboxConfig.defaults()
+                .withDeleteAfterInsert(true)))) {
+            UUID sagaId = UUID.randomUUID();
+            UUID eventId = dsl.transactionResult(cfg -> {
+                DSLContext tx = DSL.using(cfg);
+                sagaLog.startStep(tx, sagaId, "order", "reserve_stock", null, Duration.ofSeconds(30));
+                sagaLog.publish(tx, publisher, sagaId, null, new OrderPlaced(sagaId), Map.of(), null);
+                return sagaLog.publish(tx, publisher, sagaId, "reserve_stock", new OrderPlaced(sagaId),
+                        OutboxHeaders.saga(sagaId), "outbox.event.order");
+            });
+
+            SagaView view = sagaLog.status(dsl, sagaId).orElseThrow();
+            assertThat(view.steps()).singleElement().satisfies(step -> assertThat(step.eventIds())
+                    .containsExactly(eventId));
+            assertThat(view.events()).hasSize(2).allSatisfy(event -> {
+                assertThat(event.direction()).isEqualTo(SagaEvent.Direction.PUBLISHED);
+                assertThat(event.type()).isEqualTo("OrderPlaced");
+            });
+            assertThat(view.events()).filteredOn(event -> event.eventId().equals(eventId)).singleElement()
+                    .satisfies(event -> assertThat(event.topic()).isEqualTo("outbox.event.order"));
+            boolean deleted = publisher.config().deleteAfterInsert();
+            assertThat(dsl.fetchCount(dsl.selectFrom("outbox").where("aggregateid = ?", sagaId.toString())))
+                    .isEqualTo(deleted ? 0 : 2);
+            if (!deleted) {
+                assertThat(dsl.fetchOne("SELECT headers->>'saga_id' FROM outbox WHERE id = ?::uuid", eventId)
+                        .get(0, String.class)).isEqualTo(sagaId.toString());
+            }
+        }
+    }
+
+    @Test
+    void publishOutsideATransactionWritesNothing(DSLContext dsl) {
+        UUID sagaId = UUID.randomUUID();
+        assertThatThrownBy(() -> sagaLog.publish(dsl, Outbox.create(), sagaId, "reserve_stock",
+                new OrderPlaced(sagaId), Map.of(), null)).isInstanceOf(IllegalStateException.class);
+
+        assertThat(dsl.fetchCount(dsl.selectFrom("outbox"))).isZero();
+        assertThat(sagaLog.status(dsl, sagaId)).isEmpty();
+    }
+
+    /** The interface's own default methods over the library's log: what another SagaLog implementation gets. */
+    private static SagaLog withInterfaceDefaults(SagaLog log) {
+        return (SagaLog) java.lang.reflect.Proxy.newProxyInstance(SagaLog.class.getClassLoader(),
+                new Class<?>[] {SagaLog.class}, (proxy, method, args) -> method.isDefault()
+                        ? java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args)
+                        : method.invoke(log, args));
+    }
+
+    private static ConsumedEvent reply(UUID sagaId, String type) {
+        return new ConsumedEvent(UUID.randomUUID(), type, "outbox.event.inventory", 0, 7L, sagaId.toString(),
+                Instant.parse("2026-12-05T10:00:00Z"), Map.of());
+    }
+
+    @Test
+    void aReplyIsRecordedAndEndsTheStepInOneCallOnlyAlongAllowedTransitions(DSLContext dsl) {
+        for (SagaLog log : List.of(sagaLog, withInterfaceDefaults(sagaLog))) {
+            UUID sagaId = UUID.randomUUID();
+            ConsumedEvent reserved = reply(sagaId, "StockReserved");
+            ConsumedEvent late = reply(sagaId, "StockReserved");
+            ConsumedEvent released = reply(sagaId, "StockReleased");
+            dsl.transaction(cfg -> {
+                DSLContext tx = DSL.using(cfg);
+                log.startStep(tx, sagaId, "order", "reserve_stock", null, Duration.ofSeconds(30));
+                assertThat(log.recordConsumedAndMark(tx, sagaId, "reserve_stock", reserved, SagaStatus.SUCCEEDED,
+                        null)).isTrue();
+                // Not from SUCCEEDED: the event is recorded, the status stays.
+                assertThat(log.recordConsumedAndMark(tx, sagaId, "reserve_stock", late, SagaStatus.FAILED,
+                        "too late")).isFalse();
+                // The same event again: nothing changes.
+                assertThat(log.recordConsumedAndMark(tx, sagaId, "reserve_stock", reserved, SagaStatus.SUCCEEDED,
+                        null)).isFalse();
+                assertThat(log.recordConsumedAndMark(tx, sagaId, "no_such_step", released, SagaStatus.COMPENSATED,
+                        null)).isFalse();
+            });
+            SagaStep step = log.step(dsl, sagaId, "reserve_stock").orElseThrow();
+            assertThat(step.status()).isEqualTo(SagaStatus.SUCCEEDED);
+            assertThat(step.lastError()).isNull();
+            assertThat(step.eventIds()).containsExactly(reserved.eventId(), late.eventId());
+            assertThat(log.status(dsl, sagaId).orElseThrow().events()).extracting(SagaEvent::eventId)
+                    .containsExactlyInAnyOrder(reserved.eventId(), late.eventId(), released.eventId());
+            assertThat(dsl.fetchOne("SELECT relayed_at FROM saga_event WHERE event_id = ?::uuid", reserved.eventId())
+                    .get(0, java.time.OffsetDateTime.class).toInstant()).isEqualTo(reserved.timestamp());
+
+            dsl.transaction(cfg -> {
+                DSLContext tx = DSL.using(cfg);
+                assertThat(log.recordConsumedAndMark(tx, sagaId, "reserve_stock", released, SagaStatus.COMPENSATED,
+                        null)).isTrue();
+                log.startStep(tx, sagaId, "order", "confirm_stock", null, Duration.ofSeconds(30));
+                assertThat(log.recordConsumedAndMark(tx, sagaId, "confirm_stock", reply(sagaId, "StockCommitFailed"),
+                        SagaStatus.FAILED, "no stock")).isTrue();
+            });
+            assertThat(log.step(dsl, sagaId, "reserve_stock").orElseThrow().status())
+                    .isEqualTo(SagaStatus.COMPENSATED);
+            SagaStep failed = log.step(dsl, sagaId, "confirm_stock").orElseThrow();
+            assertThat(failed.status()).isEqualTo(SagaStatus.FAILED);
+            assertThat(failed.lastError()).isEqualTo("no stock");
+            assertThatThrownBy(() -> dsl.transaction(cfg -> log.recordConsumedAndMark(DSL.using(cfg), sagaId,
+                    "confirm_stock", reply(sagaId, "X"), SagaStatus.PENDING, null)))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
     }
 
     private static JsonNode findEvent(JsonNode view, UUID eventId) {

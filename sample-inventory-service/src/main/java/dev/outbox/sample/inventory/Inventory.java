@@ -115,7 +115,6 @@ final class Inventory {
         requireOrderId(confirmed, event);
         UUID orderId = confirmed.orderId();
         lockStep(tx, orderId);
-        sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
         StockLedger.Moved moved = StockLedger.move(tx, orderId, StockLedger.Move.COMMITTED);
         String problem;
         if (!moved.anyReservation()) {
@@ -126,10 +125,11 @@ final class Inventory {
             problem = null;
         }
         if (problem != null) {
+            sagaLog.recordConsumed(tx, orderId, RESERVATION, event);
             publish(tx, new StockCommitFailed(orderId, problem), event);
             return;
         }
-        sagaLog.markSucceeded(tx, orderId, RESERVATION);
+        sagaLog.recordConsumedAndMark(tx, orderId, RESERVATION, event, SagaStatus.SUCCEEDED, null);
         publish(tx, new StockCommitted(orderId), event);
     }
 
@@ -137,9 +137,8 @@ final class Inventory {
     void onOrderCancelled(DSLContext tx, OrderCancelled cancelled, ConsumedEvent event) {
         requireOrderId(cancelled, event);
         lockStep(tx, cancelled.orderId());
-        sagaLog.recordConsumed(tx, cancelled.orderId(), RESERVATION, event);
         StockLedger.move(tx, cancelled.orderId(), StockLedger.Move.RELEASED);
-        sagaLog.markCompensated(tx, cancelled.orderId(), RESERVATION);
+        sagaLog.recordConsumedAndMark(tx, cancelled.orderId(), RESERVATION, event, SagaStatus.COMPENSATED, null);
         publish(tx, new StockReleased(cancelled.orderId(), "order cancelled"), event);
     }
 
@@ -213,8 +212,7 @@ final class Inventory {
         Map<String, String> headers = new HashMap<>();
         headers.put(OutboxHeaders.SAGA_ID, reply.orderId().toString());
         headers.put(OutboxHeaders.CORRELATION_ID, reply.orderId().toString());
-        UUID eventId = outbox.publish(tx, reply, headers);
-        sagaLog.recordPublished(tx, reply.orderId(), RESERVATION, eventId, reply.eventType(), reservationTopic);
+        sagaLog.publish(tx, outbox, reply.orderId(), RESERVATION, reply, headers, reservationTopic);
     }
 
     private static void lockStep(DSLContext tx, UUID orderId) {
@@ -255,7 +253,6 @@ final class Inventory {
         headers.put(OutboxHeaders.CORRELATION_ID, cause.headers().getOrDefault(OutboxHeaders.CORRELATION_ID,
                 reply.orderId().toString()));
         headers.put(OutboxHeaders.CAUSATION_ID, cause.eventId().toString());
-        UUID eventId = outbox.publish(tx, reply, headers);
-        sagaLog.recordPublished(tx, reply.orderId(), RESERVATION, eventId, reply.eventType(), reservationTopic);
+        sagaLog.publish(tx, outbox, reply.orderId(), RESERVATION, reply, headers, reservationTopic);
     }
 }

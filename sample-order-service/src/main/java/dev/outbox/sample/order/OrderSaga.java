@@ -17,6 +17,7 @@ import dev.outbox.sample.order.OrderEvent.OrderCancelled;
 import dev.outbox.sample.order.OrderEvent.OrderConfirmed;
 import dev.outbox.sample.order.OrderEvent.OrderPlaced;
 import dev.outbox.sample.support.ApiException;
+import dev.outbox.sample.support.PlainTransaction;
 import dev.outbox.sample.support.Sql;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,8 +89,7 @@ final class OrderSaga {
      * order the first one made, and the same key with another body is refused (422).
      */
     Placement place(PlaceOrderRequest request, String idempotencyKey) {
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = cfg.dsl();
+        return PlainTransaction.run(dsl, tx -> {
             UUID orderId = UUID.randomUUID();
             if (idempotencyKey != null) {
                 UUID earlier = IdempotencyKeys.claim(tx, idempotencyKey, request, orderId);
@@ -224,8 +224,8 @@ final class OrderSaga {
             log.warn("StockReserved {} for unknown order {}; ignored", event.eventId(), orderId);
             return;
         }
-        sagaLog.recordConsumed(tx, orderId, RESERVE_STOCK, event);
         if (!PENDING.equals(status)) {
+            sagaLog.recordConsumed(tx, orderId, RESERVE_STOCK, event);
             if (!CONFIRMED.equals(status)) {
                 // Step 5: stock is held for an order that no longer wants it: release it (idempotent downstream).
                 log.info("late StockReserved for {} order {}: answering with OrderCancelled", status, orderId);
@@ -233,7 +233,7 @@ final class OrderSaga {
             }
             return;
         }
-        sagaLog.markSucceeded(tx, orderId, RESERVE_STOCK);
+        sagaLog.recordConsumedAndMark(tx, orderId, RESERVE_STOCK, event, SagaStatus.SUCCEEDED, null);
         long total = reply.totalCents();
         String customerId = OrderCharges.priceOrder(tx, orderId, reply.lines(), total);
         // The charge begins and ends in this transaction: its step is written once, in its outcome.
@@ -260,15 +260,15 @@ final class OrderSaga {
             log.warn("StockReservationFailed {} for unknown order {}; ignored", event.eventId(), orderId);
             return;
         }
-        sagaLog.recordConsumed(tx, orderId, RESERVE_STOCK, event);
         if (!PENDING.equals(status)) {
+            sagaLog.recordConsumed(tx, orderId, RESERVE_STOCK, event);
             return;
         }
         String reason = "out of stock: " + reply.reason();
         Sql.execute(tx, """
                 UPDATE orders SET status = 'REJECTED', reason = ?, updated_at = now()
                 WHERE id = ? AND status = 'PENDING'""", reason, orderId);
-        sagaLog.markFailed(tx, orderId, RESERVE_STOCK, reason);
+        sagaLog.recordConsumedAndMark(tx, orderId, RESERVE_STOCK, event, SagaStatus.FAILED, reason);
     }
 
     /** Step 4 acknowledged: the inventory released what it held; the compensation is complete. */
@@ -280,7 +280,6 @@ final class OrderSaga {
             log.warn("StockReleased {} for unknown order {}; ignored", event.eventId(), orderId);
             return;
         }
-        sagaLog.recordConsumed(tx, orderId, RESERVE_STOCK, event);
         if (PENDING.equals(status)) {
             // The inventory gave the stock back on its own (its reservation expired): the order cannot go on.
             String reason = "stock released by the inventory: " + (reply.reason() == null ? "no reason" : reply.reason());
@@ -288,7 +287,7 @@ final class OrderSaga {
                     UPDATE orders SET status = 'REJECTED', reason = ?, updated_at = now()
                     WHERE id = ? AND status = 'PENDING'""", reason, orderId);
         }
-        sagaLog.markCompensated(tx, orderId, RESERVE_STOCK);
+        sagaLog.recordConsumedAndMark(tx, orderId, RESERVE_STOCK, event, SagaStatus.COMPENSATED, null);
     }
 
     /** The inventory's Confirm is done: the confirmation is acknowledged. */
@@ -299,8 +298,7 @@ final class OrderSaga {
             log.warn("StockCommitted {} for unknown order {}; ignored", event.eventId(), orderId);
             return;
         }
-        sagaLog.recordConsumed(tx, orderId, CONFIRM_STOCK, event);
-        sagaLog.markSucceeded(tx, orderId, CONFIRM_STOCK);
+        sagaLog.recordConsumedAndMark(tx, orderId, CONFIRM_STOCK, event, SagaStatus.SUCCEEDED, null);
     }
 
     /** The inventory could not sell the stock of a confirmed order: an operator must decide (refund or restock). */
@@ -311,8 +309,8 @@ final class OrderSaga {
             log.warn("StockCommitFailed {} for unknown order {}; ignored", event.eventId(), orderId);
             return;
         }
-        sagaLog.recordConsumed(tx, orderId, CONFIRM_STOCK, event);
-        sagaLog.markFailed(tx, orderId, CONFIRM_STOCK, SagaQueries.STUCK_MARK + reply.reason());
+        sagaLog.recordConsumedAndMark(tx, orderId, CONFIRM_STOCK, event, SagaStatus.FAILED,
+                SagaQueries.STUCK_MARK + reply.reason());
         log.warn("order {} is CONFIRMED but the inventory could not commit its stock: {}", orderId, reply.reason());
     }
 
@@ -374,8 +372,7 @@ final class OrderSaga {
     private void publish(DSLContext tx, String step, OrderEvent event) {
         Map<String, String> headers = new HashMap<>(OutboxHeaders.saga(event.orderId()));
         headers.put(OutboxHeaders.CORRELATION_ID, event.orderId().toString());
-        UUID eventId = outbox.publish(tx, event, headers);
-        sagaLog.recordPublished(tx, event.orderId(), step, eventId, event.eventType(), orderTopic);
+        sagaLog.publish(tx, outbox, event.orderId(), step, event, headers, orderTopic);
     }
 
     /** A reply without an order id can never be applied: straight to the dead-letter topic, no retries. */

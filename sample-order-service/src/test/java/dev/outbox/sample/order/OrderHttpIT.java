@@ -209,6 +209,22 @@ class OrderHttpIT {
     }
 
     @Test
+    void aRefusedPlacementRollsBackItsIdempotencyKeySoTheKeyCanStillBeUsed() {
+        String key = UUID.randomUUID().toString();
+        String unknownCustomer = "{\"customerId\":\"nobody\",\"lines\":[{\"sku\":\"SKU-7\",\"quantity\":1}]}";
+        List<Integer> before = rowCounts();
+
+        TestHttp.Reply refused = http.sendWithHeader("POST", "/orders", unknownCustomer, IDEMPOTENCY_KEY, key);
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body().path("field").asText()).isEqualTo("customerId");
+        assertThat(rowCounts()).isEqualTo(before);
+        TestHttp.Reply placed = http.sendWithHeader("POST", "/orders", unknownCustomer.replace("nobody", "alice"),
+                IDEMPOTENCY_KEY, key);
+        assertThat(placed.status()).isEqualTo(202);
+    }
+
+    @Test
     void concurrentRequestsWithTheSameIdempotencyKeyMakeOneOrder() throws Exception {
         String key = UUID.randomUUID().toString();
         String body = "{\"customerId\":\"alice\",\"lines\":[{\"sku\":\"SKU-8\",\"quantity\":3}]}";
