@@ -9,6 +9,7 @@ import dev.outbox.consumer.ConsumedEvent;
 import dev.outbox.internal.PublishWithFollowUp;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,14 @@ final class DefaultSagaLog implements SagaLog {
     static final String STEP_COLUMNS = """
             saga_id, saga_type, step, status, payload::text AS payload, event_ids, attempts, last_error,
             deadline_at, created_at, updated_at, retried_at""";
+
+    /** One event row; its eight parameters come first in every statement that records an event. */
+    private static final String INSERT_EVENT = """
+            INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset,
+                                    relayed_at)
+            VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint, ?::timestamptz)
+            ON CONFLICT DO NOTHING
+            """;
 
     private final ObjectMapper mapper;
 
@@ -152,55 +161,46 @@ final class DefaultSagaLog implements SagaLog {
     @Override
     public void recordConsumed(DSLContext tx, UUID sagaId, String step, ConsumedEvent event) {
         record(tx, sagaId, step, event.eventId(), SagaEvent.Direction.CONSUMED, event.type(), event.topic(),
-                event.partition(), event.offset(), event.timestamp() == null ? null : Timestamp.from(event.timestamp()));
+                event.partition(), event.offset(), relayedAt(event));
+    }
+
+    private static Timestamp relayedAt(ConsumedEvent event) {
+        return event.timestamp() == null ? null : Timestamp.from(event.timestamp());
     }
 
     @Override
     public boolean recordConsumedAndMark(DSLContext tx, UUID sagaId, String step, ConsumedEvent event,
                                          SagaStatus to, String error) {
         requireEndOfStep(to);
-        Objects.requireNonNull(sagaId, "sagaId must not be null");
-        Objects.requireNonNull(event.eventId(), "eventId must not be null");
-        requireText("type", event.type());
+        requireEvent(sagaId, event.eventId(), event.type());
         requireText("step", step);
+        UUID eventId = event.eventId();
         // "prior" reads the step's status under its row lock (the newest version, even if it changed after this
         // statement's snapshot), so the answer is whether this statement made the move. A row with the event
         // already recorded and no move to make is left untouched.
-        return tx.connectionResult(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement("""
-                    WITH recorded AS (
-                        INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition,
-                                                kafka_offset, relayed_at)
-                        VALUES (?::uuid, ?::uuid, 'CONSUMED', ?, ?, ?::int, ?::bigint, ?::timestamptz)
-                        ON CONFLICT DO NOTHING
-                    ), prior AS (
-                        SELECT status = ANY(string_to_array(?, ',')) AS allowed
-                        FROM saga_log WHERE saga_id = ?::uuid AND step = ? FOR UPDATE
-                    )
-                    UPDATE saga_log s SET
-                        event_ids = CASE WHEN ?::uuid = ANY(s.event_ids) THEN s.event_ids
-                                         ELSE array_append(s.event_ids, ?::uuid) END,
-                        status = CASE WHEN prior.allowed THEN ? ELSE s.status END,
-                        last_error = CASE WHEN prior.allowed THEN coalesce(?, s.last_error) ELSE s.last_error END,
-                        updated_at = now()
-                    FROM prior
-                    WHERE s.saga_id = ?::uuid AND s.step = ? AND (prior.allowed OR NOT (?::uuid = ANY(s.event_ids)))
-                    RETURNING prior.allowed
-                    """)) {
-                UUID eventId = event.eventId();
-                Object[] bindings = {sagaId, eventId, event.type(), event.topic(), event.partition(), event.offset(),
-                        event.timestamp() == null ? null : Timestamp.from(event.timestamp()),
-                        names(to.allowedFrom()), sagaId, step,
-                        eventId, eventId, to.name(), error,
-                        sagaId, step, eventId};
-                for (int i = 0; i < bindings.length; i++) {
-                    statement.setObject(i + 1, bindings[i]);
-                }
-                try (ResultSet moved = statement.executeQuery()) {
-                    return moved.next() && moved.getBoolean(1);
-                }
-            }
-        });
+        return execute(tx, "WITH recorded AS (" + INSERT_EVENT + """
+                ), prior AS (
+                    SELECT status = ANY(string_to_array(?, ',')) AS allowed
+                    FROM saga_log WHERE saga_id = ?::uuid AND step = ? FOR UPDATE
+                )
+                UPDATE saga_log s SET
+                    event_ids = CASE WHEN ?::uuid = ANY(s.event_ids) THEN s.event_ids
+                                     ELSE array_append(s.event_ids, ?::uuid) END,
+                    status = CASE WHEN prior.allowed THEN ? ELSE s.status END,
+                    last_error = CASE WHEN prior.allowed THEN coalesce(?, s.last_error) ELSE s.last_error END,
+                    updated_at = now()
+                FROM prior
+                WHERE s.saga_id = ?::uuid AND s.step = ? AND (prior.allowed OR NOT (?::uuid = ANY(s.event_ids)))
+                RETURNING prior.allowed
+                """, statement -> {
+                    try (ResultSet moved = statement.executeQuery()) {
+                        return moved.next() && moved.getBoolean(1);
+                    }
+                }, sagaId, eventId, SagaEvent.Direction.CONSUMED.name(), event.type(), event.topic(),
+                event.partition(), event.offset(), relayedAt(event),
+                names(to.allowedFrom()), sagaId, step,
+                eventId, eventId, to.name(), error,
+                sagaId, step, eventId);
     }
 
     static void requireEndOfStep(SagaStatus to) {
@@ -211,25 +211,13 @@ final class DefaultSagaLog implements SagaLog {
 
     private static void record(DSLContext tx, UUID sagaId, String step, UUID eventId, SagaEvent.Direction direction,
                                String type, String topic, Integer partition, Long offset, Timestamp relayedAt) {
-        Objects.requireNonNull(sagaId, "sagaId must not be null");
-        Objects.requireNonNull(eventId, "eventId must not be null");
-        requireText("type", type);
+        requireEvent(sagaId, eventId, type);
         if (step == null) {
-            update(tx, """
-                    INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset,
-                                            relayed_at)
-                    VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint, ?::timestamptz)
-                    ON CONFLICT DO NOTHING
-                    """, sagaId, eventId, direction.name(), type, topic, partition, offset, relayedAt);
+            update(tx, INSERT_EVENT, sagaId, eventId, direction.name(), type, topic, partition, offset, relayedAt);
             return;
         }
         // One statement, one round trip, for both rows: every handler of a saga pays it at least once.
-        update(tx, """
-                WITH recorded AS (
-                    INSERT INTO saga_event (saga_id, event_id, direction, type, topic, kafka_partition, kafka_offset,
-                                            relayed_at)
-                    VALUES (?::uuid, ?::uuid, ?, ?, ?, ?::int, ?::bigint, ?::timestamptz)
-                    ON CONFLICT DO NOTHING
+        update(tx, "WITH recorded AS (" + INSERT_EVENT + """
                 )
                 UPDATE saga_log SET event_ids = array_append(event_ids, ?::uuid), updated_at = now()
                 WHERE saga_id = ?::uuid AND step = ? AND NOT (?::uuid = ANY(event_ids))
@@ -318,14 +306,30 @@ final class DefaultSagaLog implements SagaLog {
      * per execution, which cost more CPU than the statement itself in the sandbox's profile.
      */
     private static int update(DSLContext tx, String sql, Object... bindings) {
+        return execute(tx, sql, PreparedStatement::executeUpdate, bindings);
+    }
+
+    @FunctionalInterface
+    private interface BoundStatement<T> {
+        T run(PreparedStatement statement) throws SQLException;
+    }
+
+    /** As {@link #update}, for a statement whose answer {@code work} reads. */
+    private static <T> T execute(DSLContext tx, String sql, BoundStatement<T> work, Object... bindings) {
         return tx.connectionResult(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 for (int i = 0; i < bindings.length; i++) {
                     statement.setObject(i + 1, bindings[i]);
                 }
-                return statement.executeUpdate();
+                return work.run(statement);
             }
         });
+    }
+
+    private static void requireEvent(UUID sagaId, UUID eventId, String type) {
+        Objects.requireNonNull(sagaId, "sagaId must not be null");
+        Objects.requireNonNull(eventId, "eventId must not be null");
+        requireText("type", type);
     }
 
     private static String interval(Duration timeout) {
