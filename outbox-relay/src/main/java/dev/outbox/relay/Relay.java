@@ -210,9 +210,12 @@ public final class Relay implements AutoCloseable {
         return faults == null ? stream : faults.watching(stream);
     }
 
-    /** Ready or not, and the role: {@code standby} while another relay of this name streams. */
+    /**
+     * Ready or not, and the role: {@code standby} while another relay of this name streams, read from the same flag
+     * as {@code outbox_relay_standby} so the two never disagree (not yet before the first attempt at the lock).
+     */
     public HttpEndpoints.Readiness readiness() {
-        boolean standby = failure == null && !leadership.held();
+        boolean standby = failure == null && metrics.standby();
         return new HttpEndpoints.Readiness(ready(), standby ? "standby" : "active");
     }
 
