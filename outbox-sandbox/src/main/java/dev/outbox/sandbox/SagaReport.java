@@ -62,6 +62,16 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, long time
         return orders.fetchOne(sql).get(0, Long.class) + inventory.fetchOne(sql).get(0, Long.class);
     }
 
+    /**
+     * Saga steps still waiting (PENDING or COMPENSATING) in both databases, counted without fetching a row: while any
+     * is left the invariants cannot hold yet, and {@link #violations} would read every order, line and reservation
+     * into memory to say so.
+     */
+    static long stepsInFlight(DSLContext orders, DSLContext inventory) {
+        String waiting = "SELECT count(*) FROM saga_log WHERE status IN ('PENDING', 'COMPENSATING')";
+        return orders.fetchOne(waiting).get(0, Long.class) + inventory.fetchOne(waiting).get(0, Long.class);
+    }
+
     static List<String> violations(DSLContext orders, DSLContext inventory) {
         List<String> violations = new ArrayList<>(OrderInvariants.check(orders));
         violations.addAll(InventoryInvariants.check(inventory));
