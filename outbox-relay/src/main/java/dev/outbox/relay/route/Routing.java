@@ -10,6 +10,15 @@ public sealed interface Routing {
     record Deliver(OutboxRow row, ProducerRecord<byte[], byte[]> record) implements Routing {
     }
 
-    record DeadLetter(OutboxRow row, String reason, String exceptionClass) implements Routing {
+    /**
+     * A dead letter; {@code payloadRefusedOnce} when Kafka already refused it once for its size with the payload
+     * (the producer batches records for one topic, so a small dead letter can be refused with a big neighbour).
+     */
+    record DeadLetter(OutboxRow row, String reason, String exceptionClass, boolean payloadRefusedOnce)
+            implements Routing {
+
+        public DeadLetter(OutboxRow row, String reason, String exceptionClass) {
+            this(row, reason, exceptionClass, false);
+        }
     }
 }

@@ -350,8 +350,10 @@ public final class KafkaSink implements AutoCloseable {
 
     /**
      * What to send instead of a routing Kafka refused with {@code cause}: a row refused for good (size, topic) becomes
-     * a dead letter; a dead letter refused for its size becomes one with the row's metadata only; {@code null} when
-     * nothing can replace it (not a permanent refusal, or even the metadata-only dead letter was refused).
+     * a dead letter; a dead letter refused for its size is sent once more with its payload (the broker refuses a
+     * whole producer batch, so a big dead letter beside it may have been the cause), and after a second refusal
+     * becomes one with the row's metadata only; {@code null} when nothing can replace it (not a permanent refusal, or
+     * even the metadata-only dead letter was refused).
      */
     static Routing.DeadLetter deadLetterOf(Routing refused, Throwable cause) {
         if (!isPermanentRefusal(cause)) {
@@ -360,6 +362,9 @@ public final class KafkaSink implements AutoCloseable {
         return switch (refused) {
             case Routing.Deliver deliver -> new Routing.DeadLetter(deliver.row(),
                     "Kafka refused the record: " + cause.getMessage(), cause.getClass().getName());
+            case Routing.DeadLetter dead when cause instanceof RecordTooLargeException && !metadataOnly(dead)
+                    && !dead.payloadRefusedOnce() ->
+                    new Routing.DeadLetter(dead.row(), dead.reason(), dead.exceptionClass(), true);
             case Routing.DeadLetter dead when cause instanceof RecordTooLargeException && !metadataOnly(dead) ->
                     new Routing.DeadLetter(dead.row(), dead.reason() + "; the dead letter with the payload was "
                             + "refused too (" + cause.getMessage() + "), so this one carries the metadata only",
