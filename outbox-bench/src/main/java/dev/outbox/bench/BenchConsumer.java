@@ -33,6 +33,8 @@ final class BenchConsumer implements AutoCloseable {
     // Microseconds, up to an hour, 3 significant digits.
     private final Histogram fromCommit = new Histogram(3_600_000_000L, 3);
     private final Histogram fromSchedule = new Histogram(3_600_000_000L, 3);
+    // Worst commit -> consume latency of the measured events, by second of their schedule (the first ten minutes).
+    private final long[] worstBySecond = new long[600];
 
     BenchConsumer(String bootstrap, String topic) {
         consumer = TopicFromStart.open(bootstrap, topic, 100);
@@ -66,6 +68,10 @@ final class BenchConsumer implements AutoCloseable {
                     synchronized (this) {
                         fromCommit.recordValue(Math.max(0, now - t));
                         fromSchedule.recordValue(Math.max(0, now - s));
+                        int second = (int) ((s - from) / 1_000_000);
+                        if (second < worstBySecond.length) {
+                            worstBySecond[second] = Math.max(worstBySecond[second], now - t);
+                        }
                     }
                     measured.incrementAndGet();
                 }
@@ -88,6 +94,7 @@ final class BenchConsumer implements AutoCloseable {
     synchronized void restartMeasurement(long micros) {
         fromCommit.reset();
         fromSchedule.reset();
+        java.util.Arrays.fill(worstBySecond, 0);
         measured.set(0);
         measureFromMicros = micros;
     }
@@ -125,6 +132,19 @@ final class BenchConsumer implements AutoCloseable {
     /** Commit -> consume latency of the newest distinct event, in microseconds. */
     long lastCommitLatencyMicros() {
         return lastCommitLatency.get();
+    }
+
+    /** The worst commit -> consume latency (ms) of each second of the window, up to the last second measured. */
+    synchronized String worstMillisBySecond() {
+        int last = worstBySecond.length - 1;
+        while (last > 0 && worstBySecond[last] == 0) {
+            last--;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int second = 0; second <= last; second++) {
+            out.append(second == 0 ? "" : " ").append(worstBySecond[second] / 1000);
+        }
+        return out.toString();
     }
 
     synchronized Histogram fromCommit() {

@@ -134,6 +134,8 @@ public final class RelayFootprint {
                     consumer.measureFrom(writer.firstIntendedMicros());
                     writer.run();
                     double p99 = awaitMeasured(consumer, writer.total(), process);
+                    System.out.printf("# %s, 1,000 events/s after the first event: worst ms by second: %s%n",
+                            contender.label, consumer.worstMillisBySecond());
                     Thread.sleep(SETTLE_MILLIS);
                     long before = ProcStats.cpuTicks(process.pid()).orElseThrow();
                     Map<String, Long> threadsBefore = ProcStats.threadTicks(process.pid());
