@@ -13,7 +13,7 @@ import java.lang.reflect.Proxy;
  * throwable and its causes. The event is masked before encoding, not the encoded line: masking a JSON line could cut
  * through an escape sequence and leave invalid JSON.
  */
-public final class MaskingJsonEncoder extends JsonEncoder {
+final class MaskingJsonEncoder extends JsonEncoder {
 
     @Override
     public byte[] encode(ILoggingEvent event) {

@@ -57,6 +57,21 @@ class LogFormatTest {
     }
 
     @Test
+    void theConfigurationLogsNoStatusOfItsOwn() throws Exception {
+        for (Map<String, String> properties : List.of(Map.<String, String>of(), Map.of("OUTBOX_LOG_FORMAT", "json"))) {
+            LoggerContext context = configured(properties);
+            try {
+                // Logback prints its whole start-up status before the first line when any of it is a warning.
+                assertThat(context.getStatusManager().getCopyOfStatusList())
+                        .as("logback status with %s", properties)
+                        .allMatch(status -> status.getEffectiveLevel() == ch.qos.logback.core.status.Status.INFO);
+            } finally {
+                context.stop();
+            }
+        }
+    }
+
+    @Test
     void textIsTheDefaultFormat() throws Exception {
         String line = logOneLine(Map.of());
 
@@ -81,13 +96,8 @@ class LogFormatTest {
     @SuppressWarnings("unchecked")
     private static String logOneLine(Map<String, String> properties, String message, Throwable failure)
             throws Exception {
-        LoggerContext context = new LoggerContext();
-        context.setMDCAdapter(new LogbackMDCAdapter());
-        properties.forEach(context::putProperty);
-        JoranConfigurator configurator = new JoranConfigurator();
-        configurator.setContext(context);
+        LoggerContext context = configured(properties);
         try {
-            configurator.doConfigure(LogFormatTest.class.getResource("/logback.xml"));
             List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
             context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appenders::add);
             assertThat(appenders).as("appenders of the root logger").hasSize(1);
@@ -99,5 +109,16 @@ class LogFormatTest {
         } finally {
             context.stop();
         }
+    }
+
+    /** A fresh logback context configured from the relay's logback.xml with {@code properties}. */
+    private static LoggerContext configured(Map<String, String> properties) throws Exception {
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new LogbackMDCAdapter());
+        properties.forEach(context::putProperty);
+        JoranConfigurator configurator = new JoranConfigurator();
+        configurator.setContext(context);
+        configurator.doConfigure(LogFormatTest.class.getResource("/logback.xml"));
+        return context;
     }
 }
