@@ -48,6 +48,9 @@ class InventoryLogFormatTest {
         configurator.setContext(context);
         try {
             configurator.doConfigure(InventoryLogFormatTest.class.getResource("/inventory-service-logback.xml"));
+            // Logback prints its whole start-up status before the first line when any of it is a warning.
+            assertThat(context.getStatusManager().getCopyOfStatusList()).as("logback's status")
+                    .allMatch(status -> status.getEffectiveLevel() == ch.qos.logback.core.status.Status.INFO);
             List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
             context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appenders::add);
             assertThat(appenders).as("appenders of the root logger").hasSize(1);
