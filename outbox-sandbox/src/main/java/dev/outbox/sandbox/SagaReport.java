@@ -58,8 +58,8 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, long time
      * commits the saga path costs, plus the sandbox's own reads. The statistics lag by up to a second.
      */
     static long databaseCommits(DSLContext orders, DSLContext inventory) {
-        String sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()";
-        return orders.fetchOne(sql).get(0, Long.class) + inventory.fetchOne(sql).get(0, Long.class);
+        return sumOverBoth(orders, inventory,
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
     }
 
     /**
@@ -68,8 +68,13 @@ record SagaReport(Map<String, Long> sagasByState, long timedOutOrders, long time
      * into memory to say so.
      */
     static long stepsInFlight(DSLContext orders, DSLContext inventory) {
-        String waiting = "SELECT count(*) FROM saga_log WHERE status IN ('PENDING', 'COMPENSATING')";
-        return orders.fetchOne(waiting).get(0, Long.class) + inventory.fetchOne(waiting).get(0, Long.class);
+        return sumOverBoth(orders, inventory,
+                "SELECT count(*) FROM saga_log WHERE status IN ('PENDING', 'COMPENSATING')");
+    }
+
+    /** The one number {@code sql} answers in each database, added up. */
+    private static long sumOverBoth(DSLContext orders, DSLContext inventory, String sql) {
+        return orders.fetchOne(sql).get(0, Long.class) + inventory.fetchOne(sql).get(0, Long.class);
     }
 
     static List<String> violations(DSLContext orders, DSLContext inventory) {
