@@ -72,6 +72,21 @@ class LogFormatTest {
     }
 
     @Test
+    void debeziumsWarningsAboutItsSnapshotImplementationsAreLeftOut() throws Exception {
+        LoggerContext context = configured(Map.of());
+        try {
+            for (String name : List.of("io.debezium.snapshot.SnapshotQueryProvider",
+                    "io.debezium.snapshot.SnapshotLockProvider")) {
+                assertThat(context.getLogger(name).isEnabledFor(Level.WARN)).as(name).isFalse();
+            }
+            assertThat(context.getLogger("io.debezium.connector.postgresql.PostgresConnectorTask")
+                    .isEnabledFor(Level.WARN)).isTrue();
+        } finally {
+            context.stop();
+        }
+    }
+
+    @Test
     void textIsTheDefaultFormat() throws Exception {
         String line = logOneLine(Map.of());
 
