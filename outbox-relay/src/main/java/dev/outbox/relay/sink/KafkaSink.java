@@ -213,7 +213,7 @@ public final class KafkaSink implements AutoCloseable {
                 if (exception == null) {
                     reportAcknowledged(routing, metadata);
                 } else if (isPermanentRefusal(exception)) {
-                    refusals.add(new RefusedRow(routing.row().id(), exception));
+                    refusals.add(new RefusedRow(routing.row().id(), exception, record.topic(), sizeOf(record)));
                 }
             });
         } catch (org.apache.kafka.common.KafkaException e) {
@@ -278,7 +278,7 @@ public final class KafkaSink implements AutoCloseable {
         }
         abort(e);
         if (!refusals.isEmpty()) {
-            List<RefusedRow> refused = List.copyOf(refusals);
+            List<RefusedRow> refused = List.of(culprit(List.copyOf(refusals)));
             refusals.clear();
             return new RowsRefusedException(refused, e);
         }
@@ -288,8 +288,34 @@ public final class KafkaSink implements AutoCloseable {
                 + "otherwise see the broker's log" : ""), e);
     }
 
-    /** A row (by outbox id) Kafka refused for good in a streamed transaction, and why. */
-    public record RefusedRow(String id, Throwable cause) {
+    /**
+     * The one refusal of a failed transaction to charge to its row. Once a record fails, the producer fails the
+     * transaction's records still waiting with that same exception, and the broker refuses a whole batch for its
+     * size: only the first refusal is surely a row's own, and of the rows refused with it on its topic, the largest
+     * is the one a size limit refused. The others are sent again as they were; each round charges one row.
+     */
+    static RefusedRow culprit(List<RefusedRow> refusals) {
+        RefusedRow first = refusals.getFirst();
+        RefusedRow culprit = first;
+        for (RefusedRow row : refusals) {
+            if (row.cause() == first.cause() && row.topic().equals(first.topic()) && row.size() > culprit.size()) {
+                culprit = row;
+            }
+        }
+        return culprit;
+    }
+
+    /** About the bytes a record takes in a batch: key, value and headers. */
+    private static int sizeOf(ProducerRecord<byte[], byte[]> record) {
+        int size = (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
+        for (var header : record.headers()) {
+            size += header.key().length() + (header.value() == null ? 0 : header.value().length);
+        }
+        return size;
+    }
+
+    /** A row (by outbox id) Kafka refused for good in a streamed transaction, why, and its record's topic and size. */
+    public record RefusedRow(String id, Throwable cause, String topic, int size) {
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.outbox.relay.route.OutboxRow;
 import dev.outbox.relay.route.Router;
 import dev.outbox.relay.route.Routing;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What replaces a record Kafka refused: the broker refuses a whole producer batch for its size, so a dead letter keeps
- * its payload through one size refusal (a big neighbour may have caused it) and loses it only on the second.
+ * its payload through one size refusal (a big neighbour may have caused it) and loses it only on the second; of the
+ * refusals of a failed transaction, only the culprit is charged to its row.
  */
 class DeadLetterReplacementTest {
 
@@ -64,5 +66,32 @@ class DeadLetterReplacementTest {
         assertThat(KafkaSink.deadLetterOf(deliver, new TimeoutException("no answer"))).isNull();
         Routing.DeadLetter dead = KafkaSink.deadLetterOf(deliver, new RecordTooLargeException("too large"));
         assertThat(KafkaSink.deadLetterOf(dead, new TimeoutException("no answer"))).isNull();
+    }
+
+    @Test
+    void aFailedTransactionChargesTheFirstRefusalNotTheRecordsThatInheritedItsException() {
+        RecordTooLargeException tooLarge = new RecordTooLargeException("too large");
+        KafkaSink.RefusedRow big = new KafkaSink.RefusedRow("big", tooLarge, "dlq", 6_000);
+        KafkaSink.RefusedRow small = new KafkaSink.RefusedRow("small", tooLarge, "dlq", 100);
+        KafkaSink.RefusedRow elsewhere = new KafkaSink.RefusedRow("elsewhere", tooLarge, "orders", 9_000);
+
+        assertThat(KafkaSink.culprit(List.of(big, small, elsewhere))).isEqualTo(big);
+    }
+
+    @Test
+    void ofOneBatchRefusedForItsSizeTheLargestRecordIsCharged() {
+        RecordTooLargeException tooLarge = new RecordTooLargeException("too large");
+        KafkaSink.RefusedRow small = new KafkaSink.RefusedRow("small", tooLarge, "dlq", 100);
+        KafkaSink.RefusedRow big = new KafkaSink.RefusedRow("big", tooLarge, "dlq", 6_000);
+
+        assertThat(KafkaSink.culprit(List.of(small, big))).isEqualTo(big);
+    }
+
+    @Test
+    void aLaterRefusalOfItsOwnWaitsForTheNextRound() {
+        KafkaSink.RefusedRow first = new KafkaSink.RefusedRow("first", new RecordTooLargeException("a"), "dlq", 100);
+        KafkaSink.RefusedRow later = new KafkaSink.RefusedRow("later", new RecordTooLargeException("b"), "dlq", 900);
+
+        assertThat(KafkaSink.culprit(List.of(first, later))).isEqualTo(first);
     }
 }
