@@ -35,7 +35,9 @@ final class FootprintDatabases {
         TestDatabase database = postgres.createDatabase(name);
         OutboxSchema.migrateLibrary(database.dataSource());
         kafka.createTopic("outbox.event." + name, 3, Map.of());
-        database.execute("SELECT pg_create_logical_replication_slot('bench_" + name + "', 'pgoutput')");
+        // A failover slot, as the relay creates its own on PostgreSQL 17+ (a relay restarting finds one like it).
+        database.execute("SELECT pg_create_logical_replication_slot('bench_" + name + "', 'pgoutput', false, false, "
+                + "true)");
         return database;
     }
 

@@ -12,6 +12,14 @@ final class Deliveries {
     private Deliveries() {
     }
 
+    /**
+     * What {@link Delivery#streamMayOpenBeforeStart()} of the configured delivery answers, before it is created: the
+     * relay opens the stream while its start checks still run.
+     */
+    static boolean streamMayOpenBeforeStart(RelayConfig config) {
+        return !config.exactlyOnce();
+    }
+
     /** Exactly-once shares the relay's position topic, already read by the slot checks. */
     static Delivery create(RelayConfig config, KafkaClients clients, PositionTopic positions, RelayMetrics metrics,
             FaultInjection faults) {

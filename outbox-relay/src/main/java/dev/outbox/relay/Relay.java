@@ -58,6 +58,8 @@ public final class Relay implements AutoCloseable {
     private volatile boolean streaming;
     private volatile Throwable failure;
     private volatile Delivery delivery;
+    /** A stream the relay thread began opening while the checks read its record in Kafka; not yet used. */
+    private OpeningStream openedDuringChecks;
 
     public Relay(RelayConfig config) {
         this.config = config;
@@ -87,10 +89,11 @@ public final class Relay implements AutoCloseable {
             while (!stopping && leadership.acquire(() -> stopping, this::standingBy)) { // see Leadership
                 metrics.standby(false);
                 try {
-                    if (startChecks.sourceReady()) {
+                    if (startChecks.sourceReady(this::openDuringChecks)) {
                         stream();
                     }
                 } finally {
+                    closeOpenedDuringChecks();
                     leadership.release();
                 }
                 if (!stopping) { // lost its lock: yields, so a standby with a sound connection takes over
@@ -125,16 +128,39 @@ public final class Relay implements AutoCloseable {
         liveness.waitingUpTo(STANDBY_RETRY.plusSeconds(10));
     }
 
+    /**
+     * The checks found the slot: where the delivery allows it, the stream starts opening (Debezium takes a good part
+     * of a second) while they read this relay's record in Kafka. Nothing is read from it before the delivery is ready.
+     */
+    private void openDuringChecks() {
+        if (openedDuringChecks == null && Deliveries.streamMayOpenBeforeStart(config)) {
+            openedDuringChecks = openInBackground();
+        }
+    }
+
+    private void closeOpenedDuringChecks() {
+        if (openedDuringChecks != null) {
+            openedDuringChecks.closeUnused();
+            openedDuringChecks = null;
+        }
+    }
+
+    private OpeningStream openInBackground() {
+        return OpeningStream.start(this::openStream, "outbox-relay-open-" + config.relayName());
+    }
+
     /** Waits for Kafka, makes the delivery ready and streams until stopped. */
     private void stream() throws InterruptedException {
-        OpeningStream opening = null;
+        OpeningStream opening = openedDuringChecks;
+        openedDuringChecks = null;
         try (RetainedWalSampler sampler = RetainedWalSampler.start(source, metrics, config.relayName());
                 Delivery delivery = Deliveries.create(config, kafkaClients, positions, metrics, faults)) {
             this.delivery = delivery;
-            // Opened early where the delivery allows it (Debezium takes about a second to start) while the
-            // producer and Kafka are checked; nothing is read from it before they are ready.
-            opening = delivery.streamMayOpenBeforeStart()
-                    ? OpeningStream.start(this::openStream, "outbox-relay-open-" + config.relayName()) : null;
+            // Unless the checks began it: opened now where the delivery allows it, while the producer and Kafka are
+            // checked; nothing is read from it before they are ready.
+            if (opening == null && delivery.streamMayOpenBeforeStart()) {
+                opening = openInBackground();
+            }
             startChecks.awaitKafka();
             liveness.waitingUpTo(StartChecks.KAFKA_CALL_PATIENCE);
             delivery.start();

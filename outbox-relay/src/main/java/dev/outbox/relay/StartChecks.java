@@ -41,13 +41,14 @@ final class StartChecks {
     /**
      * The fail-closed checks. They read this relay's record in Kafka before the slot is used, so a Kafka that cannot
      * give it yet is waited for as {@link #awaitKafka()} does. A failed check throws {@link SourceCheckException}.
-     * False when the relay was stopped meanwhile.
+     * False when the relay was stopped meanwhile. {@code slotMayOpen}: see {@link SourceDatabase#checkAndPrepare(Runnable)}
+     * (it may run at every attempt).
      */
-    boolean sourceReady() {
+    boolean sourceReady(Runnable slotMayOpen) {
         long backoff = 500;
         while (!stopping.getAsBoolean()) {
             try {
-                source.checkAndPrepare();
+                source.checkAndPrepare(slotMayOpen);
                 return true;
             } catch (SourceCheckException e) {
                 if (e.isPermanent() || !causedByKafka(e)) {

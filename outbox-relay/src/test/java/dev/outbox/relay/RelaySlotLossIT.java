@@ -3,6 +3,10 @@ package dev.outbox.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.outbox.relay.source.SourceDatabase;
 import dev.outbox.relay.state.PositionRecord;
 import dev.outbox.relay.state.SourceIdentity;
 import dev.outbox.schema.OutboxSchema;
@@ -22,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * Issue 15, item 2 and 3: a relay never recreates a slot it has streamed from, never streams from another cluster
@@ -161,6 +166,45 @@ class RelaySlotLossIT {
             }
             assertThat(slots(after, name)).as("no slot created on the other cluster").isZero();
         }
+    }
+
+    /**
+     * At-least-once opens the stream as soon as the checks find the slot, before they read the record: a record that
+     * refuses the source then leaves that stream to be closed unused, and the slot neither held nor moved.
+     */
+    @Test
+    void aRefusalAfterTheStreamBeganOpeningReleasesTheSlotUntouched(TestDatabase database, Kafka kafka)
+            throws Exception {
+        String name = "refused_while_opening";
+        database.execute("SELECT pg_create_logical_replication_slot('" + name + "', 'pgoutput', false, false, true)");
+        String confirmed = slotConfirmed(database, name);
+        writeRecord(kafka, name, new PositionRecord(new SourceIdentity("1234567890", 1, database.name(), name), 0,
+                null).format());
+        ListAppender<ILoggingEvent> sourceLines = new ListAppender<>();
+        sourceLines.start();
+        Logger sourceLog = (Logger) LoggerFactory.getLogger(SourceDatabase.class);
+        sourceLog.addAppender(sourceLines);
+        try (Relay relay = new Relay(RelayConfig.from(environment(database, kafka, name, "debezium")))) {
+            relay.start();
+            relay.awaitTermination();
+            assertThat(relay.failure()).hasMessageContaining("another PostgreSQL cluster");
+            await().atMost(Duration.ofSeconds(60)).until(() -> sourceLines.list.stream()
+                    .anyMatch(line -> line.getFormattedMessage().startsWith("Debezium streams slot " + name)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> !slotActive(database, name));
+        } finally {
+            sourceLog.detachAppender(sourceLines);
+        }
+        assertThat(slotConfirmed(database, name)).isEqualTo(confirmed);
+    }
+
+    private static String slotConfirmed(TestDatabase database, String slot) {
+        return database.dsl().fetchValue("SELECT confirmed_flush_lsn::text FROM pg_replication_slots "
+                + "WHERE slot_name = ?", slot).toString();
+    }
+
+    private static boolean slotActive(TestDatabase database, String slot) {
+        return Boolean.TRUE.equals(database.dsl().fetchValue("SELECT active FROM pg_replication_slots "
+                + "WHERE slot_name = ?", slot));
     }
 
     @Test

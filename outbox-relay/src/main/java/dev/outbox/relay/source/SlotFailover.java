@@ -39,6 +39,20 @@ final class SlotFailover {
         return serverVersion(connection) >= FIRST_VERSION;
     }
 
+    /** Whether {@link #check} would turn {@code slot} into a failover slot, which it can only while no stream holds it. */
+    static boolean wouldConvert(Connection connection, String slot) throws SQLException {
+        if (serverVersion(connection) < FIRST_VERSION) {
+            return false;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT NOT failover AND NOT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            statement.setString(1, slot);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
     /** Checks {@code slot}; an inactive slot that is not yet a failover slot is made one on the way. */
     static Status check(Connection connection, String slot, MakeFailoverSlot makeFailoverSlot) throws SQLException {
         String unprotected = "replication slot " + slot + " is not protected against a PostgreSQL failover: ";

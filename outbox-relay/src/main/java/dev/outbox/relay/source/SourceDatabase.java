@@ -86,6 +86,19 @@ public final class SourceDatabase {
      * {@code requireFailover}.
      */
     public void checkAndPrepare() {
+        checkAndPrepare(() -> { });
+    }
+
+    /**
+     * As {@link #checkAndPrepare()}; {@code slotMayOpen} runs once the slot is found present and usable, before this
+     * relay's record is read from Kafka, so that a stream may start opening meanwhile. That is safe because opening
+     * moves nothing: Debezium's start refuses a missing slot ({@link #openDebeziumStream} drops one replaced in the
+     * meantime), the slot's position moves only when the relay confirms what it delivered, and a check that refuses
+     * afterwards leaves the stream to be closed unused. Not run when the slot is missing (the record decides whether
+     * to create it) or when the failover check still has to turn it into a failover slot (it cannot while a stream
+     * holds it).
+     */
+    public void checkAndPrepare(Runnable slotMayOpen) {
         try (Connection connection = connectForChecks()) {
             String walLevel = single(connection, "SHOW wal_level");
             if (!"logical".equals(walLevel)) {
@@ -95,6 +108,9 @@ public final class SourceDatabase {
             checkTable(connection);
             checkPublication(connection);
             boolean slotExists = checkSlot(connection);
+            if (slotExists && !SlotFailover.wouldConvert(connection, slot)) {
+                slotMayOpen.run();
+            }
             slotGuard.check(identify(), slotExists, slotLastSeen, serverNow(connection), this::rowsCreatedAfter,
                     this::createSlot, this::timelineSwitchPoint);
             checkFailover(connection);
