@@ -30,6 +30,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class PositionTopic implements SlotHistory, AutoCloseable {
 
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+    /** Records read back from the end first; each older window is four times the last. */
+    private static final long FIRST_READ_WINDOW = 1_000;
 
     private final KafkaClients clients;
     private final String topic;
@@ -119,23 +121,39 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
         TopicPartition partition = new TopicPartition(topic, 0);
         consumer.assign(List.of(partition));
         long end = consumer.endOffsets(List.of(partition), CALL_TIMEOUT).get(partition);
-        if (end == 0) {
-            return Optional.empty();
-        }
-        consumer.seekToBeginning(List.of(partition));
+        long first = end == 0 ? 0 : consumer.beginningOffsets(List.of(partition), CALL_TIMEOUT).get(partition);
         PositionRecord newest = null;
-        while (consumer.position(partition, CALL_TIMEOUT) < end) {
-            for (var record : consumer.poll(Duration.ofMillis(500))) {
-                if (record.key() != null && relayName.equals(new String(record.key(), StandardCharsets.UTF_8))
-                        && record.value() != null) {
-                    newest = PositionRecord.parse(new String(record.value(), StandardCharsets.UTF_8));
-                }
-            }
+        long window = FIRST_READ_WINDOW;
+        for (long windowEnd = end; newest == null && windowEnd > first; window *= 4) {
+            long windowStart = Math.max(first, windowEnd - window);
+            newest = newestBetween(consumer, partition, windowStart, windowEnd);
+            windowEnd = windowStart;
         }
         if (newest != null && newest.identity() != null) {
             identity = newest.identity();
         }
         return Optional.ofNullable(newest);
+    }
+
+    /**
+     * This relay's newest record at an offset in [from, to), or null. Offsets only grow, so the newest record of the
+     * whole partition lies in the newest window that holds one: the read goes back from the end in growing windows
+     * instead of reading from the beginning, where exactly-once relays write one record per Kafka transaction and
+     * compaction only cleans closed segments.
+     */
+    private PositionRecord newestBetween(KafkaConsumer<byte[], byte[]> consumer, TopicPartition partition, long from,
+            long to) {
+        consumer.seek(partition, from);
+        PositionRecord newest = null;
+        while (consumer.position(partition, CALL_TIMEOUT) < to) {
+            for (var record : consumer.poll(Duration.ofMillis(500))) {
+                if (record.offset() < to && record.key() != null && record.value() != null
+                        && relayName.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+                    newest = PositionRecord.parse(new String(record.value(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return newest;
     }
 
     /**
