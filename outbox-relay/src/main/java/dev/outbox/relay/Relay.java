@@ -184,6 +184,7 @@ public final class Relay implements AutoCloseable {
             while (!stopping && leadership.held()) {
                 OpeningStream opened = opening;
                 opening = null;
+                boolean readAgainAtOnce = false;
                 try (ChangeStream stream = opened != null ? opened.join() : openStream()) {
                     slotBusySince = 0;
                     backoff = 500;
@@ -194,10 +195,14 @@ public final class Relay implements AutoCloseable {
                             () -> stopping || !leadership.held()).run();
                     log.info("relay {} stopped cleanly; {} rows relayed", config.relayName(), metrics.relayedTotal());
                 } catch (KafkaSink.RetryFromSlotException e) {
-                    // Not ready until a batch is acknowledged again (KafkaSink reports that).
-                    metrics.kafkaAvailable(false);
                     log.warn("{}; re-reading from the slot's confirmed position", e.getMessage());
-                    backoff = liveness.sleepBackoff(backoff);
+                    // Rows refused for good: Kafka answered, and the re-read sends them as dead letters; still ready.
+                    readAgainAtOnce = e.rowsRefused();
+                    if (!readAgainAtOnce) {
+                        // Not ready until a batch is acknowledged again (KafkaSink reports that).
+                        metrics.kafkaAvailable(false);
+                        backoff = liveness.sleepBackoff(backoff);
+                    }
                 } catch (SQLException e) {
                     streaming = false;
                     if (stopping) {
@@ -214,7 +219,7 @@ public final class Relay implements AutoCloseable {
                     log.warn("{}; retrying", e.getMessage());
                     liveness.sleep(1_000);
                 } finally {
-                    streaming = false;
+                    streaming = readAgainAtOnce && !stopping;
                 }
             }
         } finally {

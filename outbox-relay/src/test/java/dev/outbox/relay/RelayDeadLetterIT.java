@@ -3,6 +3,9 @@ package dev.outbox.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.outbox.schema.OutboxSchema;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
@@ -15,10 +18,12 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rows the broker refuses for good become dead letters in both delivery modes, and a dead letter the broker refuses
- * too becomes one with the row's metadata only; the rows after them keep flowing and the relay keeps running.
+ * too becomes one with the row's metadata only; the rows after them keep flowing and the relay keeps running, ready:
+ * a refusal is Kafka answering, not an outage.
  */
 @OutboxInfraTest
 class RelayDeadLetterIT {
@@ -44,6 +49,10 @@ class RelayDeadLetterIT {
         try (Relay relay = new Relay(RelayConfig.from(values))) {
             relay.start();
             await().atMost(Duration.ofSeconds(60)).until(relay::ready);
+            ListAppender<ILoggingEvent> availability = new ListAppender<>();
+            availability.start();
+            Logger metricsLog = (Logger) LoggerFactory.getLogger(RelayMetrics.class);
+            metricsLog.addAppender(availability);
 
             // Over the topic's limit: the broker refuses it; a size refusal's dead letter keeps the metadata only.
             String refused = Outboxes.insertCommitted(database, "small", "a-1", payload(2_500));
@@ -76,6 +85,9 @@ class RelayDeadLetterIT {
             }
             assertThat(relay.alive()).isTrue();
             await().atMost(Duration.ofSeconds(30)).until(relay::ready);
+            metricsLog.detachAppender(availability);
+            assertThat(availability.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .doesNotContain("Kafka unavailable");
         }
     }
 }

@@ -413,6 +413,14 @@ public final class KafkaSink implements AutoCloseable {
         RetryFromSlotException(String message, Throwable cause) {
             super(message, cause);
         }
+
+        /**
+         * Kafka answered, refusing rows for good (exactly-once: the transaction is read again with them as dead
+         * letters): not an outage.
+         */
+        public boolean rowsRefused() {
+            return getCause() instanceof RowsRefusedException;
+        }
     }
 
     /** The relay was fenced by a newer instance with the same transactional id. */
