@@ -162,7 +162,7 @@ public record RelayConfig(String dbUrl, String dbUser, String dbPassword, String
                         + ", OUTBOX_KAFKA_<producer setting>, OUTBOX_DEBEZIUM_<Debezium setting>)");
             }
         }
-        // Read by logback.xml itself: an unknown value would leave the relay without any log output.
+        // Read by LogConfiguration before the settings are checked, where an unknown value falls back to text.
         require(List.of("text", "json").contains(values.getOrDefault("OUTBOX_LOG_FORMAT", "text")),
                 "OUTBOX_LOG_FORMAT", "must be text or json, was '" + values.get("OUTBOX_LOG_FORMAT") + "'");
         boolean exactlyOnce = delivery(values.getOrDefault("OUTBOX_DELIVERY", "at-least-once"));

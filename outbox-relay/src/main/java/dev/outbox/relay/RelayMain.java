@@ -43,6 +43,7 @@ public final class RelayMain {
     }
 
     public static void main(String[] args) {
+        LogConfiguration.install(System.getenv());
         LogBridge.install();
         Thread.setDefaultUncaughtExceptionHandler(RelayMain::uncaught);
         int exit;
@@ -64,6 +65,7 @@ public final class RelayMain {
         try {
             Map<String, String> settings = settings(args, System.getenv());
             Secrets.registerFrom(settings);
+            LogConfiguration.install(settings); // a --config file may set the log format or level
             config = RelayConfig.from(settings);
         } catch (IllegalArgumentException e) {
             printError("configuration error: " + e.getMessage());

@@ -24,7 +24,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -64,9 +63,8 @@ class DashboardIT {
         environment.put("OUTBOX_HTTP_PORT", Integer.toString(port));
         environment.put("OUTBOX_LOG_FORMAT", "json");
         PrometheusMeterRegistry consumerMeters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // The production logging configuration, not the test classpath's logback-test.xml.
-        try (RelayProcess relay = new RelayProcess(environment, List.of("-Dlogback.configurationFile=logback.xml"))
-                .start();
+        // RelayMain sets up the production logging over the test classpath's logback-test.xml.
+        try (RelayProcess relay = new RelayProcess(environment).start();
              EventConsumer consumer = EventConsumer.builder(database.dataSource(), kafka.bootstrapServers(), name)
                      .topics(topic)
                      .on("Known", Thing.class, (tx, thing, context) -> { })

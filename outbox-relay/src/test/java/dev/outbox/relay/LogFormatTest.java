@@ -11,7 +11,6 @@ import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.OutputStreamAppender;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
@@ -87,6 +86,29 @@ class LogFormatTest {
     }
 
     @Test
+    void outboxLogLevelSetsTheRelaysAndTheDriversLevelAndKeepsJavaUtilLoggingInStep() {
+        LoggerContext context = configured(Map.of("OUTBOX_LOG_LEVEL", "DEBUG"));
+        try {
+            assertThat(context.getLogger("dev.outbox.relay.Relay").isDebugEnabled()).isTrue();
+            assertThat(context.getLogger("org.postgresql.core").isDebugEnabled()).isTrue();
+            assertThat(context.getLogger("org.apache.kafka.clients").isInfoEnabled()).isFalse();
+            assertThat(context.getCopyOfListenerList()).hasAtLeastOneElementOfType(
+                    ch.qos.logback.classic.jul.LevelChangePropagator.class);
+        } finally {
+            context.stop();
+        }
+        LoggerContext defaults = configured(Map.of());
+        try {
+            assertThat(defaults.getLogger("dev.outbox.relay.Relay").isInfoEnabled()).isTrue();
+            assertThat(defaults.getLogger("dev.outbox.relay.Relay").isDebugEnabled()).isFalse();
+            assertThat(defaults.getLogger("org.postgresql.core").isInfoEnabled()).isFalse();
+            assertThat(defaults.getLogger("org.postgresql.core").isEnabledFor(Level.WARN)).isTrue();
+        } finally {
+            defaults.stop();
+        }
+    }
+
+    @Test
     void textIsTheDefaultFormat() throws Exception {
         String line = logOneLine(Map.of());
 
@@ -102,7 +124,7 @@ class LogFormatTest {
         assertThat(RelayConfig.from(values).relayName()).isEqualTo("outbox_relay");
     }
 
-    /** A fresh logback context from the relay's logback.xml: how its one appender writes an event. */
+    /** A fresh logback context with the relay's configuration: how its one appender writes an event. */
     @SuppressWarnings("unchecked")
     private static String logOneLine(Map<String, String> properties) throws Exception {
         return logOneLine(properties, "relay {} started", null);
@@ -126,14 +148,11 @@ class LogFormatTest {
         }
     }
 
-    /** A fresh logback context configured from the relay's logback.xml with {@code properties}. */
-    private static LoggerContext configured(Map<String, String> properties) throws Exception {
+    /** A fresh logback context with the relay's configuration for the settings {@code properties}. */
+    private static LoggerContext configured(Map<String, String> properties) {
         LoggerContext context = new LoggerContext();
         context.setMDCAdapter(new LogbackMDCAdapter());
-        properties.forEach(context::putProperty);
-        JoranConfigurator configurator = new JoranConfigurator();
-        configurator.setContext(context);
-        configurator.doConfigure(LogFormatTest.class.getResource("/logback.xml"));
+        LogConfiguration.apply(context, properties::get);
         return context;
     }
 }

@@ -30,19 +30,6 @@ final class RelayEndpoints {
         }
     }
 
-    /**
-     * {@code -Dlogback.configurationFile=…} naming the relay's own logback.xml as a class-path resource (the test
-     * classes have only logback-test.xml, so the name resolves to the relay's, whether its classes come from a
-     * directory or, under failsafe, from the jar): a relay process started from the test class path would otherwise
-     * log through the tests' logback-test.xml. The test asserts the shipped format, so a fallback cannot pass.
-     */
-    static String productionLogging() {
-        if (RelayMain.class.getResource("/logback.xml") == null) {
-            throw new IllegalStateException("the relay's logback.xml is not on the class path");
-        }
-        return "-Dlogback.configurationFile=logback.xml";
-    }
-
     /** The status code, or -1 while nothing answers. */
     int status(String path) {
         try {

@@ -45,10 +45,10 @@ class RelaySecretsIT {
         Map<String, String> unreachable = withCanaries(RelayProcess.environment(database, kafka, "secrets_failed"));
         unreachable.put("OUTBOX_DB_URL", "jdbc:postgresql://127.0.0.1:1/" + database.name()
                 + "?password=canary-urlpw-7f3a&sslpassword=canary-sslpw-7f3a");
-        try (RelayProcess relay = new RelayProcess(unreachable, List.of(RelayEndpoints.productionLogging())).start()) {
+        try (RelayProcess relay = new RelayProcess(unreachable).start()) {
             assertThat(relay.awaitExit(60)).isEqualTo(1);
             assertThat(relay.output()).contains("cannot connect to PostgreSQL", "password=****")
-                    .as("logged through the relay's own logback.xml (ISO-8601 time stamps)")
+                    .as("logged through the relay's own logging configuration (ISO-8601 time stamps)")
                     .containsPattern("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\S* (INFO|WARN|ERROR) ");
             seen.append(relay.output());
         }
@@ -57,7 +57,7 @@ class RelaySecretsIT {
         RelayEndpoints endpoints = new RelayEndpoints(port);
         Map<String, String> environment = withCanaries(RelayProcess.environment(database, kafka, "secrets"));
         environment.put("OUTBOX_HTTP_PORT", Integer.toString(port));
-        try (RelayProcess relay = new RelayProcess(environment, List.of(RelayEndpoints.productionLogging())).start();
+        try (RelayProcess relay = new RelayProcess(environment).start();
                 var consumer = Outboxes.consumer(kafka.bootstrapServers(), "secrets.orders")) {
             await("relay ready").atMost(Duration.ofSeconds(90)).until(() -> endpoints.status("/health/ready") == 200);
             Outboxes.insertCommitted(database, "orders", "o-1", "{}");

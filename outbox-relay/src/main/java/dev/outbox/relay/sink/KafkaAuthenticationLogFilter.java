@@ -11,7 +11,7 @@ import org.slf4j.Marker;
  * Drops the Kafka clients' own reports of a refused login or TLS handshake (an error with a stack trace on every
  * reconnect, about twice a second per client, and the admin client's "fatal error during metadata update"): the
  * relay reports that failure itself, in one line per attempt that names the cause and the setting to fix
- * ({@link KafkaFailureCause}). Registered in {@code logback.xml}.
+ * ({@link KafkaFailureCause}). Registered by the relay's logging configuration.
  */
 public final class KafkaAuthenticationLogFilter extends TurboFilter {
 
