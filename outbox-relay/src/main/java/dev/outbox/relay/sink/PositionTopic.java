@@ -32,6 +32,15 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
     /** Records read back from the end first; each older window is four times the last. */
     private static final long FIRST_READ_WINDOW = 1_000;
+    /**
+     * Compaction only cleans closed segments, and Kafka's defaults close one at 1 GiB or after 7 days: exactly-once
+     * relays, writing a record with every Kafka transaction, would keep up to that much of superseded records. Small
+     * segments that roll every ten minutes keep the topic near one record per relay.
+     */
+    static final Map<String, String> TOPIC_CONFIG = Map.of(
+            "cleanup.policy", "compact",
+            "segment.ms", String.valueOf(Duration.ofMinutes(10).toMillis()),
+            "segment.bytes", String.valueOf(16 * 1024 * 1024));
 
     private final KafkaClients clients;
     private final String topic;
@@ -62,7 +71,7 @@ public final class PositionTopic implements SlotHistory, AutoCloseable {
     private void create() {
         try {
             clients.sharedAdmin().createTopics(List.of(new NewTopic(topic, 1, (short) -1)
-                    .configs(Map.of("cleanup.policy", "compact")))).all()
+                    .configs(TOPIC_CONFIG))).all()
                     .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

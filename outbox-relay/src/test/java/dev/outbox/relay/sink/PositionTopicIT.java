@@ -7,11 +7,14 @@ import dev.outbox.relay.state.SourceIdentity;
 import dev.outbox.testkit.Kafka;
 import dev.outbox.testkit.OutboxInfraTest;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +58,21 @@ class PositionTopicIT {
             assertThat(freshRead(kafka, topic, "inventory_relay")).isEmpty();
             assertThat(freshRead(kafka, topic, "other_relay_0")).hasValueSatisfying(record ->
                     assertThat(record.position()).isEqualTo(4_999));
+        }
+    }
+
+    @Test
+    void createsTheTopicCompactedWithSegmentsThatRollSoCompactionCanClean(Kafka kafka) throws Exception {
+        String topic = "positions.created";
+        try (KafkaClients clients = new KafkaClients(kafka.bootstrapServers(), Map.of());
+                PositionTopic positions = new PositionTopic(clients, topic, "order_relay")) {
+            positions.read();
+
+            var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            Config config = clients.sharedAdmin().describeConfigs(List.of(resource)).all().get().get(resource);
+            assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
+            assertThat(config.get("segment.ms").value()).isEqualTo("600000");
+            assertThat(config.get("segment.bytes").value()).isEqualTo("16777216");
         }
     }
 
