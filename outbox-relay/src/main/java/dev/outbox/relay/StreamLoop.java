@@ -25,7 +25,10 @@ final class StreamLoop implements ChangeStream.Handler {
 
     /** How often acknowledged rows move the slot, unless the delivery asks at once (each move is a message). */
     private static final long CONFIRM_INTERVAL_NANOS = Duration.ofMillis(10).toNanos();
-    /** Poll fast right after activity (latency), slower when idle for a while (CPU). */
+    /**
+     * Poll fast right after activity (latency); idle for a while, wait for the stream (CPU), or while rows are in
+     * flight poll slower.
+     */
     private static final long BUSY_NANOS = Duration.ofMillis(200).toNanos();
     /** How long closing the stream may take (Debezium waits for the slot, then for its engine to stop). */
     private static final Duration CLOSE_PATIENCE = Duration.ofSeconds(60);
@@ -107,7 +110,13 @@ final class StreamLoop implements ChangeStream.Handler {
         if (!moved && !stream.inTransaction() && delivery.isEmpty() && now - lastConfirmAt > heartbeatNanos) {
             heartbeat(monitoring);
         }
-        LockSupport.parkNanos(now - idleSince < BUSY_NANOS ? 500_000L : 5_000_000L);
+        if (now - idleSince < BUSY_NANOS) {
+            LockSupport.parkNanos(500_000L);
+        } else if (delivery.isEmpty() && !stream.inTransaction()) {
+            stream.awaitMessage();
+        } else {
+            LockSupport.parkNanos(5_000_000L);
+        }
     }
 
     /**

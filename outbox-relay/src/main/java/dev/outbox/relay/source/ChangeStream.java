@@ -3,6 +3,7 @@ package dev.outbox.relay.source;
 import dev.outbox.relay.route.OutboxRow;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The committed inserts into the outbox table, as whole source transactions in commit order: each transaction's
@@ -31,6 +32,15 @@ public interface ChangeStream extends AutoCloseable {
      * @return {@code false} when nothing was waiting
      */
     boolean poll(Handler handler) throws SQLException, InterruptedException;
+
+    /**
+     * Called with nothing to read, nothing in flight and no transaction open, after a while without messages: returns
+     * once a message may be waiting. By default a short sleep (5 ms); a stream that can wait on its connection
+     * returns as soon as the server sends something, and otherwise after up to a tenth of a second.
+     */
+    default void awaitMessage() {
+        LockSupport.parkNanos(5_000_000L);
+    }
 
     /** A source transaction has begun and not yet ended: its end is still to come. */
     boolean inTransaction();

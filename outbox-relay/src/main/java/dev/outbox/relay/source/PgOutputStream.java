@@ -5,18 +5,51 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** pgoutput read directly through the driver's replication API ({@code OUTBOX_SOURCE=pgoutput}). */
 final class PgOutputStream implements ChangeStream {
 
+    /**
+     * The longest an idle relay waits on the connection before it looks again: the status updates and heartbeats it
+     * then sends are due every second or more.
+     */
+    private static final int IDLE_WAIT_MILLIS = 100;
+    private static final Logger log = LoggerFactory.getLogger(PgOutputStream.class);
+
     private final Connection connection;
     private final PGReplicationStream stream;
     private final OutboxTransactions transactions;
+    /** Null when the driver's internals differ from those the relay was built with: the relay sleeps instead. */
+    private final ReplicationSocket socket;
 
     PgOutputStream(Connection connection, PGReplicationStream stream, String schema, String table) {
         this.connection = connection;
         this.stream = stream;
         this.transactions = new OutboxTransactions(schema, table);
+        this.socket = socketOf(connection);
+    }
+
+    private static ReplicationSocket socketOf(Connection connection) {
+        try {
+            return ReplicationSocket.of(connection);
+        } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
+            log.warn("an idle relay wakes every 5 ms to read the slot instead of waiting on its connection, so it "
+                    + "uses more CPU (this PostgreSQL driver differs from the one the relay was built with: {})",
+                    e.toString());
+            return null;
+        }
+    }
+
+    /** Wakes as soon as the server sends a row or a keepalive. */
+    @Override
+    public void awaitMessage() {
+        if (socket != null) {
+            socket.awaitBytes(IDLE_WAIT_MILLIS);
+        } else {
+            ChangeStream.super.awaitMessage();
+        }
     }
 
     @Override

@@ -4,16 +4,10 @@ import io.debezium.connector.postgresql.PostgresStreamingChangeEventSource;
 import io.debezium.jdbc.JdbcConnection;
 import io.debezium.pipeline.ChangeEventSourceCoordinator;
 import io.debezium.util.DelayStrategy;
-import java.io.IOException;
 import java.lang.reflect.Field;
-import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.concurrent.locks.Lock;
-import org.postgresql.core.BaseConnection;
-import org.postgresql.core.PGStream;
-import org.postgresql.core.QueryExecutorBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,10 +21,9 @@ import org.slf4j.LoggerFactory;
  * row, a keepalive) and about ten times a second otherwise, which is often enough for the loop's status updates and
  * heartbeats (each on its own interval of a second or more).
  *
- * <p>The wait holds the driver's connection lock, as the driver's own blocking read of the replication stream does,
- * so the thread that confirms positions on the same connection writes before or after it (at most
- * {@link #LONGEST_WAIT_MILLIS} later), never in the middle. Debezium gives no setting for this pause:
- * {@link #install} replaces its {@code pauseNoMessage} field, and if Debezium's or the driver's internals ever
+ * <p>The wait holds the driver's connection lock ({@link ReplicationSocket}), so the thread that confirms positions
+ * on the same connection writes before or after it (at most {@link #LONGEST_WAIT_MILLIS} later). Debezium gives no
+ * setting for this pause: {@link #install} replaces its {@code pauseNoMessage} field, and if Debezium's or the driver's internals ever
  * differ, the relay logs that once and keeps Debezium's own sleep. Should the wait on the socket fail once installed
  * (the connection closed), the thread sleeps {@link #FALLBACK_SLEEP} instead: Debezium's own 1 ms would spin.
  */
@@ -45,8 +38,7 @@ final class WakingStreamPause implements DelayStrategy {
     private final JdbcConnection replication;
     private final Field jdbcConnection;
     private Connection resolvedFor;
-    private PGStream stream;
-    private Lock lock;
+    private ReplicationSocket socket;
 
     private WakingStreamPause(JdbcConnection replication) throws NoSuchFieldException {
         this.replication = replication;
@@ -87,7 +79,7 @@ final class WakingStreamPause implements DelayStrategy {
         }
         try {
             if (resolve()) {
-                awaitBytes();
+                socket.awaitBytes(LONGEST_WAIT_MILLIS);
                 return true;
             }
         } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
@@ -96,39 +88,17 @@ final class WakingStreamPause implements DelayStrategy {
         return FALLBACK_SLEEP.sleepWhen(true);
     }
 
-    /** Finds the driver's stream and lock of the replication connection Debezium has open now. */
+    /** Finds the socket of the replication connection Debezium has open now. */
     private boolean resolve() throws ReflectiveOperationException, SQLException {
         Connection current = (Connection) jdbcConnection.get(replication);
         if (current == null || current.isClosed()) {
             return false;
         }
         if (current != resolvedFor) {
-            QueryExecutorBase executor = (QueryExecutorBase) current.unwrap(BaseConnection.class).getQueryExecutor();
-            stream = (PGStream) accessible(QueryExecutorBase.class, "pgStream").get(executor);
-            lock = (Lock) accessible(QueryExecutorBase.class, "lock").get(executor);
+            socket = ReplicationSocket.of(current);
             resolvedFor = current;
         }
         return true;
-    }
-
-    private void awaitBytes() {
-        lock.lock();
-        try {
-            int timeout = stream.getNetworkTimeout();
-            stream.setNetworkTimeout(LONGEST_WAIT_MILLIS);
-            try {
-                // Buffered, not consumed: Debezium's next read takes it.
-                stream.peekChar();
-            } catch (SocketTimeoutException nothingArrived) {
-                // The loop reads nothing, sends its status update when due, and waits again.
-            } finally {
-                stream.setNetworkTimeout(timeout);
-            }
-        } catch (IOException e) {
-            // A broken connection: Debezium's next read fails with the driver's own error, which the relay handles.
-        } finally {
-            lock.unlock();
-        }
     }
 
     private static Field accessible(Class<?> owner, String name) throws NoSuchFieldException {
