@@ -41,8 +41,8 @@ final class StartChecks {
     /**
      * The fail-closed checks. They read this relay's record in Kafka before the slot is used, so a Kafka that cannot
      * give it yet is waited for as {@link #awaitKafka()} does. A failed check throws {@link SourceCheckException}.
-     * False when the relay was stopped meanwhile. {@code slotMayOpen}: see {@link SourceDatabase#checkAndPrepare(Runnable)}
-     * (it may run at every attempt).
+     * False when the relay was stopped meanwhile. {@code slotMayOpen}: see
+     * {@link SourceDatabase#checkAndPrepare(Runnable)} (it may run at every attempt).
      */
     boolean sourceReady(Runnable slotMayOpen) {
         long backoff = 500;

@@ -39,7 +39,9 @@ final class SlotFailover {
         return serverVersion(connection) >= FIRST_VERSION;
     }
 
-    /** Whether {@link #check} would turn {@code slot} into a failover slot, which it can only while no stream holds it. */
+    /**
+     * Whether {@link #check} would turn {@code slot} into a failover slot, which it can only while no stream holds it.
+     */
     static boolean wouldConvert(Connection connection, String slot) throws SQLException {
         if (serverVersion(connection) < FIRST_VERSION) {
             return false;

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The wait holds the driver's connection lock ({@link ReplicationSocket}), so the thread that confirms positions
  * on the same connection writes before or after it (at most {@link #LONGEST_WAIT_MILLIS} later). Debezium gives no
- * setting for this pause: {@link #install} replaces its {@code pauseNoMessage} field, and if Debezium's or the driver's internals ever
- * differ, the relay logs that once and keeps Debezium's own sleep. Should the wait on the socket fail once installed
+ * setting for this pause: {@link #install} replaces its {@code pauseNoMessage} field, and if Debezium's or the
+ * driver's internals ever differ, the relay logs that once and keeps Debezium's own sleep. Should the wait on the socket fail once installed
  * (the connection closed), the thread sleeps {@link #FALLBACK_SLEEP} instead: Debezium's own 1 ms would spin.
  */
 final class WakingStreamPause implements DelayStrategy {
