@@ -103,11 +103,25 @@ final class GuardedSettings {
             if (reason != null) {
                 throw setByRelay(setting, reason);
             }
-            if (key.equals("slot.drop.on.stop") && !"false".equalsIgnoreCase(value == null ? "" : value.strip())) {
+            String text = value == null ? "" : value.strip();
+            if (key.equals("slot.drop.on.stop") && !"false".equalsIgnoreCase(text)) {
                 throw refused(setting, "must stay false: dropping the slot on stop loses every row committed while "
                         + "the relay is down, was '" + value + "'");
             }
+            if (movesTheSlotOtherwise(key, text)) {
+                throw refused(setting, "the slot must move only to transaction ends Kafka acknowledged, as the relay "
+                        + "confirms them through Debezium (lsn.flush.mode=connector): 'manual' never moves it, so "
+                        + "PostgreSQL keeps the WAL until its disk fills, and 'connector_and_driver' lets the driver "
+                        + "move it on the server's keepalives; the relay moves an idle slot itself; was '" + value
+                        + "'");
+            }
         });
+    }
+
+    /** Debezium's LSN flushing other than its own on the relay's confirmations ({@code flush.lsn.source}: old name). */
+    private static boolean movesTheSlotOtherwise(String key, String value) {
+        return (key.equals("lsn.flush.mode") && !"connector".equalsIgnoreCase(value))
+                || (key.equals("flush.lsn.source") && !"true".equalsIgnoreCase(value));
     }
 
     private static String debeziumReason(String key) {

@@ -147,7 +147,10 @@ class RelayConfigTest {
             "OUTBOX_DEBEZIUM_TRANSFORMS, route, in-process",
             "OUTBOX_DEBEZIUM_DATABASE_HOSTNAME, elsewhere, OUTBOX_DB_URL",
             "OUTBOX_DEBEZIUM_DATABASE_PASSWORD, pw, OUTBOX_DB_PASSWORD",
-            "OUTBOX_DEBEZIUM_SLOT_DROP_ON_STOP, true, loses every row"})
+            "OUTBOX_DEBEZIUM_SLOT_DROP_ON_STOP, true, loses every row",
+            "OUTBOX_DEBEZIUM_LSN_FLUSH_MODE, manual, never moves it",
+            "OUTBOX_DEBEZIUM_LSN_FLUSH_MODE, connector_and_driver, keepalives",
+            "OUTBOX_DEBEZIUM_FLUSH_LSN_SOURCE, false, transaction ends Kafka acknowledged"})
     void settingsTheGuaranteesDependOnAreRefusedNamingTheKeyAndWhy(String key, String value, String why) {
         Map<String, String> values = required();
         values.put(key, value);
@@ -165,6 +168,8 @@ class RelayConfigTest {
         values.put("OUTBOX_KAFKA_ENABLE_IDEMPOTENCE", "true");
         values.put("OUTBOX_KAFKA_MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION", "5");
         values.put("OUTBOX_DEBEZIUM_SLOT_DROP_ON_STOP", "false");
+        values.put("OUTBOX_DEBEZIUM_LSN_FLUSH_MODE", "connector");
+        values.put("OUTBOX_DEBEZIUM_FLUSH_LSN_SOURCE", "true");
         values.put("OUTBOX_DEBEZIUM_POLL_INTERVAL_MS", "50");
         values.put("OUTBOX_DEBEZIUM_DATABASE_SSLROOTCERT", "/certs/ca.pem");
 
