@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,6 +24,21 @@ import org.postgresql.PGConnection;
 final class Outboxes {
 
     private Outboxes() {
+    }
+
+    /**
+     * The settings of a relay named {@code name} on {@code database} and the broker at {@code bootstrapServers}: its
+     * topics are {@code <name>.<aggregatetype>}, HTTP off. Mutable, for a test's own settings.
+     */
+    static Map<String, String> relaySettings(TestDatabase database, String bootstrapServers, String name) {
+        return new HashMap<>(Map.of(
+                "OUTBOX_DB_URL", database.jdbcUrl(),
+                "OUTBOX_DB_USER", database.user(),
+                "OUTBOX_DB_PASSWORD", database.password(),
+                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
+                "OUTBOX_RELAY_NAME", name,
+                "OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}",
+                "OUTBOX_HTTP_PORT", "0"));
     }
 
     static final String INSERT = """

@@ -34,17 +34,11 @@ class RelayDebeziumBatchingIT {
     void oneRowTransactionsArriveEachOnItsOwnAndALargeTransactionArrivesWhole(TestDatabase database, Kafka kafka)
             throws Exception {
         OutboxSchema.migrateLibrary(database.dataSource());
-        RelayConfig config = RelayConfig.from(Map.of(
-                "OUTBOX_DB_URL", database.jdbcUrl(),
-                "OUTBOX_DB_USER", database.user(),
-                "OUTBOX_DB_PASSWORD", database.password(),
-                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "OUTBOX_RELAY_NAME", "relay_batching_it",
-                "OUTBOX_TOPIC_TEMPLATE", "relay-batching-it.${aggregatetype}",
-                "OUTBOX_HTTP_PORT", "0"));
+        RelayConfig config = RelayConfig.from(
+                Outboxes.relaySettings(database, kafka.bootstrapServers(), "relay_batching_it"));
         try (Relay relay = new Relay(config);
-             var consumer = Outboxes.consumer(kafka.bootstrapServers(), "relay-batching-it.single",
-                     "relay-batching-it.large")) {
+             var consumer = Outboxes.consumer(kafka.bootstrapServers(), "relay_batching_it.single",
+                     "relay_batching_it.large")) {
             relay.start();
             await().atMost(Duration.ofSeconds(60)).until(relay::ready);
 

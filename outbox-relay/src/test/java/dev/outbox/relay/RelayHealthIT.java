@@ -9,7 +9,6 @@ import dev.outbox.testkit.OutboxInfraTest;
 import dev.outbox.testkit.TestDatabase;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,14 +22,7 @@ class RelayHealthIT {
             "(?m)^outbox_relay_slot_retained_wal_bytes\\{[^}]*} (\\S+)$");
 
     private static RelayConfig config(TestDatabase database, String bootstrap, String name, Map<String, String> extra) {
-        Map<String, String> values = new HashMap<>(Map.of(
-                "OUTBOX_DB_URL", database.jdbcUrl(),
-                "OUTBOX_DB_USER", database.user(),
-                "OUTBOX_DB_PASSWORD", database.password(),
-                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap,
-                "OUTBOX_RELAY_NAME", name,
-                "OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}",
-                "OUTBOX_HTTP_PORT", "0"));
+        Map<String, String> values = Outboxes.relaySettings(database, bootstrap, name);
         values.putAll(extra);
         return RelayConfig.from(values);
     }

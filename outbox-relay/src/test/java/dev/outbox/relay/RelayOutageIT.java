@@ -23,13 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RelayOutageIT {
 
     private static RelayConfig config(TestDatabase database, String bootstrap, String name, Map<String, String> extra) {
-        var values = new java.util.HashMap<>(Map.of(
-                "OUTBOX_DB_URL", database.jdbcUrl(),
-                "OUTBOX_DB_USER", database.user(),
-                "OUTBOX_KAFKA_BOOTSTRAP_SERVERS", bootstrap,
-                "OUTBOX_RELAY_NAME", name,
-                "OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}",
-                "OUTBOX_HTTP_PORT", "0"));
+        Map<String, String> values = Outboxes.relaySettings(database, bootstrap, name);
         values.putAll(extra);
         return RelayConfig.from(values);
     }

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,14 +40,7 @@ final class RelayProcess implements AutoCloseable {
      * {@code <name>.<aggregatetype>}, no HTTP port. Mutable, for the test's own additions.
      */
     static Map<String, String> environment(TestDatabase database, Kafka kafka, String name) {
-        Map<String, String> environment = new HashMap<>();
-        environment.put("OUTBOX_DB_URL", database.jdbcUrl());
-        environment.put("OUTBOX_DB_USER", database.user());
-        environment.put("OUTBOX_DB_PASSWORD", database.password());
-        environment.put("OUTBOX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        environment.put("OUTBOX_RELAY_NAME", name);
-        environment.put("OUTBOX_TOPIC_TEMPLATE", name + ".${aggregatetype}");
-        environment.put("OUTBOX_HTTP_PORT", "0");
+        Map<String, String> environment = Outboxes.relaySettings(database, kafka.bootstrapServers(), name);
         return environment;
     }
 

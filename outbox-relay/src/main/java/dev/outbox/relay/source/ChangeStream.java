@@ -35,10 +35,11 @@ public interface ChangeStream extends AutoCloseable {
 
     /**
      * Called with nothing to read, nothing in flight and no transaction open, after a while without messages: returns
-     * once a message may be waiting. By default a short sleep (5 ms); a stream that can wait on its connection
-     * returns as soon as the server sends something, and otherwise after up to a tenth of a second.
+     * once a message may be waiting. By default a short sleep (5 ms); a stream that can wait for its next message
+     * (on its connection, or on the thread that reads for it) returns as soon as one arrives, and otherwise after up
+     * to a tenth of a second.
      */
-    default void awaitMessage() {
+    default void awaitMessage() throws InterruptedException {
         LockSupport.parkNanos(5_000_000L);
     }
 

@@ -49,6 +49,8 @@ final class DebeziumStream implements ChangeStream {
     private static final long IDLE_WAL_SLACK_BYTES = 1 << 20;
     /** Debezium's heartbeat: how often its consumer is called while idle, i.e. how late a confirmation may reach it. */
     private static final Duration TICK = Duration.ofMillis(200);
+    /** The longest wait of an idle relay thread for a batch, so it still checks for a stop ten times a second. */
+    private static final long IDLE_WAIT_MILLIS = 100;
     /** Debezium's byte bound of its own queue; the relay bounds the queue to its thread by the same figure. */
     static final String QUEUE_BYTES = "max.queue.size.in.bytes";
 
@@ -72,6 +74,8 @@ final class DebeziumStream implements ChangeStream {
 
     private List<PgOutputMessage> current = List.of();
     private int index;
+    /** A batch {@link #awaitMessage} took from the queue, for the next {@link #poll}. */
+    private Batch awaited;
     private long receivedPosition;
     private boolean idleMessageRefused;
 
@@ -207,7 +211,8 @@ final class DebeziumStream implements ChangeStream {
     @Override
     public boolean poll(Handler handler) throws SQLException, InterruptedException {
         if (index == current.size()) {
-            Batch batch = batches.poll();
+            Batch batch = awaited != null ? awaited : batches.poll();
+            awaited = null;
             if (batch == null) {
                 if (stopReason != null) {
                     throw new SQLException("Debezium engine stopped: " + stopped(), stopError);
@@ -224,6 +229,18 @@ final class DebeziumStream implements ChangeStream {
         }
         transactions.accept(message, handler);
         return true;
+    }
+
+    /**
+     * Waits for the engine thread's next batch (at most {@link #IDLE_WAIT_MILLIS}) rather than the default short
+     * sleep: an idle relay thread wakes about ten times a second instead of two hundred, and the first row after a
+     * silence is handed over the moment the engine queues it.
+     */
+    @Override
+    public void awaitMessage() throws InterruptedException {
+        if (index == current.size() && awaited == null && stopReason == null) {
+            awaited = batches.poll(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override

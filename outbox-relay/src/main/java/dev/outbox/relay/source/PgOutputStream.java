@@ -44,7 +44,7 @@ final class PgOutputStream implements ChangeStream {
 
     /** Wakes as soon as the server sends a row or a keepalive. */
     @Override
-    public void awaitMessage() {
+    public void awaitMessage() throws InterruptedException {
         if (socket != null) {
             socket.awaitBytes(IDLE_WAIT_MILLIS);
         } else {

@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * <p>Why: Debezium's PostgreSQL streaming loop reads what is pending, and after five empty reads sleeps
  * {@code poll.interval.ms} (the relay's 1 ms), so an idle relay would wake about 1,000 times a second, and a row that
  * arrives during a sleep waits for its end. Waiting on the socket wakes at once when the server sends something (a
- * row, a keepalive) and about ten times a second otherwise, which is often enough for the loop's status updates and
- * heartbeats (each on its own interval of a second or more).
+ * row, a keepalive) and otherwise once per interval of the relay's Debezium heartbeat (200 ms), which is when the
+ * loop next has something due (its heartbeat; status updates every second). Each wake costs more than the wait
+ * itself: the loop then reads four more times before it pauses again, and the driver's every empty read waits a
+ * millisecond on the socket and throws a timeout exception.
  *
  * <p>The wait holds the driver's connection lock ({@link ReplicationSocket}), so the thread that confirms positions
  * on the same connection writes before or after it (at most {@link #LONGEST_WAIT_MILLIS} later). Debezium gives no
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 final class WakingStreamPause implements DelayStrategy {
 
-    static final int LONGEST_WAIT_MILLIS = 100;
+    static final int LONGEST_WAIT_MILLIS = 200;
     /** The pause when the socket cannot be waited on: as long as the relay can wait before reading the slot again. */
     private static final DelayStrategy FALLBACK_SLEEP = DelayStrategy.constant(Duration.ofMillis(5));
 
