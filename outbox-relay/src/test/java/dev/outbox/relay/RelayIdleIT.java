@@ -25,7 +25,7 @@ class RelayIdleIT {
 
     /**
      * 2 % of a CPU. Sleeping 5 ms at a time Debezium's streaming thread used about 4 % here on a loaded machine,
-     * waiting on the connection about 1 %.
+     * waiting on the connection up to 100 ms about 1 %, up to 200 ms about 0.5 %.
      */
     private static final long MOST_DEBEZIUM_STREAMING_CPU_NANOS_IN_FIVE_SECONDS = 100_000_000L;
     /**

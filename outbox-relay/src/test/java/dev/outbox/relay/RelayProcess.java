@@ -40,8 +40,7 @@ final class RelayProcess implements AutoCloseable {
      * {@code <name>.<aggregatetype>}, no HTTP port. Mutable, for the test's own additions.
      */
     static Map<String, String> environment(TestDatabase database, Kafka kafka, String name) {
-        Map<String, String> environment = Outboxes.relaySettings(database, kafka.bootstrapServers(), name);
-        return environment;
+        return Outboxes.relaySettings(database, kafka.bootstrapServers(), name);
     }
 
     RelayProcess start() {
