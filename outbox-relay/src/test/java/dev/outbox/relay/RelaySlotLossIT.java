@@ -17,6 +17,7 @@ import dev.outbox.testkit.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -188,7 +189,12 @@ class RelaySlotLossIT {
             relay.start();
             relay.awaitTermination();
             assertThat(relay.failure()).hasMessageContaining("another PostgreSQL cluster");
-            await().atMost(Duration.ofSeconds(60)).until(() -> sourceLines.list.stream()
+            // The stream's opening thread may still log while this one reads; logback appends holding the appender.
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                synchronized (sourceLines) {
+                    return List.copyOf(sourceLines.list);
+                }
+            }, lines -> lines.stream()
                     .anyMatch(line -> line.getFormattedMessage().startsWith("Debezium streams slot " + name)));
             await().atMost(Duration.ofSeconds(30)).until(() -> !slotActive(database, name));
         } finally {

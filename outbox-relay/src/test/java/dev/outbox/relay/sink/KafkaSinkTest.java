@@ -11,6 +11,7 @@ import dev.outbox.relay.route.OutboxRow;
 import dev.outbox.relay.route.Router;
 import dev.outbox.relay.route.Routing;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -72,7 +73,12 @@ class KafkaSinkTest {
     }
 
     private boolean warned(String... parts) {
-        return lines.list.stream().filter(line -> line.getLevel() == Level.WARN)
+        List<ILoggingEvent> logged;
+        // The sending thread appends while this one reads; logback's AppenderBase appends holding the appender.
+        synchronized (lines) {
+            logged = List.copyOf(lines.list);
+        }
+        return logged.stream().filter(line -> line.getLevel() == Level.WARN)
                 .anyMatch(line -> Set.of(parts).stream().allMatch(line.getFormattedMessage()::contains));
     }
 
