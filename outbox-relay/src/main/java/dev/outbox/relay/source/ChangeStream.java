@@ -34,10 +34,16 @@ public interface ChangeStream extends AutoCloseable {
     boolean poll(Handler handler) throws SQLException, InterruptedException;
 
     /**
+     * The longest {@link #awaitMessage} of a stream that can wait for its next message: the relay thread then still
+     * checks for a stop, and does what is due (status updates, heartbeats, every second or more), ten times a second.
+     */
+    int LONGEST_IDLE_WAIT_MILLIS = 100;
+
+    /**
      * Called with nothing to read, nothing in flight and no transaction open, after a while without messages: returns
      * once a message may be waiting. By default a short sleep (5 ms); a stream that can wait for its next message
-     * (on its connection, or on the thread that reads for it) returns as soon as one arrives, and otherwise after up
-     * to a tenth of a second.
+     * (on its connection, or on the thread that reads for it) returns as soon as one arrives, and otherwise after
+     * {@link #LONGEST_IDLE_WAIT_MILLIS}.
      */
     default void awaitMessage() throws InterruptedException {
         LockSupport.parkNanos(5_000_000L);

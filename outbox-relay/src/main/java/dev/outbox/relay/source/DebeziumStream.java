@@ -49,8 +49,6 @@ final class DebeziumStream implements ChangeStream {
     private static final long IDLE_WAL_SLACK_BYTES = 1 << 20;
     /** Debezium's heartbeat: how often its consumer is called while idle, i.e. how late a confirmation may reach it. */
     private static final Duration TICK = Duration.ofMillis(200);
-    /** The longest wait of an idle relay thread for a batch, so it still checks for a stop ten times a second. */
-    private static final long IDLE_WAIT_MILLIS = 100;
     /** Debezium's byte bound of its own queue; the relay bounds the queue to its thread by the same figure. */
     static final String QUEUE_BYTES = "max.queue.size.in.bytes";
 
@@ -232,14 +230,14 @@ final class DebeziumStream implements ChangeStream {
     }
 
     /**
-     * Waits for the engine thread's next batch (at most {@link #IDLE_WAIT_MILLIS}) rather than the default short
-     * sleep: an idle relay thread wakes about ten times a second instead of two hundred, and the first row after a
-     * silence is handed over the moment the engine queues it.
+     * Waits for the engine thread's next batch (at most {@link #LONGEST_IDLE_WAIT_MILLIS}) rather than the default
+     * short sleep: an idle relay thread wakes about ten times a second instead of two hundred, and the first row after
+     * a silence is handed over the moment the engine queues it.
      */
     @Override
     public void awaitMessage() throws InterruptedException {
         if (index == current.size() && awaited == null && stopReason == null) {
-            awaited = batches.poll(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            awaited = batches.poll(LONGEST_IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 

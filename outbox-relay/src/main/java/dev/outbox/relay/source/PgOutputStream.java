@@ -11,11 +11,6 @@ import org.slf4j.LoggerFactory;
 /** pgoutput read directly through the driver's replication API ({@code OUTBOX_SOURCE=pgoutput}). */
 final class PgOutputStream implements ChangeStream {
 
-    /**
-     * The longest an idle relay waits on the connection before it looks again: the status updates and heartbeats it
-     * then sends are due every second or more.
-     */
-    private static final int IDLE_WAIT_MILLIS = 100;
     private static final Logger log = LoggerFactory.getLogger(PgOutputStream.class);
 
     private final Connection connection;
@@ -46,7 +41,7 @@ final class PgOutputStream implements ChangeStream {
     @Override
     public void awaitMessage() throws InterruptedException {
         if (socket != null) {
-            socket.awaitBytes(IDLE_WAIT_MILLIS);
+            socket.awaitBytes(LONGEST_IDLE_WAIT_MILLIS);
         } else {
             ChangeStream.super.awaitMessage();
         }
