@@ -45,6 +45,14 @@ final class FootprintReport {
             out.append("- ").append(f.contender().label).append(": ").append(f.idleThreads())
                     .append(" (load average after it: ").append(f.loadAverage()).append(")\n");
         }
+        out.append("\n## Drain CPU by thread, µs per event\n\n"
+                + "Cold: the fresh process from its launch to the backlog's last event (its start, the JIT "
+                + "compilers' work and the drain). Warm: the last warm drain, from the backlog written to its last "
+                + "event; which drain it was and the compilers' share of its CPU.\n\n");
+        for (FootprintFigures f : figures) {
+            out.append("- ").append(f.contender().label).append(": cold: ").append(f.drainThreads())
+                    .append(". Warm: ").append(f.warmDrainThreads()).append("\n");
+        }
         return out.toString();
     }
 
@@ -65,8 +73,9 @@ final class FootprintReport {
     private static String warmTable(List<FootprintFigures> figures, Run run) {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%n## Warm, idle and memory%n%n"
                 + "Warm: the cold drain's process after that drain and the 5,000 events/s phase; backlogs of %,d "
-                + "written while it is stopped (SIGSTOP) and drained once it goes on, the last one counted; the warm "
-                + "p99 after a checkpoint, a vacuum of the outbox and unmeasured seconds at the rate, as the relay's "
+                + "written while it is stopped (SIGSTOP) and drained once it goes on, until the JIT compilers use "
+                + "less than 5 %% of a drain's CPU (two drains at least, eight at most; which one, below), the last "
+                + "one counted; the warm p99 after a checkpoint, a vacuum of the outbox and unmeasured seconds at the rate, as the relay's "
                 + "warm benchmark measures. Idle: the start phase's process, after its first minute.%n%n"
                 + "| contender | warm drain, first → last | CPU per event, warm drain | p99 at 1,000 events/s, warm "
                 + "| idle CPU (%d s) | idle RSS | RSS at 5,000 events/s | p99 at 5,000 events/s, after the cold "

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,9 +25,9 @@ import org.HdrHistogram.Histogram;
  *       minute); then a settle pause and the idle window: CPU % of one CPU, RSS, busiest threads;</li>
  *   <li>drain: the backlog committed (10-row transactions), a fresh process; events/s first → last, launch → last,
  *       CPU, peak RSS; then 5,000 events/s for a while: the highest RSS sampled and the p99;</li>
- *   <li>warm, the drain's process: more backlogs written while it is stopped, each drained once it goes on
- *       (events/s first → last and CPU per event of the last), then a checkpoint, a vacuum, unmeasured seconds
- *       and 1,000 events/s: the warm p99.</li>
+ *   <li>warm, the drain's process: more backlogs written while it is stopped, each drained once it goes on, until
+ *       the JIT compilers are nearly done (events/s first → last and CPU per event of the last), then a checkpoint,
+ *       a vacuum, unmeasured seconds and 1,000 events/s: the warm p99.</li>
  * </ol>
  * CPU time and RSS are the process's own, from /proc, so a busy machine lengthens wall times far more than them.
  * Writes {@code RELAY-FOOTPRINT.md} and the processes' logs into {@code --out}.
@@ -35,8 +36,8 @@ import org.HdrHistogram.Histogram;
  * java -cp outbox-bench/target/outbox-bench.jar dev.outbox.bench.RelayFootprint --out DIR \
  *     [--contenders debezium,pgoutput,debezium-aot,stock-tuned] [--jar outbox-relay/target/outbox-relay.jar] \
  *     [--launcher outbox-relay/bin/outbox-relay] [--aot-cache <jar's directory>/outbox-relay-footprint.aot] \
- *     [--relay-jvm "options"] \
- *     [--backlog 100000] [--idle-seconds 30] [--steady-seconds 20] [--rss-seconds 10] [--warm-drains 2] \
+ *     [--relay-jvm "options"] [--profile-warm-drains DIR (a flight recording of the warm drains but the first)] \
+ *     [--backlog 100000] [--idle-seconds 30] [--steady-seconds 20] [--rss-seconds 10] [--warm-drains 8] \
  *     [--warm-unmeasured-seconds 10]
  * </pre>
  */
@@ -46,6 +47,9 @@ public final class RelayFootprint {
     static final String RELAY_JVM_OPTIONS = "-XX:+UseSerialGC -Xmx128m -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError";
 
     private static final long SETTLE_MILLIS = 3_000;
+
+    /** A process counts as warm once its JIT compilers use less than this part of a drain's CPU. */
+    private static final double WARM_COMPILER_SHARE = 0.05;
 
     private final FootprintDatabases databases;
     private final FootprintLauncher launcher;
@@ -104,8 +108,9 @@ public final class RelayFootprint {
         DrainPhase drain = drainPhase(contender);
         return new FootprintFigures(contender, start.firstEventMs, start.cpuToFirstEventS, start.p99At1000Ms,
                 start.idleCpuPercent, start.idleRssMb, start.idleThreads, drain.eventsPerSecond, drain.fromLaunchS,
-                drain.cpuS, drain.peakRssMb, drain.p99At5000Ms, drain.rssAt5000Mb, drain.warm.drainEventsPerSecond,
-                drain.warm.drainCpuMicrosPerEvent, drain.warm.p99At1000Ms, ProcStats.loadAverage());
+                drain.cpuS, drain.peakRssMb, drain.threads, drain.p99At5000Ms, drain.rssAt5000Mb,
+                drain.warm.drainEventsPerSecond, drain.warm.drainCpuMicrosPerEvent, drain.warm.drainThreads,
+                drain.warm.p99At1000Ms, ProcStats.loadAverage());
     }
 
     private record StartPhase(double firstEventMs, double cpuToFirstEventS, double p99At1000Ms,
@@ -113,10 +118,11 @@ public final class RelayFootprint {
     }
 
     private record DrainPhase(double eventsPerSecond, double fromLaunchS, double cpuS, double peakRssMb,
-            double p99At5000Ms, double rssAt5000Mb, WarmPhase warm) {
+            String threads, double p99At5000Ms, double rssAt5000Mb, WarmPhase warm) {
     }
 
-    private record WarmPhase(double drainEventsPerSecond, double drainCpuMicrosPerEvent, double p99At1000Ms) {
+    private record WarmPhase(double drainEventsPerSecond, double drainCpuMicrosPerEvent, String drainThreads,
+            double p99At1000Ms) {
     }
 
     private StartPhase startPhase(FootprintContender contender) throws Exception {
@@ -164,45 +170,44 @@ public final class RelayFootprint {
                     process.sampleOnce();
                     double cpu = cpuSeconds(process.pid());
                     double peakRss = process.peakRssMb();
+                    String threads = busiestPerEvent(Map.of(), ProcStats.threadTicks(process.pid()), backlog);
                     SteadyWriter writer = new SteadyWriter(database, name, 5_000,
                             intOption(options, "rss-seconds", 10));
                     consumer.measureFrom(writer.firstIntendedMicros());
                     double rssAt5000 = writeSamplingRss(writer, process) / 1024.0;
                     double p99 = awaitMeasured(consumer, writer.total(), process);
                     WarmPhase warm = warmPhase(database, name, consumer, process);
-                    return new DrainPhase(eventsPerSecond, fromLaunch, cpu, peakRss, p99, rssAt5000, warm);
+                    return new DrainPhase(eventsPerSecond, fromLaunch, cpu, peakRss, threads, p99, rssAt5000, warm);
                 }
             }
         }
     }
 
     /**
-     * The same process, warmed by the cold drain and the 5,000 events/s phase: {@code warm-drains} more backlogs,
-     * each written while the process is stopped (SIGSTOP, so that the backlog waits in the slot as after an outage)
-     * and drained once it goes on (SIGCONT); the last one's events/s first → last and CPU per event count. Then
+     * The same process, warmed by the cold drain and the 5,000 events/s phase: more backlogs, each written while the
+     * process is stopped (SIGSTOP, so that the backlog waits in the slot as after an outage) and drained once it goes
+     * on (SIGCONT), until the JIT compilers use less than {@link #WARM_COMPILER_SHARE} of a drain's CPU (at least two
+     * drains, at most {@code warm-drains}); the last drain's events/s first → last and CPU per event count. Then
      * 1,000 events/s for {@code steady-seconds}: the warm p99, after a checkpoint, a vacuum of the outbox and
      * {@code warm-unmeasured-seconds} (10) at that rate.
      */
     private WarmPhase warmPhase(TestDatabase database, String name, BenchConsumer consumer, ChildProcess process)
             throws Exception {
-        long backlog = intOption(options, "backlog", 100_000);
-        int drains = intOption(options, "warm-drains", 2);
-        double eventsPerSecond = Double.NaN;
-        double cpuMicrosPerEvent = Double.NaN;
-        for (int i = 0; i < drains; i++) {
-            long expected = consumer.distinct() + backlog;
-            signal(process, "STOP");
-            double cpuBefore;
-            try {
-                databases.insert(database, name, backlog, 10);
-                consumer.markWindow();
-                cpuBefore = cpuSeconds(process.pid());
-            } finally {
-                signal(process, "CONT");
+        int mostDrains = intOption(options, "warm-drains", 8);
+        Path recording = options.containsKey("profile-warm-drains")
+                ? Path.of(options.get("profile-warm-drains"), name + ".jfr").toAbsolutePath() : null;
+        WarmDrain drain = null;
+        for (int i = 1; i <= mostDrains && (drain == null || i <= 2 || drain.compilerShare >= WARM_COMPILER_SHARE);
+                i++) {
+            // The first warm drain still compiles; the recording covers the ones after it.
+            if (recording != null && i == Math.min(2, mostDrains)) {
+                jcmd(process, "JFR.start", "name=warm-drains", "settings=profile");
             }
-            awaitEvents(consumer, expected, System.nanoTime(), process);
-            eventsPerSecond = (backlog - 1) / ((consumer.lastMicros() - consumer.windowFirstMicros()) / 1e6);
-            cpuMicrosPerEvent = (cpuSeconds(process.pid()) - cpuBefore) * 1e6 / backlog;
+            drain = warmDrain(database, name, consumer, process, i);
+        }
+        if (recording != null) {
+            jcmd(process, "JFR.stop", "name=warm-drains", "filename=" + recording);
+            System.out.println("# the warm drains' flight recording: " + recording);
         }
         // Measured as the relay's warm benchmark measures: after the backlogs are checkpointed and vacuumed and after
         // unmeasured seconds at the same rate (a fresh window otherwise holds the broker's and the database's own
@@ -212,7 +217,68 @@ public final class RelayFootprint {
         SteadyWriter writer = new SteadyWriter(database, name, 1_000, intOption(options, "steady-seconds", 20));
         consumer.restartMeasurement(writer.firstIntendedMicros());
         writer.run();
-        return new WarmPhase(eventsPerSecond, cpuMicrosPerEvent, awaitMeasured(consumer, writer.total(), process));
+        return new WarmPhase(drain.eventsPerSecond, drain.cpuMicrosPerEvent, drain.describe(),
+                awaitMeasured(consumer, writer.total(), process));
+    }
+
+    /** One warm drain: events/s first → last, the process's CPU per event, its threads and the compilers' share. */
+    private record WarmDrain(int number, double eventsPerSecond, double cpuMicrosPerEvent, String threads,
+            double compilerShare) {
+
+        String describe() {
+            return String.format(Locale.ROOT, "(drain %d, the JIT compilers %.0f %% of its CPU) %s", number,
+                    100 * compilerShare, threads);
+        }
+    }
+
+    private WarmDrain warmDrain(TestDatabase database, String name, BenchConsumer consumer, ChildProcess process,
+            int number) throws Exception {
+        long backlog = intOption(options, "backlog", 100_000);
+        long expected = consumer.distinct() + backlog;
+        signal(process, "STOP");
+        double cpuBefore;
+        Map<String, Long> threadsBefore;
+        try {
+            databases.insert(database, name, backlog, 10);
+            consumer.markWindow();
+            cpuBefore = cpuSeconds(process.pid());
+            threadsBefore = ProcStats.threadTicks(process.pid());
+        } finally {
+            signal(process, "CONT");
+        }
+        awaitEvents(consumer, expected, System.nanoTime(), process);
+        Map<String, Long> threadsAfter = ProcStats.threadTicks(process.pid());
+        double eventsPerSecond = (backlog - 1) / ((consumer.lastMicros() - consumer.windowFirstMicros()) / 1e6);
+        double cpuMicrosPerEvent = (cpuSeconds(process.pid()) - cpuBefore) * 1e6 / backlog;
+        WarmDrain drain = new WarmDrain(number, eventsPerSecond, cpuMicrosPerEvent,
+                busiestPerEvent(threadsBefore, threadsAfter, backlog), compilerShare(threadsBefore, threadsAfter));
+        System.out.printf(Locale.ROOT, "# warm drain: %,.0f events/s, %.1f µs of CPU per event %s%n",
+                eventsPerSecond, cpuMicrosPerEvent, drain.describe());
+        return drain;
+    }
+
+    /** The JIT compiler threads' part of all the CPU the process's threads used between two readings. */
+    private static double compilerShare(Map<String, Long> before, Map<String, Long> after) {
+        long all = 0;
+        long compilers = 0;
+        for (Map.Entry<String, Long> thread : after.entrySet()) {
+            long used = thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
+            all += used;
+            compilers += thread.getKey().contains("CompilerThre") ? used : 0;
+        }
+        return all == 0 ? 0 : (double) compilers / all;
+    }
+
+    /** Runs a diagnostic command of the JDK this driver runs on against the contender's JVM. */
+    private static void jcmd(ChildProcess process, String... command) throws Exception {
+        List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid())));
+        line.addAll(List.of(command));
+        Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes());
+        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", line) + " failed: " + output);
+        }
     }
 
     private static void signal(ChildProcess process, String signal) throws Exception {
@@ -303,14 +369,35 @@ public final class RelayFootprint {
     /** The threads that used the most CPU between two readings, as "name seconds" entries. */
     private static String busiest(Map<String, Long> before, Map<String, Long> after) {
         StringBuilder out = new StringBuilder();
-        after.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+        busiestTicks(before, after, 5).forEach(e -> out.append(String.format("%s %.2f s; ", e.getKey(),
+                e.getValue() / ProcStats.TICKS_PER_SECOND)));
+        return out.toString().trim();
+    }
+
+    /**
+     * The threads that used the most CPU between two readings, as "name µs" of CPU per event of the drain between
+     * them, then what all the other threads used together.
+     */
+    private static String busiestPerEvent(Map<String, Long> before, Map<String, Long> after, long events) {
+        double microsPerTick = 1e6 / ProcStats.TICKS_PER_SECOND / events;
+        StringBuilder out = new StringBuilder();
+        List<Map.Entry<String, Long>> busiest = busiestTicks(before, after, 6);
+        busiest.forEach(e -> out.append(String.format(Locale.ROOT, "%s %.1f µs; ", e.getKey(),
+                e.getValue() * microsPerTick)));
+        long all = busiestTicks(before, after, Integer.MAX_VALUE).stream().mapToLong(Map.Entry::getValue).sum();
+        long shown = busiest.stream().mapToLong(Map.Entry::getValue).sum();
+        out.append(String.format(Locale.ROOT, "the other threads %.1f µs", (all - shown) * microsPerTick));
+        return out.toString();
+    }
+
+    private static List<Map.Entry<String, Long>> busiestTicks(Map<String, Long> before, Map<String, Long> after,
+            int limit) {
+        return after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey().trim(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
                 .filter(e -> e.getValue() > 0)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .limit(5)
-                .forEach(e -> out.append(String.format("%s %.2f s; ", e.getKey().trim(),
-                        e.getValue() / ProcStats.TICKS_PER_SECOND)));
-        return out.toString().trim();
+                .limit(limit)
+                .toList();
     }
 
     private static long currentRssKb(long pid) throws java.io.IOException {

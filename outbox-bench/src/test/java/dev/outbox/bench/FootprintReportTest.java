@@ -9,7 +9,8 @@ class FootprintReportTest {
 
     private static FootprintFigures figures(FootprintContender contender, double drain, double firstEventMs) {
         return new FootprintFigures(contender, firstEventMs, 2.0, 10.0, 3.0, 150, "C2 0.10 s;", drain, 9.0, 12.0,
-                200, 180, 12.0, 2 * drain, 15.5, 8.0, "0.50");
+                200, "C2 CompilerThre 40.0 µs; the other threads 60.0 µs", 180, 12.0, 2 * drain, 15.5,
+                "(drain 3, the JIT compilers 4 % of its CPU) debezium-postgr 9.5 µs; the other threads 6.0 µs", 8.0, "0.50");
     }
 
     @Test
@@ -31,7 +32,7 @@ class FootprintReportTest {
     @Test
     void aMissingFigureIsADashNotANumber() {
         FootprintFigures missing = new FootprintFigures(FootprintContender.RELAY_DEBEZIUM_AOT, Double.NaN, 1, 1, 1,
-                1, "", 1, 1, 1, 1, 1, 1, 1, 1, 1, "");
+                1, "", 1, 1, 1, 1, "", 1, 1, 1, 1, "", 1, "");
         FootprintFigures stock = figures(FootprintContender.STOCK_TUNED, 12_000, 2_500);
 
         assertThat(FootprintReport.ratio(missing, stock, FootprintFigures::firstEventMs)).isEqualTo("–");
@@ -47,7 +48,9 @@ class FootprintReportTest {
         assertThat(report).contains("`-Xmx128m`", "| our relay, Debezium source (default) | 1,000 ms | 2.0 s | 10.0 ms "
                 + "| 24,000 events/s | 9.0 s | 12.0 s | 200 MB |", "idle CPU (30 s)", "100,000 cold drain", "only counts the rows at 85,000 events/s",
                 "| our relay, Debezium source (default) | 48,000 events/s | 15.5 µs | 8.0 ms | 3.0 % | 150 MB "
-                        + "| 12 MB | 180.0 ms |");
+                        + "| 12 MB | 180.0 ms |",
+                "- our relay, Debezium source (default): cold: C2 CompilerThre 40.0 µs; the other threads 60.0 µs. "
+                        + "Warm: (drain 3, the JIT compilers 4 % of its CPU) debezium-postgr 9.5 µs; the other threads 6.0 µs\n");
     }
 
     @Test
