@@ -216,9 +216,12 @@ public final class RelayFootprint {
         new SteadyWriter(database, name, 1_000, intOption(options, "warm-unmeasured-seconds", 10)).run();
         SteadyWriter writer = new SteadyWriter(database, name, 1_000, intOption(options, "steady-seconds", 20));
         consumer.restartMeasurement(writer.firstIntendedMicros());
+        Map<String, Long> threadsBefore = ProcStats.threadTicks(process.pid());
         writer.run();
-        return new WarmPhase(drain.eventsPerSecond, drain.cpuMicrosPerEvent, drain.describe(),
-                awaitMeasured(consumer, writer.total(), process));
+        double p99 = awaitMeasured(consumer, writer.total(), process);
+        System.out.printf(Locale.ROOT, "# 1,000 events/s, warm: CPU per event %s%n",
+                busiestPerEvent(threadsBefore, ProcStats.threadTicks(process.pid()), writer.total()));
+        return new WarmPhase(drain.eventsPerSecond, drain.cpuMicrosPerEvent, drain.describe(), p99);
     }
 
     /** One warm drain: events/s first → last, the process's CPU per event, its threads and the compilers' share. */
