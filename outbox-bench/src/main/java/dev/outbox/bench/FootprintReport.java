@@ -75,8 +75,8 @@ final class FootprintReport {
                 + "Warm: the cold drain's process after that drain and the 5,000 events/s phase; backlogs of %,d "
                 + "written while it is stopped (SIGSTOP) and drained once it goes on, until the JIT compilers use "
                 + "less than 5 %% of a drain's CPU (two drains at least, eight at most; which one, below), the last "
-                + "one counted; the warm p99 after a checkpoint, a vacuum of the outbox and unmeasured seconds at the rate, as the relay's "
-                + "warm benchmark measures. Idle: the start phase's process, after its first minute.%n%n"
+                + "one counted; the warm p99 after a checkpoint, a vacuum of the outbox and unmeasured seconds at the "
+                + "rate, as the relay's warm benchmark measures. Idle: the start phase's process, after its first minute.%n%n"
                 + "| contender | warm drain, first → last | CPU per event, warm drain | p99 at 1,000 events/s, warm "
                 + "| idle CPU (%d s) | idle RSS | RSS at 5,000 events/s | p99 at 5,000 events/s, after the cold "
                 + "drain |%n|---|---|---|---|---|---|---|---|%n", run.backlog(), run.idleSeconds()));

@@ -274,8 +274,8 @@ public final class RelayFootprint {
 
     /** Runs a diagnostic command of the JDK this driver runs on against the contender's JVM. */
     private static void jcmd(ChildProcess process, String... command) throws Exception {
-        List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(process.pid())));
+        Path jcmdPath = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        List<String> line = new ArrayList<>(List.of(jcmdPath.toString(), Long.toString(process.pid())));
         line.addAll(List.of(command));
         Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
         String output = new String(jcmd.getInputStream().readAllBytes());

@@ -10,7 +10,8 @@ class FootprintReportTest {
     private static FootprintFigures figures(FootprintContender contender, double drain, double firstEventMs) {
         return new FootprintFigures(contender, firstEventMs, 2.0, 10.0, 3.0, 150, "C2 0.10 s;", drain, 9.0, 12.0,
                 200, "C2 CompilerThre 40.0 µs; the other threads 60.0 µs", 180, 12.0, 2 * drain, 15.5,
-                "(drain 3, the JIT compilers 4 % of its CPU) debezium-postgr 9.5 µs; the other threads 6.0 µs", 8.0, "0.50");
+                "(drain 3, the JIT compilers 4 % of its CPU) debezium-postgr 9.5 µs; the other threads 6.0 µs", 8.0,
+                "0.50");
     }
 
     @Test
@@ -50,7 +51,8 @@ class FootprintReportTest {
                 "| our relay, Debezium source (default) | 48,000 events/s | 15.5 µs | 8.0 ms | 3.0 % | 150 MB "
                         + "| 12 MB | 180.0 ms |",
                 "- our relay, Debezium source (default): cold: C2 CompilerThre 40.0 µs; the other threads 60.0 µs. "
-                        + "Warm: (drain 3, the JIT compilers 4 % of its CPU) debezium-postgr 9.5 µs; the other threads 6.0 µs\n");
+                        + "Warm: (drain 3, the JIT compilers 4 % of its CPU) debezium-postgr 9.5 µs; "
+                        + "the other threads 6.0 µs\n");
     }
 
     @Test
