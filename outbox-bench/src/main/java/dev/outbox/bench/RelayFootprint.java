@@ -196,16 +196,15 @@ public final class RelayFootprint {
         int mostDrains = intOption(options, "warm-drains", 8);
         Path recording = options.containsKey("profile-warm-drains")
                 ? Path.of(options.get("profile-warm-drains"), name + ".jfr").toAbsolutePath() : null;
-        WarmDrain drain = null;
-        for (int i = 1; i <= mostDrains && (drain == null || i <= 2 || drain.compilerShare >= WARM_COMPILER_SHARE);
-                i++) {
+        WarmDrain drain = WarmDrain.NONE;
+        for (int i = 1; i <= mostDrains && (i <= 2 || drain.compilerShare >= WARM_COMPILER_SHARE); i++) {
             // The first warm drain still compiles; the recording covers the ones after it.
             if (recording != null && i == Math.min(2, mostDrains)) {
                 jcmd(process, "JFR.start", "name=warm-drains", "settings=profile");
             }
             drain = warmDrain(database, name, consumer, process, i);
         }
-        if (recording != null) {
+        if (recording != null && mostDrains > 0) {
             jcmd(process, "JFR.stop", "name=warm-drains", "filename=" + recording);
             System.out.println("# the warm drains' flight recording: " + recording);
         }
@@ -228,7 +227,13 @@ public final class RelayFootprint {
     private record WarmDrain(int number, double eventsPerSecond, double cpuMicrosPerEvent, String threads,
             double compilerShare) {
 
+        /** What {@code --warm-drains 0} leaves: no figures. */
+        static final WarmDrain NONE = new WarmDrain(0, Double.NaN, Double.NaN, "", Double.NaN);
+
         String describe() {
+            if (number == 0) {
+                return "(no warm drain)";
+            }
             return String.format(Locale.ROOT, "(drain %d, the JIT compilers %.0f %% of its CPU) %s", number,
                     100 * compilerShare, threads);
         }
@@ -384,10 +389,11 @@ public final class RelayFootprint {
     private static String busiestPerEvent(Map<String, Long> before, Map<String, Long> after, long events) {
         double microsPerTick = 1e6 / ProcStats.TICKS_PER_SECOND / events;
         StringBuilder out = new StringBuilder();
-        List<Map.Entry<String, Long>> busiest = busiestTicks(before, after, 6);
+        List<Map.Entry<String, Long>> threads = busiestTicks(before, after, Integer.MAX_VALUE);
+        List<Map.Entry<String, Long>> busiest = threads.subList(0, Math.min(6, threads.size()));
         busiest.forEach(e -> out.append(String.format(Locale.ROOT, "%s %.1f µs; ", e.getKey(),
                 e.getValue() * microsPerTick)));
-        long all = busiestTicks(before, after, Integer.MAX_VALUE).stream().mapToLong(Map.Entry::getValue).sum();
+        long all = threads.stream().mapToLong(Map.Entry::getValue).sum();
         long shown = busiest.stream().mapToLong(Map.Entry::getValue).sum();
         out.append(String.format(Locale.ROOT, "the other threads %.1f µs", (all - shown) * microsPerTick));
         return out.toString();
